@@ -1,0 +1,185 @@
+"""Where cosyclone finds its API key, region, base URLs, workspace and home directory.
+
+Who may import it: the client, the CLI, the registry and the MCP server (never schema/catalog/emulator).
+
+The API key is looked up, in order: an explicit value; ``DASHSCOPE_API_KEY``; the file named by
+``DASHSCOPE_API_KEY_FILE_PATH``; ``~/.dashscope/api_key``; ``dashscope_api_key`` in the Alibaba Cloud credentials
+file (``ALIBABA_CLOUD_CREDENTIALS_FILE``, default ``~/.alibabacloud/credentials``; profile
+``ALIBABA_CLOUD_PROFILE``, default ``default``). The key is held in memory only: :class:`APIKey` never shows it
+in ``repr``/``str``.
+"""
+
+from __future__ import annotations
+
+import configparser
+import contextlib
+import os
+import stat
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cosyclone._exceptions import InvalidRequestError, MissingAPIKeyError, Problem
+from cosyclone.catalog import DEFAULT_REGION, REGIONS
+
+HTTP_BASE_URLS = {
+    "cn-beijing": "https://dashscope.aliyuncs.com/api/v1",
+    "ap-southeast-1": "https://dashscope-intl.aliyuncs.com/api/v1",
+}
+WS_BASE_URLS = {
+    "cn-beijing": "wss://dashscope.aliyuncs.com/api-ws/v1/inference",
+    "ap-southeast-1": "wss://dashscope-intl.aliyuncs.com/api-ws/v1/inference",
+}
+
+
+class CredentialsFileWarning(UserWarning):
+    """A file holding an API key can be read by other users."""
+
+
+class APIKey:
+    """An API key that never prints itself."""
+
+    __slots__ = ("_value", "source")
+
+    def __init__(self, value: str, source: str) -> None:
+        self._value = value
+        self.source = source
+
+    def reveal(self) -> str:
+        """The key itself — only for the Authorization header."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"APIKey(source={self.source!r}, value='{self.masked}')"
+
+    __str__ = __repr__
+
+    @property
+    def masked(self) -> str:
+        return f"{self._value[:3]}…{self._value[-2:]}" if len(self._value) > 8 else "***"
+
+
+def _read_key_file(path: Path) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if text:
+        _warn_if_readable_by_others(path)
+    return text or None
+
+
+def _warn_if_readable_by_others(path: Path) -> None:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        warnings.warn(
+            f"{path} holds an API key and is readable by other users; run `chmod 600 {path}`",
+            CredentialsFileWarning,
+            stacklevel=3,
+        )
+
+
+def credentials_file_path() -> Path:
+    return Path(os.environ.get("ALIBABA_CLOUD_CREDENTIALS_FILE") or Path.home() / ".alibabacloud" / "credentials")
+
+
+def resolve_api_key(explicit: str | None = None) -> APIKey:
+    """Find the API key, or raise :class:`MissingAPIKeyError` listing every place that was looked at."""
+    looked_at: list[str] = []
+    if explicit:
+        return APIKey(explicit, "explicit value")
+    looked_at.append("explicit value")
+    if value := os.environ.get("DASHSCOPE_API_KEY", "").strip():
+        return APIKey(value, "DASHSCOPE_API_KEY")
+    looked_at.append("env DASHSCOPE_API_KEY")
+    if key_file := os.environ.get("DASHSCOPE_API_KEY_FILE_PATH"):
+        if value := _read_key_file(Path(key_file)):  # type: ignore[assignment]
+            return APIKey(value, f"DASHSCOPE_API_KEY_FILE_PATH ({key_file})")
+        looked_at.append(f"DASHSCOPE_API_KEY_FILE_PATH ({key_file})")
+    else:
+        looked_at.append("env DASHSCOPE_API_KEY_FILE_PATH (unset)")
+    default_file = Path.home() / ".dashscope" / "api_key"
+    if value := _read_key_file(default_file):  # type: ignore[assignment]
+        return APIKey(value, str(default_file))
+    looked_at.append(str(default_file))
+    cred_path = credentials_file_path()
+    profile = os.environ.get("ALIBABA_CLOUD_PROFILE") or "default"
+    parser = configparser.ConfigParser()
+    with contextlib.suppress(configparser.Error):
+        parser.read(cred_path, encoding="utf-8")
+    if parser.has_option(profile, "dashscope_api_key"):
+        value = parser.get(profile, "dashscope_api_key").strip()
+        if value:
+            _warn_if_readable_by_others(cred_path)
+            return APIKey(value, f"{cred_path} [{profile}] dashscope_api_key")
+    looked_at.append(f"{cred_path} [{profile}] dashscope_api_key")
+    raise MissingAPIKeyError(looked_at)
+
+
+def resolve_region(explicit: str | None = None) -> str:
+    region = explicit or os.environ.get("DASHSCOPE_API_REGION") or DEFAULT_REGION
+    if region not in REGIONS:
+        raise InvalidRequestError(
+            [Problem("region", region, f"must be one of {', '.join(REGIONS)}")],
+            hint="pass --region cn-beijing or --region ap-southeast-1 (or set DASHSCOPE_API_REGION)",
+        )
+    return region
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where requests go: an HTTP base (…/api/v1) and a WebSocket URL (…/api-ws/v1/inference)."""
+
+    http_base_url: str
+    ws_url: str
+    region: str
+    workspace: str | None = None
+    is_emulator: bool = field(default=False)
+
+    @property
+    def is_local(self) -> bool:
+        return "127.0.0.1" in self.http_base_url or "localhost" in self.http_base_url
+
+
+def resolve_endpoints(
+    *,
+    region: str | None = None,
+    base_url: str | None = None,
+    ws_url: str | None = None,
+    workspace: str | None = None,
+) -> Endpoints:
+    """Base URLs from explicit values, else the SDK's own env vars, else the region's public hosts."""
+    resolved_region = resolve_region(region)
+    http = base_url or os.environ.get("DASHSCOPE_HTTP_BASE_URL") or HTTP_BASE_URLS[resolved_region]
+    if ws_url:
+        ws = ws_url
+    elif base_url:
+        ws = ws_url_for_http_base(base_url)
+    else:
+        ws = os.environ.get("DASHSCOPE_WEBSOCKET_BASE_URL") or WS_BASE_URLS[resolved_region]
+    return Endpoints(
+        http_base_url=http.rstrip("/"),
+        ws_url=ws,
+        region=resolved_region,
+        workspace=workspace or os.environ.get("DASHSCOPE_WORKSPACE") or None,
+    )
+
+
+def ws_url_for_http_base(http_base: str) -> str:
+    """``http://host:port/api/v1`` → ``ws://host:port/api-ws/v1/inference`` (the same host, DashScope layout)."""
+    scheme, _, rest = http_base.rstrip("/").partition("://")
+    host = rest.split("/", 1)[0]
+    ws_scheme = "wss" if scheme == "https" else "ws"
+    return f"{ws_scheme}://{host}/api-ws/v1/inference"
+
+
+def cosyclone_home() -> Path:
+    """The user directory (registry, emulator state): ``COSYCLONE_HOME`` or the platform's user data dir."""
+    if home := os.environ.get("COSYCLONE_HOME"):
+        return Path(home)
+    from platformdirs import user_data_path
+
+    return user_data_path("cosyclone", appauthor=False)

@@ -1,0 +1,218 @@
+"""One error tree for the whole package, and the one place that maps DashScope error codes to it.
+
+::
+
+    CosycloneError
+    ├── ConfigurationError                 bad or missing local configuration
+    │   └── MissingAPIKeyError             no API key anywhere we looked (lists the places)
+    ├── InvalidRequestError                a rule broken before any call: .problems = [Problem(field, value, rule)]
+    ├── SamplePreflightError               the local sample check failed (.report)
+    ├── VoiceNotReadyError                 wait_until_ready timed out while DEPLOYING
+    ├── VoiceRejectedError                 the voice reached UNDEPLOYED (terminal)
+    └── APIError                           the service could not be reached or refused
+        ├── APIConnectionError             no answer: DNS, refused, reset, dropped
+        │   └── APITimeoutError
+        └── APIStatusError                 an answer with an error code: status_code, code, message, request_id
+            ├── BadRequestError            InvalidParameter and other 400s
+            │   ├── ModelMismatchError     engine error 418: voice and model do not match
+            │   └── SampleRejectedError    Audio.*, BadRequest.UnsupportedFileFormat
+            ├── AuthenticationError        401/403: wrong key, wrong region, no access
+            ├── NotFoundError              BadRequest.ResourceNotExist
+            ├── VoiceQuotaExceededError    Throttling.AllocationQuota (1000 voices per account)
+            ├── RateLimitError             429 Throttling*
+            ├── InternalServerError        5xx
+            └── SynthesisFailedError       a task-failed event not covered above
+
+Every message ends with what to do next. The API key never appears in any of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class CosycloneError(Exception):
+    """Base of every error this package raises."""
+
+    hint: str = ""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        return f"{self.message} — {self.hint}" if self.hint else self.message
+
+
+class ConfigurationError(CosycloneError):
+    """Local configuration is missing or wrong."""
+
+
+class MissingAPIKeyError(ConfigurationError):
+    """No API key was found in any of the places we looked (``.looked_at``)."""
+
+    def __init__(self, looked_at: list[str]) -> None:
+        self.looked_at = looked_at
+        places = "; ".join(looked_at)
+        super().__init__(
+            f"no DashScope API key found (looked at: {places})",
+            hint="set DASHSCOPE_API_KEY, or run against the local emulator with --emulator",
+        )
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: which field, what value, and the rule in plain words."""
+
+    field: str
+    value: object
+    rule: str
+
+    def __str__(self) -> str:
+        return f"{self.field}={self.value!r}: {self.rule}"
+
+
+class InvalidRequestError(CosycloneError):
+    """The request breaks one or more rules; nothing was sent."""
+
+    def __init__(self, problems: list[Problem], *, hint: str | None = None) -> None:
+        self.problems = problems
+        super().__init__(
+            "invalid request: " + "; ".join(str(p) for p in problems),
+            hint=hint if hint is not None else "fix the named field(s) and try again",
+        )
+
+
+class SamplePreflightError(CosycloneError):
+    """The voice sample failed the local preflight; ``.report`` holds the findings."""
+
+    def __init__(self, message: str, *, report: Any = None) -> None:
+        self.report = report
+        super().__init__(message, hint="run `cosyclone check SAMPLE --fix OUT.wav`, or pass --force to send it anyway")
+
+
+class VoiceNotReadyError(CosycloneError):
+    def __init__(self, voice_id: str, status: str, waited_s: float) -> None:
+        self.voice_id, self.status, self.waited_s = voice_id, status, waited_s
+        super().__init__(
+            f"voice {voice_id} is still {status} after {waited_s:.0f} s",
+            hint=f"wait longer: `cosyclone voices show {voice_id} --wait`",
+        )
+
+
+class VoiceRejectedError(CosycloneError):
+    def __init__(self, voice_id: str) -> None:
+        self.voice_id = voice_id
+        super().__init__(
+            f"voice {voice_id} was rejected by the service (status UNDEPLOYED)",
+            hint="check the sample with `cosyclone check`, then clone again with a cleaner recording",
+        )
+
+
+class APIError(CosycloneError):
+    """The service could not be reached, or answered with an error."""
+
+
+class APIConnectionError(APIError):
+    def __init__(self, message: str = "could not reach the service", *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint or "check the network and the base URL, then try again")
+
+
+class APITimeoutError(APIConnectionError):
+    def __init__(self, message: str = "the request timed out") -> None:
+        super().__init__(message, hint="try again, or raise the timeout (--timeout / timeout=)")
+
+
+class APIStatusError(APIError):
+    """The service answered with an error code."""
+
+    default_hint = "see the message; quote the request_id if you ask Alibaba Cloud support"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None,
+        code: str,
+        request_id: str = "",
+        hint: str | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.code = code
+        self.request_id = request_id
+        self.service_message = message
+        status = f"HTTP {status_code} " if status_code is not None else ""
+        rid = f" (request_id {request_id})" if request_id else ""
+        super().__init__(f"{status}{code}: {message}{rid}", hint=hint or self.default_hint)
+
+
+class BadRequestError(APIStatusError):
+    default_hint = "fix the request as the message says"
+
+
+class ModelMismatchError(BadRequestError):
+    default_hint = (
+        "synthesize with the same model the voice was enrolled for (its target_model); "
+        "omit --model to let it follow the voice"
+    )
+
+
+class SampleRejectedError(BadRequestError):
+    default_hint = "run `cosyclone check SAMPLE` to see why, and `--fix OUT.wav` to repair it"
+
+
+class AuthenticationError(APIStatusError):
+    default_hint = (
+        "check the API key; Beijing (cn-beijing) and Singapore (ap-southeast-1) keys differ, "
+        "so pick the region the key belongs to with --region or DASHSCOPE_API_REGION"
+    )
+
+
+class NotFoundError(APIStatusError):
+    default_hint = "check the voice_id with `cosyclone voices list`; it may be deleted or belong to another account"
+
+
+class VoiceQuotaExceededError(APIStatusError):
+    default_hint = "the account holds its maximum of 1000 voices: delete unused ones with `cosyclone voices delete`"
+
+
+class RateLimitError(APIStatusError):
+    default_hint = "slow down (lower --concurrency) and try again shortly"
+
+
+class InternalServerError(APIStatusError):
+    default_hint = "the service failed; try again later (noisy or unreachable samples can cause this too)"
+
+
+class SynthesisFailedError(APIStatusError):
+    default_hint = "the synthesis task failed; check the text, voice and parameters, then try again"
+
+
+_AUDIO_REJECTIONS = ("Audio.", "BadRequest.UnsupportedFileFormat")
+
+
+def error_for(*, status_code: int | None, code: str, message: str, request_id: str = "") -> APIStatusError:
+    """Map a DashScope error (HTTP reply or WebSocket ``task-failed``) to the exception class for its meaning."""
+    cls: type[APIStatusError]
+    if "418" in message and ("Engine" in message or "engine" in message):
+        cls = ModelMismatchError
+    elif code.startswith(_AUDIO_REJECTIONS):
+        cls = SampleRejectedError
+    elif code == "BadRequest.ResourceNotExist":
+        cls = NotFoundError
+    elif code == "Throttling.AllocationQuota":
+        cls = VoiceQuotaExceededError
+    elif code.startswith("Throttling") or status_code == 429 or "rate limit" in message.lower():
+        cls = RateLimitError
+    elif status_code in (401, 403) or code in ("InvalidApiKey", "NOT AUTHORIZED") or "AccessDenied" in code:
+        cls = AuthenticationError
+    elif status_code is not None and status_code >= 500:
+        cls = InternalServerError
+    elif status_code is None:
+        cls = SynthesisFailedError
+    else:
+        cls = BadRequestError
+    return cls(message, status_code=status_code, code=code, request_id=request_id)

@@ -1,0 +1,84 @@
+"""The ``cosyclone`` entry point: global options and the list of command groups."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from cosyclone._version import __version__
+from cosyclone.cli import exit_codes
+from cosyclone.cli.state import CLIState
+
+app = typer.Typer(
+    name="cosyclone",
+    help=(
+        "Clone a voice with Alibaba Cloud Model Studio CosyVoice and speak with it.\n\n"
+        "check a sample → clone it → speak with the voice → keep track of it. "
+        "Runs against the real service (DASHSCOPE_API_KEY) or the local emulator (--emulator).\n\n" + exit_codes.HELP
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cosyclone {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    region: str | None = typer.Option(
+        None, "--region", help="cn-beijing (default) or ap-southeast-1; env DASHSCOPE_API_REGION."
+    ),
+    base_url: str | None = typer.Option(
+        None, "--base-url", help="HTTP base URL (…/api/v1); env DASHSCOPE_HTTP_BASE_URL."
+    ),
+    workspace: str | None = typer.Option(None, "--workspace", help="Model Studio workspace id."),
+    emulator: bool = typer.Option(
+        False, "--emulator", help="Start an in-process emulator and talk to it (no key, no quota)."
+    ),
+    evidence_dir: Path = typer.Option(
+        Path("output/aliyun-cosyvoice-voice-clone"), "--evidence-dir", help="Where evidence files go."
+    ),
+    no_evidence: bool = typer.Option(False, "--no-evidence", help="Write no evidence files."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log requests (never the API key)."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    ctx.obj = CLIState(
+        region=region,
+        base_url=base_url,
+        workspace=workspace,
+        use_emulator=emulator,
+        evidence_dir=None if no_evidence else evidence_dir,
+        verbose=verbose,
+    )
+    ctx.call_on_close(ctx.obj.close)
+
+
+def _register() -> None:
+    from cosyclone.cli import prepare, validate
+
+    for module in (prepare, validate):
+        module.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(exit_codes.INTERRUPTED)

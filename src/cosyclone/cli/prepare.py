@@ -1,0 +1,109 @@
+"""``cosyclone prepare``: the seed's request helper — validate a voice-clone request and write its wire JSON.
+
+Needs no API key and no network.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from cosyclone._exceptions import CosycloneError, InvalidRequestError, Problem
+from cosyclone.cli import exit_codes
+from cosyclone.cli._output import emit_json, fail, say
+from cosyclone.cli.state import CLIState
+
+DEFAULT_REQUEST_PATH = Path("output/aliyun-cosyvoice-voice-clone/request.json")
+
+
+def prepare(
+    ctx: typer.Context,
+    prefix: str = typer.Option(..., "--prefix", help="Voice name prefix: letters and digits, at most 10."),
+    voice_sample_url: str = typer.Option(
+        ..., "--voice-sample-url", help="Public http(s) URL (or oss:// temporary URL) of the sample."
+    ),
+    target_model: str = typer.Option(
+        "cosyvoice-v3.5-plus", "--target-model", help="Model the voice is for; synthesis must use the same."
+    ),
+    language_hint: list[str] | None = typer.Option(
+        None, "--language-hint", help="Language of the voice (zh, en, …). Only the first is used."
+    ),
+    max_prompt_audio_length: float | None = typer.Option(
+        None, "--max-prompt-audio-length", help="3–30 s; v3.5-plus, v3.5-flash, v3-flash only."
+    ),
+    enable_preprocess: bool = typer.Option(
+        False,
+        "--enable-preprocess",
+        help="Denoise/normalise the sample; v3.5-plus, v3.5-flash, v3-flash only.",
+    ),
+    output: Path = typer.Option(DEFAULT_REQUEST_PATH, "--output", "-o", help="Where to write the request JSON."),
+    validate_response: Path | None = typer.Option(
+        None, "--validate-response", help="Also check a saved create_voice response JSON (exit 1 if invalid)."
+    ),
+    skip_catalog_check: bool = typer.Option(
+        False, "--skip-catalog-check", help="Send even if the model/region catalog says no (service changed)."
+    ),
+) -> None:
+    """Validate a voice-clone request and write its wire JSON (no key, no network needed).
+
+    Default output: output/aliyun-cosyvoice-voice-clone/request.json.
+
+    Prints one JSON line: {"ok", "request_path", "notes", and with --validate-response "response_valid",
+    "voice_id"}. Exit 2 on invalid input (nothing written), 1 when the saved response is invalid.
+    """
+    from cosyclone._config import resolve_region
+    from cosyclone._files import write_json_atomic
+    from cosyclone.voice_clone import parse_saved_response, prepare_clone
+
+    state: CLIState = ctx.obj
+    fields: dict[str, Any] = {
+        "target_model": target_model,
+        "prefix": prefix,
+        "voice_sample_url": voice_sample_url,
+        "language_hints": language_hint or None,
+        "max_prompt_audio_length": max_prompt_audio_length,
+        "enable_preprocess": True if enable_preprocess else None,
+    }
+    try:
+        region = resolve_region(state.region)
+        prepared = prepare_clone(fields, region=region, skip_catalog_check=skip_catalog_check)
+    except CosycloneError as error:
+        fail(error, as_json=True)
+    for note in prepared.notes:
+        say(f"note: {note}")
+    result: dict[str, Any] = {
+        "ok": True,
+        "request_path": str(output),
+        "region": region,
+        "notes": prepared.notes,
+    }
+    code = exit_codes.OK
+    if validate_response is not None:
+        try:
+            saved = json.loads(validate_response.read_text(encoding="utf-8"))
+            response = parse_saved_response(saved)
+        except (OSError, ValueError) as error:
+            result.update(ok=False, response_valid=False, response_error=f"{validate_response}: {error}")
+            code = exit_codes.INVALID_RESPONSE
+        except InvalidRequestError as error:
+            problems = "; ".join(str(p) for p in error.problems)
+            result.update(ok=False, response_valid=False, response_error=problems)
+            code = exit_codes.INVALID_RESPONSE
+        else:
+            result.update(response_valid=True, voice_id=response.voice_id, request_id=response.request_id)
+    try:
+        write_json_atomic(output, prepared.wire.to_wire())
+    except OSError as error:
+        fail(InvalidRequestError([Problem("--output", str(output), f"cannot be written: {error.strerror}")]))
+    evidence = state.evidence()
+    if evidence.enabled and output.resolve() != (evidence.path("request.json") or output).resolve():
+        evidence.write_json("request.json", prepared.wire.to_wire())
+    emit_json(result)
+    raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("prepare")(prepare)

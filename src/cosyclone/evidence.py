@@ -1,0 +1,79 @@
+"""Evidence files under ``output/aliyun-cosyvoice-voice-clone/`` (the seed's "Output And Evidence").
+
+Every command that talks to the service (or prepares a request for it) leaves a summary here: what was asked
+(target_model, prefix, sample URL), what came back (voice_id, request_id) and when. ``--evidence-dir`` moves
+the folder, ``--no-evidence`` turns it off. Who may import it: the CLI, the MCP server, the demo.
+
+Nothing written here may contain the API key: every string is scrubbed of registered secrets and of anything
+shaped like a DashScope key (``sk-…``) before it reaches the disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from cosyclone._files import write_bytes_atomic, write_json_atomic, write_text_atomic
+
+DEFAULT_EVIDENCE_DIR = Path("output") / "aliyun-cosyvoice-voice-clone"
+_KEY_SHAPE = re.compile(r"sk-[A-Za-z0-9_\-]{6,}")
+REDACTED = "[REDACTED]"
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def scrub(value: Any, secrets: tuple[str, ...] = ()) -> Any:
+    """A copy of ``value`` (JSON-like) with every secret and every ``sk-…`` token replaced by ``[REDACTED]``."""
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret:
+                value = value.replace(secret, REDACTED)
+        return _KEY_SHAPE.sub(REDACTED, value)
+    if isinstance(value, dict):
+        return {scrub(k, secrets): scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub(v, secrets) for v in value]
+    return value
+
+
+class Evidence:
+    """The evidence folder of one run (a no-op when disabled)."""
+
+    def __init__(self, directory: Path | None = DEFAULT_EVIDENCE_DIR, *, secrets: tuple[str, ...] = ()) -> None:
+        self.directory = directory
+        self._secrets = secrets
+
+    @property
+    def enabled(self) -> bool:
+        return self.directory is not None
+
+    def add_secret(self, secret: str) -> None:
+        self._secrets = (*self._secrets, secret)
+
+    def path(self, name: str) -> Path | None:
+        return self.directory / name if self.directory is not None else None
+
+    def write_json(self, name: str, data: Any) -> Path | None:
+        """Write ``name`` (scrubbed, atomically) and append a line to ``history.jsonl``."""
+        if self.directory is None:
+            return None
+        clean = scrub(data, self._secrets)
+        target = write_json_atomic(self.directory / name, clean)
+        with (self.directory / "history.jsonl").open("a", encoding="utf-8") as log:
+            log.write(json.dumps({"at": utc_now(), "file": name, "data": clean}, default=str) + "\n")
+        return target
+
+    def write_text(self, name: str, text: str) -> Path | None:
+        if self.directory is None:
+            return None
+        return write_text_atomic(self.directory / name, scrub(text, self._secrets))
+
+    def write_bytes(self, name: str, data: bytes) -> Path | None:
+        if self.directory is None:
+            return None
+        return write_bytes_atomic(self.directory / name, data)

@@ -1,0 +1,156 @@
+"""Voice enrollment (``POST {base}/services/audio/tts/customization``): requests and responses of all five
+actions. Contract §3.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import Field
+
+from cosyclone.schema.base import RequestModel, ResponseModel
+
+ENROLLMENT_MODEL = "voice-enrollment"
+CUSTOMIZATION_PATH = "services/audio/tts/customization"
+#: Format of ``gmt_create`` / ``gmt_modified`` (contract §3.4; time zone unstated, read as UTC+8).
+GMT_FORMAT = "%Y-%m-%d %H:%M:%S"
+SERVICE_TZ = dt.timezone(dt.timedelta(hours=8))
+
+VoiceStatus = Literal["DEPLOYING", "OK", "UNDEPLOYED"]
+VOICE_STATUSES: tuple[str, ...] = ("DEPLOYING", "OK", "UNDEPLOYED")
+
+
+# ----- requests ---------------------------------------------------------------------------------------------
+
+
+class CreateVoiceInput(RequestModel):
+    action: Literal["create_voice"] = "create_voice"
+    target_model: str
+    prefix: str
+    url: str
+    language_hints: list[str] | None = None
+    max_prompt_audio_length: float | None = None
+    enable_preprocess: bool | None = None
+
+
+class ListVoiceInput(RequestModel):
+    action: Literal["list_voice"] = "list_voice"
+    prefix: str | None = None
+    page_index: int = 0
+    page_size: int = 10
+
+
+class QueryVoiceInput(RequestModel):
+    action: Literal["query_voice"] = "query_voice"
+    voice_id: str
+
+
+class UpdateVoiceInput(RequestModel):
+    action: Literal["update_voice"] = "update_voice"
+    voice_id: str
+    url: str
+
+
+class DeleteVoiceInput(RequestModel):
+    action: Literal["delete_voice"] = "delete_voice"
+    voice_id: str
+
+
+EnrollmentInput = Annotated[
+    CreateVoiceInput | ListVoiceInput | QueryVoiceInput | UpdateVoiceInput | DeleteVoiceInput,
+    Field(discriminator="action"),
+]
+EnrollmentAction = Literal["create_voice", "list_voice", "query_voice", "update_voice", "delete_voice"]
+
+
+class EnrollmentRequest(RequestModel):
+    """The body of every customization call: ``{"model", "input", "parameters"}``."""
+
+    model: str = ENROLLMENT_MODEL
+    input: EnrollmentInput
+    # The official SDK always sends it (empty unless constructor kwargs were given).
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+    def to_wire(self) -> dict[str, object]:
+        body = super().to_wire()
+        body.setdefault("parameters", {})
+        return body
+
+
+# ----- responses --------------------------------------------------------------------------------------------
+
+
+class Usage(ResponseModel):
+    count: int | None = None
+
+
+class CreateVoiceOutput(ResponseModel):
+    voice_id: str
+
+
+class VoiceSummary(ResponseModel):
+    """One entry of ``list_voice``'s ``voice_list``."""
+
+    voice_id: str
+    gmt_create: str | None = None
+    gmt_modified: str | None = None
+    status: str | None = None
+
+
+class ListVoiceOutput(ResponseModel):
+    voice_list: list[VoiceSummary] = Field(default_factory=list)
+
+
+class QueryVoiceOutput(ResponseModel):
+    """``query_voice``'s output. The documented example carries no ``voice_id``; some replies may."""
+
+    voice_id: str | None = None
+    gmt_create: str | None = None
+    gmt_modified: str | None = None
+    resource_link: str | None = None
+    target_model: str | None = None
+    status: str | None = None
+
+
+class EmptyOutput(ResponseModel):
+    """``update_voice`` / ``delete_voice`` reply with ``output: {}``."""
+
+
+OutputT = TypeVar("OutputT", bound=ResponseModel)
+
+
+class EnrollmentResponse(ResponseModel, Generic[OutputT]):
+    """A 200 reply: ``{"request_id", "output", "usage"}``."""
+
+    request_id: str = ""
+    output: OutputT
+    usage: Usage | None = None
+
+
+OUTPUT_FOR_ACTION: dict[str, type[ResponseModel]] = {
+    "create_voice": CreateVoiceOutput,
+    "list_voice": ListVoiceOutput,
+    "query_voice": QueryVoiceOutput,
+    "update_voice": EmptyOutput,
+    "delete_voice": EmptyOutput,
+}
+
+
+def format_gmt(moment: dt.datetime) -> str:
+    """Render a moment as the service does (``YYYY-MM-DD HH:MM:SS``, UTC+8)."""
+    return moment.astimezone(SERVICE_TZ).strftime(GMT_FORMAT)
+
+
+def parse_gmt(text: str | None) -> dt.datetime | None:
+    """Parse a service timestamp (read as UTC+8) into an aware datetime; ``None`` for missing or odd text."""
+    if not text:
+        return None
+    try:
+        return dt.datetime.strptime(text, GMT_FORMAT).replace(tzinfo=SERVICE_TZ)
+    except ValueError:
+        try:
+            parsed = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=SERVICE_TZ)

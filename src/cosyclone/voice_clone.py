@@ -1,0 +1,142 @@
+"""The normalized ``cosyvoice.voice_clone`` interface in use: validate a request against every rule (shape and
+catalog), explain what will be sent, and map it to and from the wire.
+
+Who may import it: the client, the CLI, the MCP server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from cosyclone._exceptions import InvalidRequestError, Problem
+from cosyclone.catalog import check_enrollment
+from cosyclone.schema.clone import VoiceCloneRequest, VoiceCloneResponse
+from cosyclone.schema.enrollment import (
+    CreateVoiceInput,
+    CreateVoiceOutput,
+    EnrollmentRequest,
+    EnrollmentResponse,
+)
+
+SKIP_CATALOG_HINT = "if the service has changed before our catalog, pass --skip-catalog-check to send it anyway"
+
+
+@dataclass(frozen=True)
+class PreparedClone:
+    """A validated request, the wire body it becomes, and notes on what was adjusted."""
+
+    request: VoiceCloneRequest
+    wire: EnrollmentRequest
+    notes: list[str] = field(default_factory=list)
+
+
+def problems_from_validation_error(error: ValidationError) -> list[Problem]:
+    """Turn a pydantic error into plain-words problems: field, value, rule."""
+    problems = []
+    for item in error.errors(include_url=False):
+        loc = ".".join(str(part) for part in item["loc"]) or "request"
+        kind = item["type"]
+        if kind == "missing":
+            rule = "is required"
+            value: object = None
+        elif kind == "extra_forbidden":
+            rule = "is not a field of this request (check the spelling)"
+            value = item.get("input")
+        else:
+            message = str(item["msg"])
+            rule = message.removeprefix("Value error, ")
+            rule = rule[0].lower() + rule[1:] if rule else rule
+            value = item.get("input")
+        problems.append(Problem(loc, value, rule))
+    return problems
+
+
+def prepare_clone(
+    fields: Mapping[str, Any] | VoiceCloneRequest,
+    *,
+    region: str,
+    skip_catalog_check: bool = False,
+) -> PreparedClone:
+    """Check a ``cosyvoice.voice_clone`` request against every rule and build its wire body.
+
+    Args:
+        fields: the normalized request, as a mapping or a model.
+        region: the region in effect (``cn-beijing`` or ``ap-southeast-1``).
+        skip_catalog_check: send even if the catalog says the model/region/parameters do not fit.
+
+    Returns:
+        the prepared request, with notes (e.g. extra language hints dropped).
+
+    Raises:
+        InvalidRequestError: naming every field that breaks a rule; nothing is sent.
+    """
+    if isinstance(fields, VoiceCloneRequest):
+        request = fields
+    else:
+        try:
+            request = VoiceCloneRequest.model_validate(dict(fields))
+        except ValidationError as error:
+            raise InvalidRequestError(problems_from_validation_error(error)) from None
+    notes: list[str] = []
+    hint = request.language_hints[0] if request.language_hints else None
+    if request.language_hints and len(request.language_hints) > 1:
+        dropped = ", ".join(request.language_hints[1:])
+        notes.append(f"only the first language hint is used: sending {hint!r}, dropping {dropped}")
+    if request.prefix != request.prefix.lower() or len(request.prefix) == 10:
+        notes.append(
+            "the SDK docstrings say prefixes are lowercase and shorter than 10 characters; "
+            "if the service refuses this prefix, use [a-z0-9]{1,9}"
+        )
+    if not skip_catalog_check:
+        catalog_problems = check_enrollment(
+            target_model=request.target_model,
+            region=region,
+            language_hint=hint,
+            max_prompt_audio_length=request.max_prompt_audio_length,
+            enable_preprocess=request.enable_preprocess,
+        )
+        if catalog_problems:
+            raise InvalidRequestError(
+                [Problem(p.field, p.value, p.rule) for p in catalog_problems], hint=SKIP_CATALOG_HINT
+            )
+    wire = EnrollmentRequest(
+        model=request.model,
+        input=CreateVoiceInput(
+            target_model=request.target_model,
+            prefix=request.prefix,
+            url=request.voice_sample_url,
+            language_hints=[hint] if hint else None,
+            max_prompt_audio_length=request.max_prompt_audio_length,
+            enable_preprocess=request.enable_preprocess,
+        ),
+    )
+    return PreparedClone(request=request, wire=wire, notes=notes)
+
+
+def clone_response_from_wire(reply: EnrollmentResponse[CreateVoiceOutput]) -> VoiceCloneResponse:
+    """Map a ``create_voice`` reply to the normalized response."""
+    count = reply.usage.count if reply.usage else None
+    return VoiceCloneResponse.model_validate(
+        {"voice_id": reply.output.voice_id, "request_id": reply.request_id, "usage": {"count": count}}
+    )
+
+
+def parse_saved_response(data: object) -> VoiceCloneResponse:
+    """Read a saved response, either the wire reply (``output.voice_id``) or the normalized one (``voice_id``).
+
+    Raises:
+        InvalidRequestError: when neither shape fits, naming what is missing.
+    """
+    if isinstance(data, dict) and isinstance(data.get("output"), dict):
+        try:
+            return clone_response_from_wire(EnrollmentResponse[CreateVoiceOutput].model_validate(data))
+        except ValidationError as error:
+            raise InvalidRequestError(problems_from_validation_error(error)) from None
+    try:
+        return VoiceCloneResponse.model_validate(data)
+    except ValidationError as error:
+        raise InvalidRequestError(problems_from_validation_error(error)) from None
