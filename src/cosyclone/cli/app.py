@@ -66,9 +66,9 @@ def main_options(
 
 
 def _register() -> None:
-    from cosyclone.cli import prepare, validate
+    from cosyclone.cli import check, emulator, prepare, validate
 
-    for module in (prepare, validate):
+    for module in (prepare, validate, check, emulator):
         module.register(app)
 
 
