@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import configparser
 import contextlib
+import hashlib
 import os
 import stat
 import warnings
@@ -80,6 +81,11 @@ def _warn_if_readable_by_others(path: Path) -> None:
             CredentialsFileWarning,
             stacklevel=3,
         )
+
+
+def account_fingerprint(api_key: str) -> str:
+    """A stable, non-reversible name for the account behind a key (never the key itself)."""
+    return "acct-" + hashlib.sha256(api_key.encode("utf-8")).hexdigest()[:16]
 
 
 def credentials_file_path() -> Path:

@@ -117,13 +117,20 @@ class APIError(CosycloneError):
 
 
 class APIConnectionError(APIError):
-    def __init__(self, message: str = "could not reach the service", *, hint: str | None = None) -> None:
+    """No (complete) answer. ``request_sent`` tells whether the service may have received, and acted on, it."""
+
+    def __init__(
+        self, message: str = "could not reach the service", *, hint: str | None = None, request_sent: bool = True
+    ) -> None:
+        self.request_sent = request_sent
         super().__init__(message, hint=hint or "check the network and the base URL, then try again")
 
 
 class APITimeoutError(APIConnectionError):
-    def __init__(self, message: str = "the request timed out") -> None:
-        super().__init__(message, hint="try again, or raise the timeout (--timeout / timeout=)")
+    def __init__(self, message: str = "the request timed out", *, request_sent: bool = True) -> None:
+        super().__init__(
+            message, hint="try again, or raise the timeout (--timeout / timeout=)", request_sent=request_sent
+        )
 
 
 class APIStatusError(APIError):
@@ -139,8 +146,10 @@ class APIStatusError(APIError):
         code: str,
         request_id: str = "",
         hint: str | None = None,
+        retry_after_s: float | None = None,
     ) -> None:
         self.status_code = status_code
+        self.retry_after_s = retry_after_s
         self.code = code
         self.request_id = request_id
         self.service_message = message
@@ -194,7 +203,9 @@ class SynthesisFailedError(APIStatusError):
 _AUDIO_REJECTIONS = ("Audio.", "BadRequest.UnsupportedFileFormat")
 
 
-def error_for(*, status_code: int | None, code: str, message: str, request_id: str = "") -> APIStatusError:
+def error_for(
+    *, status_code: int | None, code: str, message: str, request_id: str = "", retry_after_s: float | None = None
+) -> APIStatusError:
     """Map a DashScope error (HTTP reply or WebSocket ``task-failed``) to the exception class for its meaning."""
     cls: type[APIStatusError]
     if "418" in message and ("Engine" in message or "engine" in message):
@@ -215,4 +226,4 @@ def error_for(*, status_code: int | None, code: str, message: str, request_id: s
         cls = SynthesisFailedError
     else:
         cls = BadRequestError
-    return cls(message, status_code=status_code, code=code, request_id=request_id)
+    return cls(message, status_code=status_code, code=code, request_id=request_id, retry_after_s=retry_after_s)

@@ -55,6 +55,14 @@ def problems_from_validation_error(error: ValidationError) -> list[Problem]:
     return problems
 
 
+def validate_request(fields: Mapping[str, Any]) -> VoiceCloneRequest:
+    """The normalized request, or InvalidRequestError naming each broken shape rule (no catalog checks)."""
+    try:
+        return VoiceCloneRequest.model_validate(dict(fields))
+    except ValidationError as error:
+        raise InvalidRequestError(problems_from_validation_error(error)) from None
+
+
 def prepare_clone(
     fields: Mapping[str, Any] | VoiceCloneRequest,
     *,
@@ -74,13 +82,7 @@ def prepare_clone(
     Raises:
         InvalidRequestError: naming every field that breaks a rule; nothing is sent.
     """
-    if isinstance(fields, VoiceCloneRequest):
-        request = fields
-    else:
-        try:
-            request = VoiceCloneRequest.model_validate(dict(fields))
-        except ValidationError as error:
-            raise InvalidRequestError(problems_from_validation_error(error)) from None
+    request = fields if isinstance(fields, VoiceCloneRequest) else validate_request(fields)
     notes: list[str] = []
     hint = request.language_hints[0] if request.language_hints else None
     if request.language_hints and len(request.language_hints) > 1:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
 import typer
@@ -58,3 +60,25 @@ def fail(error: CosycloneError, *, as_json: bool = False) -> NoReturn:
         emit_json(error_payload(error))
     say(f"error: {error}")
     raise typer.Exit(exit_code_for(error))
+
+
+@contextlib.contextmanager
+def reporting(*, as_json: bool = False) -> Iterator[None]:
+    """Turn any cosyclone error raised in the block into its message and exit code."""
+    try:
+        yield
+    except CosycloneError as error:
+        fail(error, as_json=as_json)
+
+
+def table(title: str | None, columns: list[str], rows: list[list[str]]) -> None:
+    """Print a Rich table to stdout."""
+    from rich.console import Console
+    from rich.table import Table
+
+    grid = Table(title=title, show_lines=False, header_style="bold")
+    for column in columns:
+        grid.add_column(column, overflow="fold")
+    for row in rows:
+        grid.add_row(*row)
+    Console().print(grid)

@@ -66,9 +66,9 @@ def main_options(
 
 
 def _register() -> None:
-    from cosyclone.cli import check, emulator, prepare, validate
+    from cosyclone.cli import batch, check, clone, emulator, prepare, speak, validate, voices
 
-    for module in (prepare, validate, check, emulator):
+    for module in (prepare, validate, check, clone, speak, batch, voices, emulator):
         module.register(app)
 
 

@@ -1,9 +1,96 @@
-"""``cosyclone emulator`` (placeholder: being written)."""
+"""``cosyclone emulator``: serve the offline DashScope emulator until Ctrl-C.
+
+Parses flags, starts :class:`cosyclone.emulator.server.EmulatorServer`, prints where it listens. The emulator is
+imported only when the command runs, so that ``cosyclone --help`` stays fast.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from cosyclone.cli import exit_codes
+from cosyclone.cli._output import emit_json, say
+from cosyclone.cli.state import CLIState
+
+DEFAULT_PORT = 8765
+
+
+def emulator(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (keep it on loopback)."),
+    port: int = typer.Option(DEFAULT_PORT, "--port", help="Port; 0 picks a free one (printed)."),
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="Keep voices and uploads here across restarts (default: memory only)."
+    ),
+    keys: str | None = typer.Option(
+        None, "--keys", help="Comma-separated API keys to accept (default: any key starting with sk-)."
+    ),
+    ready_delay: float = typer.Option(
+        0.0, "--ready-delay", min=0.0, help="Seconds a new voice stays DEPLOYING before it is OK."
+    ),
+    allow_private_urls: bool = typer.Option(
+        False, "--allow-private-urls", help="Let sample URLs point at private/link-local networks."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON line with the URLs instead of export lines."),
+) -> None:
+    """Serve the DashScope CosyVoice endpoints on this machine (no key, no quota, no network).
+
+    Prints the environment to export so that cosyclone and the official dashscope SDK talk to it:
+
+      export DASHSCOPE_HTTP_BASE_URL=http://127.0.0.1:PORT/api/v1
+      export DASHSCOPE_WEBSOCKET_BASE_URL=ws://127.0.0.1:PORT/api-ws/v1/inference
+
+    Any API key starting with sk- works (each key is its own account) unless --keys is given. Tests steer it
+    through the control plane at http://127.0.0.1:PORT/_emulator (see docs/emulator.md). Ctrl-C stops it.
+    """
+    from cosyclone.emulator.server import EmulatorServer
+
+    state: CLIState | None = ctx.obj
+    key_set = frozenset(k.strip() for k in keys.split(",") if k.strip()) if keys else None
+    if keys is not None and not key_set:
+        say("error: --keys needs at least one key")
+        raise typer.Exit(exit_codes.BAD_INPUT)
+    server = EmulatorServer(
+        host=host,
+        port=port,
+        log_level="info" if state is not None and state.verbose else "warning",
+        data_dir=data_dir,
+        keys=key_set,
+        ready_delay_s=ready_delay,
+        allow_private_urls=allow_private_urls,
+    )
+    try:
+        server.start()
+    except OSError as error:
+        say(f"error: cannot listen on {host}:{port}: {error.strerror or error}")
+        raise typer.Exit(exit_codes.BAD_INPUT) from error
+    if as_json:
+        emit_json(
+            {
+                "port": server.port,
+                "http_base_url": server.http_base_url,
+                "ws_url": server.ws_url,
+                "control_url": server.control_url,
+                "env": server.env(),
+            }
+        )
+    else:
+        for name, value in server.env().items():
+            typer.echo(f"export {name}={value}")
+    say(f"cosyclone emulator listening on {server.base_url} (port {server.port}); control plane {server.control_url}")
+    if host not in ("127.0.0.1", "::1", "localhost"):
+        say("warning: the control plane has no authentication; anyone who can reach this address can steer it")
+    say("Ctrl-C to stop")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        say("emulator stopped")
+    finally:
+        server.stop()
 
 
 def register(app: typer.Typer) -> None:
-    """Add the command to the app (nothing yet)."""
+    """Add the ``emulator`` command to the app."""
+    app.command("emulator")(emulator)

@@ -1,12 +1,25 @@
-"""Per-invocation CLI state: the global options, and the resources opened from them (closed at exit)."""
+"""Per-invocation CLI state: the global options, and the resources opened from them (closed at exit).
+
+``--emulator`` starts an in-process emulator whose state lives in ``$COSYCLONE_HOME/emulator`` (so a voice
+cloned by one command can be spoken with by the next), with a registry of its own, kept apart from the one
+that tracks real voices.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cosyclone.evidence import Evidence
+
+if TYPE_CHECKING:
+    from cosyclone.client import Client
+    from cosyclone.registry import VoiceRegistry
+
+#: The key the CLI uses with its own emulator (the emulator accepts any ``sk-…`` key).
+EMULATOR_KEY = "sk-cosyclone-local-emulator"
 
 
 @dataclass
@@ -18,9 +31,13 @@ class CLIState:
     evidence_dir: Path | None = None
     verbose: bool = False
     _closers: list[Callable[[], None]] = field(default_factory=list)
+    _client: Client | None = None
+    _registry: VoiceRegistry | None = None
+    _secrets: tuple[str, ...] = ()
+    _settings: dict[str, Any] | None = None
 
-    def evidence(self, *, secrets: tuple[str, ...] = ()) -> Evidence:
-        return Evidence(self.evidence_dir, secrets=secrets)
+    def evidence(self) -> Evidence:
+        return Evidence(self.evidence_dir, secrets=self._secrets)
 
     def on_close(self, closer: Callable[[], None]) -> None:
         self._closers.append(closer)
@@ -28,3 +45,58 @@ class CLIState:
     def close(self) -> None:
         while self._closers:
             self._closers.pop()()
+
+    def emulator_home(self) -> Path:
+        from cosyclone._config import cosyclone_home
+
+        return cosyclone_home() / "emulator"
+
+    def client(self) -> Client:
+        """The client for this invocation (starting the in-process emulator first with ``--emulator``)."""
+        if self._client is None:
+            self._client = self.new_client()
+            self.on_close(self._client.close)
+        return self._client
+
+    def new_client(self) -> Client:
+        """Another client with the same settings (for worker threads); the caller closes it."""
+        from cosyclone.client import Client
+
+        return Client(**self._client_settings(), registry=self.registry())
+
+    def _client_settings(self) -> dict[str, Any]:
+        if self._settings is not None:
+            return self._settings
+        if self.verbose:
+            import logging
+
+            logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+            logging.getLogger("httpx").setLevel(logging.WARNING)
+        if self.use_emulator:
+            from cosyclone.emulator.server import EmulatorServer
+
+            server = EmulatorServer(port=0, data_dir=self.emulator_home() / "state")
+            server.start()
+            self.on_close(server.stop)
+            self._settings = {"api_key": EMULATOR_KEY, "region": self.region, "base_url": server.http_base_url}
+        else:
+            from cosyclone._config import resolve_api_key
+
+            key = resolve_api_key()
+            self._secrets = (key.reveal(),)
+            self._settings = {
+                "api_key": key.reveal(),
+                "region": self.region,
+                "base_url": self.base_url,
+                "workspace": self.workspace,
+            }
+        return self._settings
+
+    def registry(self) -> VoiceRegistry:
+        if self._registry is None:
+            from cosyclone.registry import VoiceRegistry
+
+            path = self.emulator_home() / "registry.sqlite3" if self.use_emulator else None
+            self._registry = VoiceRegistry(path)
+            self.on_close(self._registry.close)
+        return self._registry

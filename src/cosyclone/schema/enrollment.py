@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from cosyclone.schema.base import RequestModel, ResponseModel
 
@@ -154,3 +154,49 @@ def parse_gmt(text: str | None) -> dt.datetime | None:
         except ValueError:
             return None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=SERVICE_TZ)
+
+
+# ----- what a server accepts ---------------------------------------------------------------------------------
+# The official SDK merges ``create_voice(**kwargs)`` into ``input`` (e.g. ``enable_preprocess``), so a server
+# must accept keys it does not know; these variants ignore them instead of refusing them. Field names and types
+# are those of the request models above.
+
+_LENIENT = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class ReceivedCreateVoiceInput(CreateVoiceInput):
+    model_config = _LENIENT
+
+
+class ReceivedListVoiceInput(ListVoiceInput):
+    model_config = _LENIENT
+
+
+class ReceivedQueryVoiceInput(QueryVoiceInput):
+    model_config = _LENIENT
+
+
+class ReceivedUpdateVoiceInput(UpdateVoiceInput):
+    model_config = _LENIENT
+
+
+class ReceivedDeleteVoiceInput(DeleteVoiceInput):
+    model_config = _LENIENT
+
+
+class ReceivedEnrollmentRequest(ResponseModel):
+    """A customization body as a server reads it: ``input`` is parsed per action (see
+    :data:`RECEIVED_INPUT_FOR_ACTION`); unknown top-level keys are kept and ignored."""
+
+    model: str | None = None
+    input: dict[str, Any] | None = None
+    parameters: dict[str, Any] | None = None
+
+
+RECEIVED_INPUT_FOR_ACTION: dict[str, type[RequestModel]] = {
+    "create_voice": ReceivedCreateVoiceInput,
+    "list_voice": ReceivedListVoiceInput,
+    "query_voice": ReceivedQueryVoiceInput,
+    "update_voice": ReceivedUpdateVoiceInput,
+    "delete_voice": ReceivedDeleteVoiceInput,
+}

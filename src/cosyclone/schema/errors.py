@@ -34,3 +34,9 @@ ACCESS_DENIED = "AccessDenied"
 THROTTLING = "Throttling"
 THROTTLING_RATE = "Throttling.RateQuota"
 CLIENT_ERROR = "CLIENT_ERROR"
+#: ``oss://`` URL used without the ``X-DashScope-OssResourceResolve: enable`` header (contract §7).
+DATA_INSPECTION = "InvalidParameter.DataInspection"
+#: The service's generic 500 message (contract §3.8, spelling as the service has it).
+INTERNAL_ERROR_MESSAGE = "An internal error has occured, please try again later or contact service support."
+#: The 500 message for samples the audio preprocessing rejects (e.g. longer than 60 s).
+AUDIO_PREPROCESS_ERROR_MESSAGE = "audio preprocess server error"

@@ -4,6 +4,7 @@ SSE stream (§6).
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import Field
@@ -233,3 +234,71 @@ def _is_wide(ch: str) -> bool:
         or 0xFFE0 <= code <= 0xFFE6
         or 0x20000 <= code <= 0x3FFFD
     )
+
+
+# ----- Server side: what a server accepts and the events it builds ------------------------------------------
+
+#: What the official SDK sends for ``AudioFormat.DEFAULT`` (contract §5.5); a server reads it as mp3 at 22050 Hz.
+SDK_DEFAULT_FORMAT = "Default"
+#: The documented message of a voice the model cannot use (contract §4, §5.4). The ``[cosyvoice:]`` tag is the
+#: newer spelling; older captures show ``[tts:]``.
+ENGINE_418_MESSAGE = "[cosyvoice:]Engine return error code: 418"
+
+
+class ServerHttpSynthesisInput(ServerSynthesisParameters):
+    """HTTP synthesis ``input`` as a server reads it: the text plus every §5.3 key, server defaults (§6)."""
+
+    text: str | None = None
+
+
+class ServerHttpSynthesisRequest(ResponseModel):
+    """An HTTP synthesis request body as a server reads it (tolerant of extra keys)."""
+
+    model: str = ""
+    input: ServerHttpSynthesisInput = Field(default_factory=ServerHttpSynthesisInput)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+def task_started_event(task_id: str) -> ServerEvent:
+    return ServerEvent(header=EventHeader(task_id=task_id, event="task-started"))
+
+
+def task_failed_event(task_id: str, code: str, message: str) -> ServerEvent:
+    return ServerEvent(header=EventHeader(task_id=task_id, event="task-failed", error_code=code, error_message=message))
+
+
+def task_finished_event(task_id: str, request_uuid: str, characters: int) -> ServerEvent:
+    return ServerEvent(
+        header=EventHeader(task_id=task_id, event="task-finished", attributes={"request_uuid": request_uuid}),
+        payload=EventPayload(output=SentenceOutput(), usage=CharacterUsage(characters=characters)),
+    )
+
+
+def sentence_event(
+    task_id: str,
+    kind: SentenceEventType,
+    sentence: Sentence,
+    *,
+    original_text: str | None = None,
+    characters: int | None = None,
+) -> ServerEvent:
+    """A ``result-generated`` event; ``characters`` (cumulative billed count) belongs on ``sentence-end``."""
+    return ServerEvent(
+        header=EventHeader(task_id=task_id, event="result-generated"),
+        payload=EventPayload(
+            output=SentenceOutput(type=kind, sentence=sentence, original_text=original_text),
+            usage=CharacterUsage(characters=characters) if characters is not None else None,
+        ),
+    )
+
+
+def sse_frame(event_id: int, data: dict[str, object], *, event: str = "result", status: int = 200) -> str:
+    """One Server-Sent Event in DashScope's framing (contract §6), ``data`` as one line of JSON.
+
+    ``event:error`` frames also carry ``status:<n>``, the line the official SDK's parser reads for the status.
+    """
+    lines = [f"id:{event_id}", f"event:{event}", f":HTTP_STATUS/{status}"]
+    if event == "error":
+        lines.append(f"status:{status}")
+    lines.append("data:" + json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    return "\n".join(lines) + "\n\n"

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that time cosyclone against a baseline measured in the same run."""

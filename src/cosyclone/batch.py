@@ -1,0 +1,298 @@
+"""Render a whole script: read items (text, CSV or JSONL), synthesize them with bounded concurrency and per-item
+retries, write each file atomically, keep a manifest, and resume where an interrupted run stopped.
+
+Who may import it: the CLI (``cosyclone batch``), the MCP server, benchmarks. Each worker thread gets its own
+client (and so its own reused WebSocket connection).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cosyclone._exceptions import (
+    APIConnectionError,
+    InternalServerError,
+    InvalidRequestError,
+    Problem,
+    RateLimitError,
+    SynthesisFailedError,
+)
+from cosyclone._files import write_json_atomic
+from cosyclone.client import Client
+from cosyclone.client._retry import retry_delay
+
+MANIFEST = "manifest.json"
+#: Per-line parameters an input may carry (besides id and text).
+ITEM_PARAMETERS = ("voice", "model", "format", "sample_rate", "volume", "rate", "pitch", "instruction", "seed")
+_INT_PARAMETERS = {"sample_rate", "volume", "seed"}
+_FLOAT_PARAMETERS = {"rate", "pitch"}
+_RETRYABLE = (APIConnectionError, RateLimitError, InternalServerError, SynthesisFailedError)
+_SAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    id: str
+    text: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ItemResult:
+    id: str
+    file: str | None
+    duration_s: float | None = None
+    characters: int = 0
+    request_id: str | None = None
+    error: str | None = None
+    attempts: int = 0
+    skipped: bool = False
+
+
+def _coerce(key: str, value: Any, where: str) -> Any:
+    if value in (None, ""):
+        return None
+    try:
+        if key in _INT_PARAMETERS:
+            return int(value)
+        if key in _FLOAT_PARAMETERS:
+            return float(value)
+    except (TypeError, ValueError):
+        raise InvalidRequestError([Problem(f"{where}: {key}", value, "must be a number")]) from None
+    return str(value)
+
+
+def _item(raw: dict[str, Any], number: int, where: str) -> BatchItem:
+    text = str(raw.get("text") or "").strip()
+    if not text:
+        raise InvalidRequestError([Problem(f"{where}: text", raw.get("text"), "is empty")])
+    item_id = _SAFE_ID.sub("_", str(raw.get("id") or f"line-{number:04d}")).strip("._") or f"line-{number:04d}"
+    unknown = sorted(set(raw) - {"id", "text", *ITEM_PARAMETERS})
+    if unknown:
+        allowed = ", ".join(("id", "text", *ITEM_PARAMETERS))
+        raise InvalidRequestError(
+            [Problem(f"{where}: {unknown[0]}", raw[unknown[0]], f"is not a column; use {allowed}")]
+        )
+    params = {k: _coerce(k, raw[k], where) for k in ITEM_PARAMETERS if raw.get(k) not in (None, "")}
+    return BatchItem(item_id, text, params)
+
+
+def read_items(path: Path) -> list[BatchItem]:
+    """Items from a ``.txt`` (one utterance per line), ``.csv`` (header with id,text,…) or ``.jsonl`` file.
+
+    Raises:
+        InvalidRequestError: unreadable file, empty input, an empty text, a bad column, a duplicate id.
+    """
+    try:
+        content = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidRequestError([Problem("INPUT", str(path), f"cannot be read: {error.strerror}")]) from None
+    suffix = path.suffix.lower()
+    items: list[BatchItem] = []
+    if suffix == ".csv":
+        reader = csv.DictReader(content.splitlines())
+        if not reader.fieldnames or "text" not in reader.fieldnames:
+            raise InvalidRequestError([Problem("INPUT", str(path), "a CSV needs a header row with a 'text' column")])
+        for number, row in enumerate(reader, start=1):
+            items.append(_item({k: v for k, v in row.items() if k}, number, f"{path.name} row {number}"))
+    elif suffix in (".jsonl", ".ndjson"):
+        for number, line in enumerate(content.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise InvalidRequestError(
+                    [Problem(f"{path.name} line {number}", line[:60], f"is not JSON ({error.msg})")]
+                ) from None
+            if not isinstance(raw, dict):
+                raise InvalidRequestError([Problem(f"{path.name} line {number}", line[:60], "must be a JSON object")])
+            items.append(_item(raw, number, f"{path.name} line {number}"))
+    else:
+        for number, line in enumerate(content.splitlines(), start=1):
+            if line.strip():
+                items.append(_item({"text": line}, number, f"{path.name} line {number}"))
+    if not items:
+        raise InvalidRequestError([Problem("INPUT", str(path), "holds no text to speak")])
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            raise InvalidRequestError([Problem("id", item.id, "appears twice; ids name the output files")])
+        seen.add(item.id)
+    return items
+
+
+def load_manifest(out_dir: Path) -> dict[str, ItemResult]:
+    try:
+        entries = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))["items"]
+        return {e["id"]: ItemResult(**{k: e.get(k) for k in ItemResult.__dataclass_fields__}) for e in entries}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _duration_s(path: Path, fmt: str, sample_rate: int) -> float | None:
+    size = path.stat().st_size
+    if fmt == "pcm":
+        return size / (2 * sample_rate)
+    if fmt == "wav":
+        return max(0, size - 44) / (2 * sample_rate)
+    try:
+        from cosyclone.audio.io import decode
+
+        return decode(path).info.duration_s
+    except Exception:  # a duration we cannot measure is reported as unknown, never fails the item
+        return None
+
+
+class BatchRun:
+    """One batch: items, where they go, how; call :meth:`run`. ``stop()`` (e.g. on Ctrl-C) finishes the items
+    in flight, skips the rest and still writes the manifest."""
+
+    def __init__(
+        self,
+        items: list[BatchItem],
+        *,
+        out_dir: Path,
+        client_factory: Callable[[], Client],
+        defaults: dict[str, Any],
+        concurrency: int = 4,
+        retries: int = 2,
+        resume: bool = False,
+    ) -> None:
+        self.items = items
+        self.out_dir = out_dir
+        self._factory = client_factory
+        self._defaults = defaults
+        self.concurrency = max(1, concurrency)
+        self.retries = retries
+        self.resume = resume
+        self._local = threading.local()
+        self._clients: list[Client] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.results: dict[str, ItemResult] = load_manifest(out_dir) if resume else {}
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _client(self) -> Client:
+        client: Client | None = getattr(self._local, "client", None)
+        if client is None:
+            client = self._factory()
+            self._local.client = client
+            with self._lock:
+                self._clients.append(client)
+        return client
+
+    def _options(self, item: BatchItem) -> dict[str, Any]:
+        return {**self._defaults, **item.parameters}
+
+    def target(self, item: BatchItem) -> Path:
+        return self.out_dir / f"{item.id}.{self._options(item).get('format') or 'mp3'}"
+
+    def is_done(self, item: BatchItem) -> bool:
+        previous = self.results.get(item.id)
+        return self.target(item).exists() and (previous is None or previous.error is None)
+
+    def _render(self, item: BatchItem) -> ItemResult:
+        options = self._options(item)
+        voice = options.pop("voice")
+        model = options.pop("model", None)
+        fmt = options.get("format") or "mp3"
+        target = self.target(item)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                result = self._client().speech.to_file(item.text, target, voice=voice, model=model, **options)
+            except _RETRYABLE as error:
+                if attempt > self.retries or self._stop.is_set():
+                    return ItemResult(item.id, None, error=str(error), attempts=attempt)
+                time.sleep(retry_delay(attempt - 1, retry_after_s=getattr(error, "retry_after_s", None)))
+                continue
+            except InvalidRequestError as error:
+                return ItemResult(item.id, None, error=str(error), attempts=attempt)
+            except Exception as error:  # any other refusal: recorded against the item, the batch goes on
+                return ItemResult(item.id, None, error=f"{type(error).__name__}: {error}", attempts=attempt)
+            return ItemResult(
+                item.id,
+                target.name,
+                duration_s=_duration_s(target, fmt, result.sample_rate),
+                characters=result.characters,
+                request_id=result.request_id,
+                attempts=attempt,
+            )
+
+    def run(self, on_progress: Callable[[ItemResult], None] | None = None) -> list[ItemResult]:
+        """Render every item not already done; returns the results in input order (manifest written)."""
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        todo: list[BatchItem] = []
+        for item in self.items:
+            if self.resume and self.is_done(item):
+                previous = self.results.get(item.id) or ItemResult(item.id, self.target(item).name)
+                previous.skipped = True
+                self.results[item.id] = previous
+                if on_progress:
+                    on_progress(previous)
+            else:
+                todo.append(item)
+        pending: set[Future[ItemResult]] = set()
+        queue: Iterator[BatchItem] = iter(todo)
+
+        def record(futures: set[Future[ItemResult]]) -> None:
+            for future in futures:
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    result = future.result()
+                    with self._lock:
+                        self.results[result.id] = result
+                    if on_progress:
+                        on_progress(result)
+
+        pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="cosyclone-batch")
+        try:
+            while True:
+                while len(pending) < self.concurrency and not self._stop.is_set():
+                    next_item = next(queue, None)
+                    if next_item is None:
+                        break
+                    pending.add(pool.submit(self._render, next_item))
+                if not pending:
+                    break
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                record(done)
+        except BaseException:
+            # Ctrl-C: take no new items, let the ones in flight finish (their files are whole or absent).
+            self._stop.set()
+            for future in pending:
+                future.cancel()
+            record(wait(pending)[0])
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            self.write_manifest()
+            for client in self._clients:
+                client.close()
+        return [self.results[i.id] for i in self.items if i.id in self.results]
+
+    def write_manifest(self) -> Path:
+        ordered = [asdict(self.results[i.id]) for i in self.items if i.id in self.results]
+        for entry in ordered:
+            entry.pop("skipped", None)
+        return write_json_atomic(
+            self.out_dir / MANIFEST,
+            {
+                "items": ordered,
+                "total": len(self.items),
+                "complete": sum(1 for e in ordered if e["error"] is None),
+                "failed": sum(1 for e in ordered if e["error"] is not None),
+            },
+        )

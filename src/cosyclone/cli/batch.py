@@ -1,0 +1,96 @@
+"""``cosyclone batch``: render a whole script (text, CSV or JSONL) with progress, concurrency and resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cosyclone.cli import exit_codes
+from cosyclone.cli._output import emit_json, reporting, say
+from cosyclone.cli.state import CLIState
+
+
+def batch(
+    ctx: typer.Context,
+    input_path: Path = typer.Argument(..., metavar="INPUT", help="Text (one utterance a line), CSV or JSONL."),
+    voice: str = typer.Option(..., "--voice", help="Default voice (a CSV/JSONL 'voice' column overrides it)."),
+    out_dir: Path = typer.Option(..., "--out-dir", help="Where the audio files and manifest.json go."),
+    concurrency: int = typer.Option(4, "--concurrency", min=1, max=64, help="Items synthesized at once."),
+    resume: bool = typer.Option(False, "--resume", help="Skip items whose files are already complete."),
+    retries: int = typer.Option(2, "--retries", min=0, max=10, help="Retries per item on transient errors."),
+    model: str | None = typer.Option(None, "--model", help="Synthesis model; default: the voice's target_model."),
+    audio_format: str = typer.Option("mp3", "--format", help="mp3, wav, pcm or opus."),
+    sample_rate: int | None = typer.Option(None, "--sample-rate", help="Output sample rate."),
+    as_json: bool = typer.Option(False, "--json", help="Print the manifest summary as JSON."),
+) -> None:
+    """Synthesize every item of INPUT into OUT_DIR/ID.FORMAT, writing OUT_DIR/manifest.json (id, file,
+    duration, characters, request_id, error). Ctrl-C stops cleanly; rerun with --resume to finish.
+    Input columns: id, text, and optionally voice, model, format, sample_rate, volume, rate, pitch,
+    instruction, seed. Exit 0 when every item is done, 4 when some failed.
+    """
+    import sys
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from cosyclone.batch import BatchRun, ItemResult, read_items
+    from cosyclone.cli.voices import resolve_voice
+
+    state: CLIState = ctx.obj
+    with reporting(as_json=as_json):
+        items = read_items(input_path)
+        voice_id = resolve_voice(state, voice, system_voice_ok=True)
+        state.client()  # resolve the key / start the emulator once, before the workers
+        defaults = {"voice": voice_id, "model": model, "format": audio_format, "sample_rate": sample_rate}
+        run = BatchRun(
+            items,
+            out_dir=out_dir,
+            client_factory=state.new_client,
+            defaults={k: v for k, v in defaults.items() if v is not None},
+            concurrency=concurrency,
+            retries=retries,
+            resume=resume,
+        )
+        progress = Progress(
+            TextColumn("[bold]batch"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[note]}"),
+            transient=False,
+            disable=not sys.stderr.isatty(),
+        )
+        task = progress.add_task("batch", total=len(items), note="")
+
+        def advance(result: ItemResult) -> None:
+            note = f"✗ {result.id}" if result.error else ("skipped " + result.id if result.skipped else result.id)
+            progress.update(task, advance=1, note=note)
+
+        try:
+            with progress:
+                results = run.run(on_progress=advance)
+        except KeyboardInterrupt:
+            done = sum(1 for r in run.results.values() if r.error is None)
+            say(f"interrupted: {done}/{len(items)} done; rerun with --resume to finish")
+            raise typer.Exit(exit_codes.INTERRUPTED) from None
+    failed = [r for r in results if r.error]
+    summary = {
+        "ok": not failed,
+        "manifest": str(out_dir / "manifest.json"),
+        "total": len(items),
+        "complete": len(results) - len(failed),
+        "skipped": sum(1 for r in results if r.skipped),
+        "failed": [{"id": r.id, "error": r.error} for r in failed],
+    }
+    if as_json:
+        emit_json(summary)
+    else:
+        say(f"{summary['complete']}/{len(items)} done ({summary['skipped']} skipped), manifest {summary['manifest']}")
+        for entry in failed:
+            say(f"  ✗ {entry.id}: {entry.error}")
+    if failed:
+        raise typer.Exit(exit_codes.SERVICE_REFUSED)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("batch")(batch)

@@ -1,0 +1,97 @@
+"""``cosyclone clone``: a sample (local file or URL) → a ready voice_id, at most once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from cosyclone.cli._output import emit_json, reporting, say
+from cosyclone.cli.state import CLIState
+
+
+def clone(
+    ctx: typer.Context,
+    sample: str = typer.Argument(..., help="Local audio file (uploaded for you) or a public http(s)/oss:// URL."),
+    prefix: str = typer.Option(..., "--prefix", help="Voice name prefix: letters and digits, at most 10."),
+    target_model: str = typer.Option(
+        "cosyvoice-v3.5-plus", "--target-model", help="Model the voice is for; synthesis must use the same."
+    ),
+    language_hint: list[str] | None = typer.Option(
+        None, "--language-hint", help="Language of the voice (zh, en, …). Only the first is used."
+    ),
+    max_prompt_audio_length: float | None = typer.Option(
+        None, "--max-prompt-audio-length", help="3–30 s; v3.5-plus, v3.5-flash, v3-flash only."
+    ),
+    enable_preprocess: bool = typer.Option(
+        False, "--enable-preprocess", help="Let the service denoise/normalise the sample (v3.5/v3-flash only)."
+    ),
+    wait: bool = typer.Option(True, "--wait/--no-wait", help="Wait until the voice is OK (default) or return."),
+    timeout: float = typer.Option(300.0, "--timeout", help="Seconds to wait for OK."),
+    new: bool = typer.Option(False, "--new", help="Enroll again even if this sample was already cloned."),
+    force: bool = typer.Option(False, "--force", help="Send the sample even if it fails the local preflight."),
+    skip_catalog_check: bool = typer.Option(
+        False, "--skip-catalog-check", help="Send even if the model/region catalog says no (service changed)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcome as one JSON object."),
+) -> None:
+    """Clone a voice from SAMPLE and print its voice_id.
+
+    Checks the sample locally first (refusing a failing one unless --force), reuses a voice already cloned
+    from the same bytes (unless --new), uploads a local file, enrolls, waits for OK, records the voice in the
+    registry and writes evidence. Exit codes: 0 ok, 2 bad input, 3 sample failed preflight, 4 service
+    refused, 5 network.
+    """
+    from cosyclone.enrollment import clone_voice
+
+    state: CLIState = ctx.obj
+    with reporting(as_json=as_json):
+        client = state.client()
+        evidence = state.evidence()
+        if state.use_emulator:
+            say("using the in-process emulator (no key, no quota)")
+        try:
+            outcome = clone_voice(
+                client,
+                state.registry(),
+                sample=sample,
+                prefix=prefix,
+                target_model=target_model,
+                language_hints=language_hint or None,
+                max_prompt_audio_length=max_prompt_audio_length,
+                enable_preprocess=True if enable_preprocess else None,
+                force=force,
+                new=new,
+                wait=wait,
+                wait_timeout_s=timeout,
+                skip_catalog_check=skip_catalog_check,
+            )
+        except Exception as error:
+            report = getattr(error, "report", None)
+            if report is not None:
+                evidence.write_json("preflight.json", report.to_dict())
+                if not as_json:
+                    _print_failures(report)
+            raise
+        summary: dict[str, Any] = {"ok": True, **outcome.to_dict(), "region": client.region}
+        if outcome.preflight is not None:
+            evidence.write_json("preflight.json", outcome.preflight.to_dict())
+        evidence.write_json("clone.json", {**summary, "base_url": client.endpoints.http_base_url})
+    for note in outcome.notes:
+        say(f"note: {note}")
+    if as_json:
+        emit_json(summary)
+        return
+    how = "reused" if outcome.reused else ("found again after a lost reply" if summary["reconciled"] else "created")
+    say(f"{how}: {outcome.voice_id} (status {outcome.record.status}, model {outcome.record.target_model})")
+    typer.echo(outcome.voice_id)
+
+
+def _print_failures(report: Any) -> None:
+    for finding in report.findings:
+        if finding.level == "fail":
+            say(f"  ✗ {finding.code}: {finding.message}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("clone")(clone)

@@ -1,0 +1,193 @@
+"""HTTP transport over httpx: one connection pool per client, retries, and the mapping of every failure to
+the error tree. The only place the API key is put on the wire (the Authorization header). Imported by client/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from cosyclone._config import APIKey, Endpoints
+from cosyclone._exceptions import APIConnectionError, APIStatusError, APITimeoutError, error_for
+from cosyclone._version import __version__
+from cosyclone.client._retry import parse_retry_after, retry_delay, should_retry
+from cosyclone.client._steps import Call
+from cosyclone.schema.errors import ErrorEnvelope
+
+log = logging.getLogger("cosyclone.http")
+DEFAULT_TIMEOUT_S = 30.0
+USER_AGENT = f"cosyclone/{__version__}"
+
+
+def request_headers(key: APIKey, endpoints: Endpoints) -> dict[str, str]:
+    """Headers of every authenticated request (the only place the key is put on the wire)."""
+    headers = {
+        "Authorization": f"Bearer {key.reveal()}",
+        "User-Agent": USER_AGENT,
+        "Accept": "application/json; charset=utf-8",
+    }
+    if endpoints.workspace:
+        headers["X-DashScope-WorkSpace"] = endpoints.workspace
+    return headers
+
+
+def _request_kwargs(call: Call, base_url: str) -> dict[str, Any]:
+    url = call.absolute_url or f"{base_url}/{call.path.lstrip('/')}"
+    kwargs: dict[str, Any] = {"method": call.method, "url": url, "headers": call.headers}
+    if call.json is not None:
+        kwargs["json"] = call.json
+    if call.params is not None:
+        kwargs["params"] = call.params
+    if call.data is not None:
+        kwargs["data"] = call.data
+    if call.files is not None:
+        kwargs["files"] = call.files
+    return kwargs
+
+
+def _build(client: httpx.Client | httpx.AsyncClient, call: Call, base_url: str) -> httpx.Request:
+    request = client.build_request(**_request_kwargs(call, base_url))
+    if not call.authenticated:
+        # A pre-signed upload goes to another host: it must not carry our key.
+        del request.headers["Authorization"]
+    return request
+
+
+def map_transport_error(error: httpx.TransportError) -> APIConnectionError:
+    sent = not isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    if isinstance(error, httpx.TimeoutException):
+        return APITimeoutError(f"the request timed out ({type(error).__name__})", request_sent=sent)
+    return APIConnectionError(f"connection failed: {type(error).__name__}: {error}", request_sent=sent)
+
+
+def _parse(response: httpx.Response, call: Call) -> Any:
+    """The JSON of a 2xx reply, or raise the mapped APIStatusError."""
+    raise_for_reply(response)
+    if not call.expect_json or not response.content:
+        return {}
+    try:
+        return response.json()
+    except ValueError:
+        raise APIConnectionError("the service sent a reply that is not JSON", request_sent=True) from None
+
+
+def raise_for_reply(response: httpx.Response) -> None:
+    """Raise the mapped APIStatusError for a non-2xx reply (its body must have been read)."""
+    if response.is_success:
+        return
+    try:
+        envelope = ErrorEnvelope.model_validate(response.json())
+    except (ValueError, ValidationError):
+        envelope = ErrorEnvelope(code="Unknown", message=response.text[:300])
+    raise error_for(
+        status_code=response.status_code,
+        code=envelope.code,
+        message=envelope.message,
+        request_id=envelope.request_id or response.headers.get("x-request-id", ""),
+        retry_after_s=parse_retry_after(response.headers.get("retry-after")),
+    )
+
+
+def _retryable(error: Exception, call: Call) -> bool:
+    if call.retry == "none":
+        return False
+    if isinstance(error, APIStatusError):
+        return error.status_code is not None and should_retry(error.status_code)
+    return isinstance(error, APIConnectionError)
+
+
+class SyncTransport:
+    def __init__(
+        self,
+        *,
+        key: APIKey,
+        endpoints: Endpoints,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        max_retries: int = 2,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        self.endpoints = endpoints
+        self.max_retries = max_retries
+        self.timeout_s = timeout_s
+        self._http = http_client or httpx.Client(timeout=timeout_s)
+        self._http.headers.update(request_headers(key, endpoints))
+
+    def send(self, call: Call) -> Any:
+        attempt = 0
+        while True:
+            started = time.perf_counter()
+            try:
+                try:
+                    response = self._http.send(_build(self._http, call, self.endpoints.http_base_url))
+                except httpx.TransportError as error:
+                    raise map_transport_error(error) from None
+                _log(call, response, started)
+                return _parse(response, call)
+            except (APIStatusError, APIConnectionError) as error:
+                if attempt >= self.max_retries or not _retryable(error, call):
+                    raise
+                time.sleep(retry_delay(attempt, retry_after_s=getattr(error, "retry_after_s", None)))
+                attempt += 1
+
+    @property
+    def http(self) -> httpx.Client:
+        """The pooled httpx client (authenticated), for callers that stream (HTTP synthesis)."""
+        return self._http
+
+    def close(self) -> None:
+        self._http.close()
+
+
+class AsyncTransport:
+    def __init__(
+        self,
+        *,
+        key: APIKey,
+        endpoints: Endpoints,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        max_retries: int = 2,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.endpoints = endpoints
+        self.max_retries = max_retries
+        self.timeout_s = timeout_s
+        self._http = http_client or httpx.AsyncClient(timeout=timeout_s)
+        self._http.headers.update(request_headers(key, endpoints))
+
+    async def send(self, call: Call) -> Any:
+        attempt = 0
+        while True:
+            started = time.perf_counter()
+            try:
+                try:
+                    response = await self._http.send(_build(self._http, call, self.endpoints.http_base_url))
+                except httpx.TransportError as error:
+                    raise map_transport_error(error) from None
+                _log(call, response, started)
+                return _parse(response, call)
+            except (APIStatusError, APIConnectionError) as error:
+                if attempt >= self.max_retries or not _retryable(error, call):
+                    raise
+                await asyncio.sleep(retry_delay(attempt, retry_after_s=getattr(error, "retry_after_s", None)))
+                attempt += 1
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+def _log(call: Call, response: httpx.Response, started: float) -> None:
+    if log.isEnabledFor(logging.DEBUG):
+        action = (call.json or {}).get("input", {}).get("action", "") if call.json else ""
+        log.debug(
+            "%s %s %s -> %d in %.0f ms",
+            call.method,
+            call.absolute_url or call.path,
+            action,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )

@@ -1,0 +1,191 @@
+"""The voice operations as sans-I/O flows (see :mod:`cosyclone.client._steps`): written once, driven by both
+``Client`` and ``AsyncClient``.
+
+``create_voice`` is not idempotent, so :func:`create_flow` never repeats it blindly: it repeats only when the
+service certainly did not act (429, 503, a connection never made); after an *ambiguous* failure (timeout, a
+connection dropped after sending, a 500) it reconciles — lists the prefix, queries the voices created since
+the attempt and adopts the one whose ``resource_link`` is our sample — and only then tries again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterable
+
+from cosyclone._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    InternalServerError,
+    VoiceNotReadyError,
+    VoiceRejectedError,
+)
+from cosyclone.client._retry import NOT_ACTED_STATUSES, retry_delay
+from cosyclone.client._steps import Call, Flow, Sleep
+from cosyclone.client.types import CreatedVoice, Voice, VoicePage
+from cosyclone.schema.enrollment import (
+    CUSTOMIZATION_PATH,
+    CreateVoiceOutput,
+    DeleteVoiceInput,
+    EmptyOutput,
+    EnrollmentRequest,
+    EnrollmentResponse,
+    ListVoiceInput,
+    ListVoiceOutput,
+    QueryVoiceInput,
+    QueryVoiceOutput,
+    UpdateVoiceInput,
+)
+from cosyclone.schema.uploads import OSS_RESOLVE_HEADER, OSS_SCHEME
+from cosyclone.voice_clone import PreparedClone
+
+RECONCILE_PAGE_SIZE = 100
+#: Voices created this long before our attempt began are not candidates (allows for clock skew).
+RECONCILE_WINDOW = dt.timedelta(minutes=10)
+#: The longest pause before the second reconciliation look.
+MAX_SETTLE_S = 15.0
+READY_POLL_INITIAL_S = 0.5
+READY_POLL_MAX_S = 5.0
+
+
+def _call(body: EnrollmentRequest, *, url: str | None = None, unsafe: bool = False) -> Call:
+    headers = {OSS_RESOLVE_HEADER: "enable"} if url and url.startswith(OSS_SCHEME) else {}
+    return Call(
+        "POST",
+        CUSTOMIZATION_PATH,
+        json=body.to_wire(),
+        headers=headers,
+        retry="none" if unsafe else "idempotent",
+    )
+
+
+def list_flow(*, prefix: str | None, page_index: int, page_size: int) -> Flow[VoicePage]:
+    body = EnrollmentRequest(input=ListVoiceInput(prefix=prefix or None, page_index=page_index, page_size=page_size))
+    reply = EnrollmentResponse[ListVoiceOutput].model_validate((yield _call(body)))
+    voices = [Voice.from_summary(s, reply.request_id) for s in reply.output.voice_list]
+    return VoicePage(voices=voices, page_index=page_index, page_size=page_size, request_id=reply.request_id)
+
+
+def get_flow(voice_id: str) -> Flow[Voice]:
+    body = EnrollmentRequest(input=QueryVoiceInput(voice_id=voice_id))
+    reply = EnrollmentResponse[QueryVoiceOutput].model_validate((yield _call(body)))
+    return Voice.from_query(voice_id, reply.output, reply.request_id)
+
+
+def update_flow(voice_id: str, url: str) -> Flow[str]:
+    body = EnrollmentRequest(input=UpdateVoiceInput(voice_id=voice_id, url=url))
+    reply = EnrollmentResponse[EmptyOutput].model_validate((yield _call(body, url=url)))
+    return reply.request_id
+
+
+def delete_flow(voice_id: str) -> Flow[str]:
+    body = EnrollmentRequest(input=DeleteVoiceInput(voice_id=voice_id))
+    reply = EnrollmentResponse[EmptyOutput].model_validate((yield _call(body)))
+    return reply.request_id
+
+
+def wait_flow(voice_id: str, *, timeout_s: float) -> Flow[Voice]:
+    """Poll ``query_voice`` with backoff until OK; UNDEPLOYED raises VoiceRejectedError, time out
+    VoiceNotReadyError."""
+    started = time.monotonic()
+    delay = READY_POLL_INITIAL_S
+    while True:
+        voice = yield from get_flow(voice_id)
+        if voice.status == "OK":
+            return voice
+        if voice.status == "UNDEPLOYED":
+            raise VoiceRejectedError(voice_id)
+        waited = time.monotonic() - started
+        if waited >= timeout_s:
+            raise VoiceNotReadyError(voice_id, voice.status or "unknown", waited)
+        yield Sleep(min(delay, timeout_s - waited))
+        delay = min(delay * 1.6, READY_POLL_MAX_S)
+
+
+def _same_sample(resource_link: str | None, url: str) -> bool:
+    if not resource_link:
+        return False
+    if resource_link == url:
+        return True
+    # The service may report an oss:// sample by another URL that still carries the object key.
+    return url.startswith(OSS_SCHEME) and url.removeprefix(OSS_SCHEME) in resource_link
+
+
+def reconcile_flow(
+    *, prefix: str, url: str, target_model: str, since: dt.datetime, exclude: Iterable[str] = ()
+) -> Flow[Voice | None]:
+    """Find a voice our lost create call made: same prefix, created since ``since``, our sample, not excluded."""
+    known = set(exclude)
+    page_index = 0
+    while True:
+        page = yield from list_flow(prefix=prefix, page_index=page_index, page_size=RECONCILE_PAGE_SIZE)
+        for summary in page.voices:
+            if summary.voice_id in known:
+                continue
+            if summary.created_at is not None and summary.created_at < since - RECONCILE_WINDOW:
+                continue
+            voice = yield from get_flow(summary.voice_id)
+            if _same_sample(voice.resource_link, url) and voice.target_model in (None, target_model):
+                return voice
+        if page.is_last:
+            return None
+        page_index += 1
+
+
+def create_flow(
+    prepared: PreparedClone, *, max_retries: int, settle_s: float, exclude: Iterable[str] = ()
+) -> Flow[CreatedVoice]:
+    """Create a voice at most once (see the module docstring). ``settle_s``: how long to give a request that may
+    still be in flight before looking for its voice a second time (the client's timeout)."""
+    request = prepared.request
+    url = request.voice_sample_url
+    since = dt.datetime.now(dt.timezone.utc)
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            raw = yield _call(prepared.wire, url=url, unsafe=True)
+        except (APIConnectionError, InternalServerError) as error:
+            ambiguous = not isinstance(error, APIConnectionError) or error.request_sent
+            # A request that timed out may still be running on the server: look a second time after giving it
+            # as long again as we waited for it. Any other answer means the server is done with it.
+            looks = (2 if isinstance(error, APITimeoutError) else 1) if ambiguous else 0
+            for look in range(looks):
+                if look:
+                    yield Sleep(min(settle_s, MAX_SETTLE_S))
+                found = yield from reconcile_flow(
+                    prefix=request.prefix, url=url, target_model=request.target_model, since=since, exclude=exclude
+                )
+                if found is not None:
+                    return CreatedVoice(
+                        voice_id=found.voice_id,
+                        request_id=found.request_id,
+                        usage_count=None,
+                        target_model=request.target_model,
+                        prefix=request.prefix,
+                        sample_url=url,
+                        reconciled=True,
+                        attempts=attempt,
+                        notes=[*prepared.notes, f"the create reply was lost ({error.message}); found the voice again"],
+                    )
+            if attempt > max_retries:
+                raise
+            yield Sleep(retry_delay(attempt - 1, retry_after_s=getattr(error, "retry_after_s", None)))
+            continue
+        except APIStatusError as error:
+            if error.status_code in NOT_ACTED_STATUSES and attempt <= max_retries:
+                yield Sleep(retry_delay(attempt - 1, retry_after_s=error.retry_after_s))
+                continue
+            raise
+        reply = EnrollmentResponse[CreateVoiceOutput].model_validate(raw)
+        return CreatedVoice(
+            voice_id=reply.output.voice_id,
+            request_id=reply.request_id,
+            usage_count=reply.usage.count if reply.usage else None,
+            target_model=request.target_model,
+            prefix=request.prefix,
+            sample_url=url,
+            attempts=attempt,
+            notes=list(prepared.notes),
+        )

@@ -1,0 +1,83 @@
+"""``client.uploads``: a local file → a temporary ``oss://`` URL (getPolicy, then a form POST). Contract §7."""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+import os
+from pathlib import Path
+
+from cosyclone._exceptions import InvalidRequestError, Problem
+from cosyclone.client._steps import Call, Flow, drive_async, drive_sync
+from cosyclone.client._transport import AsyncTransport, SyncTransport
+from cosyclone.client.types import UploadedFile
+from cosyclone.schema.enrollment import ENROLLMENT_MODEL
+from cosyclone.schema.uploads import OSS_SCHEME, UPLOADS_PATH, UploadPolicyResponse, upload_form_fields
+
+#: How long an ``oss://`` URL stays valid (contract §7).
+OSS_URL_LIFETIME = dt.timedelta(hours=48)
+
+
+def read_upload(path: str | os.PathLike[str]) -> tuple[str, bytes]:
+    """Read a local file for upload, or raise InvalidRequestError naming it."""
+    file = Path(path)
+    try:
+        return file.name, file.read_bytes()
+    except FileNotFoundError:
+        raise InvalidRequestError([Problem("sample", str(path), "no such file")]) from None
+    except OSError as error:
+        raise InvalidRequestError([Problem("sample", str(path), f"cannot be read: {error.strerror}")]) from None
+
+
+def upload_flow(name: str, data: bytes, *, model: str = ENROLLMENT_MODEL) -> Flow[UploadedFile]:
+    reply = yield Call("GET", UPLOADS_PATH, params={"action": "getPolicy", "model": model})
+    policy_reply = UploadPolicyResponse.model_validate(reply)
+    policy = policy_reply.data
+    limit = policy.max_file_size_mb * 1024 * 1024
+    if len(data) > limit:
+        raise InvalidRequestError(
+            [Problem("sample", name, f"is larger than the upload limit of {policy.max_file_size_mb} MB")]
+        )
+    key = f"{policy.upload_dir.rstrip('/')}/{name}"
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    yield Call(
+        "POST",
+        absolute_url=policy.upload_host,
+        data=upload_form_fields(policy, key, content_type),
+        files={"file": (name, data, content_type)},
+        authenticated=False,
+        retry="idempotent",  # x-oss-forbid-overwrite makes a repeat harmless: it fails or was never stored
+        expect_json=False,
+    )
+    return UploadedFile(
+        url=f"{OSS_SCHEME}{key}",
+        key=key,
+        expires_at=dt.datetime.now(dt.timezone.utc) + OSS_URL_LIFETIME,
+        size_bytes=len(data),
+        request_id=policy_reply.request_id,
+    )
+
+
+class Uploads:
+    def __init__(self, transport: SyncTransport) -> None:
+        self._transport = transport
+
+    def upload(self, path: str | os.PathLike[str], *, model: str = ENROLLMENT_MODEL) -> UploadedFile:
+        """Upload a local file to temporary storage; returns its ``oss://`` URL (valid 48 h).
+
+        Raises:
+            InvalidRequestError: the file is missing, unreadable or too large.
+            APIError: the service refused or could not be reached.
+        """
+        name, data = read_upload(path)
+        return drive_sync(upload_flow(name, data, model=model), self._transport)
+
+
+class AsyncUploads:
+    def __init__(self, transport: AsyncTransport) -> None:
+        self._transport = transport
+
+    async def upload(self, path: str | os.PathLike[str], *, model: str = ENROLLMENT_MODEL) -> UploadedFile:
+        """Async twin of :meth:`Uploads.upload`."""
+        name, data = read_upload(path)
+        return await drive_async(upload_flow(name, data, model=model), self._transport)

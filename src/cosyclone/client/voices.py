@@ -1,0 +1,199 @@
+"""``client.voices``: create (from a URL or a local file), list, iterate, get, update, delete, wait until ready.
+
+Thin: each method resolves its arguments and drives a flow from :mod:`cosyclone.client._voice_flows`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+
+from cosyclone.client._steps import drive_async, drive_sync
+from cosyclone.client._transport import AsyncTransport, SyncTransport
+from cosyclone.client._voice_flows import (
+    create_flow,
+    delete_flow,
+    get_flow,
+    list_flow,
+    update_flow,
+    wait_flow,
+)
+from cosyclone.client.types import CreatedVoice, Voice, VoicePage
+from cosyclone.client.uploads import AsyncUploads, Uploads
+from cosyclone.schema.clone import DEFAULT_TARGET_MODEL, URL_SCHEMES, VoiceCloneRequest
+from cosyclone.voice_clone import prepare_clone, validate_request
+
+DEFAULT_READY_TIMEOUT_S = 300.0
+Sample = str | os.PathLike[str]
+
+
+def is_remote(sample: Sample) -> bool:
+    """A URL the service fetches itself (http, https, oss) rather than a local file we must upload."""
+    return isinstance(sample, str) and sample.startswith(URL_SCHEMES)
+
+
+def _request(
+    prefix: str,
+    url: str,
+    target_model: str,
+    language_hints: Sequence[str] | None,
+    max_prompt_audio_length: float | None,
+    enable_preprocess: bool | None,
+) -> VoiceCloneRequest:
+    return validate_request(
+        {
+            "prefix": prefix,
+            "voice_sample_url": url,
+            "target_model": target_model,
+            "language_hints": list(language_hints) if language_hints is not None else None,
+            "max_prompt_audio_length": max_prompt_audio_length,
+            "enable_preprocess": enable_preprocess,
+        }
+    )
+
+
+class Voices:
+    """Voice management over the synchronous client."""
+
+    def __init__(self, transport: SyncTransport, uploads: Uploads, *, region: str) -> None:
+        self._transport = transport
+        self._uploads = uploads
+        self._region = region
+
+    def create(
+        self,
+        *,
+        prefix: str,
+        sample: Sample,
+        target_model: str = DEFAULT_TARGET_MODEL,
+        language_hints: Sequence[str] | None = None,
+        max_prompt_audio_length: float | None = None,
+        enable_preprocess: bool | None = None,
+        skip_catalog_check: bool = False,
+        exclude: Iterable[str] = (),
+    ) -> CreatedVoice:
+        """Enroll a voice from ``sample`` (an http(s)/oss URL, or a local file which is uploaded first).
+
+        Every rule is checked before any call. The create call is never repeated blindly: after an ambiguous
+        failure the voice is looked for (``exclude``: voice ids known not to be ours) before trying again.
+
+        Raises:
+            InvalidRequestError: a field breaks a rule (nothing sent).
+            APIStatusError subclasses: the service refused (SampleRejectedError, VoiceQuotaExceededError, …).
+            APIConnectionError: the service could not be reached.
+        """
+        # Check every rule before uploading anything (a placeholder URL stands for a local file).
+        probe_url = str(sample) if is_remote(sample) else "oss://local-file"
+        probe = _request(prefix, probe_url, target_model, language_hints, max_prompt_audio_length, enable_preprocess)
+        prepare_clone(probe, region=self._region, skip_catalog_check=skip_catalog_check)
+        url = str(sample) if is_remote(sample) else self._uploads.upload(sample).url
+        request = _request(prefix, url, target_model, language_hints, max_prompt_audio_length, enable_preprocess)
+        return self.create_from(request, skip_catalog_check=skip_catalog_check, exclude=exclude)
+
+    def create_from(
+        self, request: VoiceCloneRequest, *, skip_catalog_check: bool = False, exclude: Iterable[str] = ()
+    ) -> CreatedVoice:
+        """Enroll from a normalized ``cosyvoice.voice_clone`` request (its URL must already be reachable)."""
+        prepared = prepare_clone(request, region=self._region, skip_catalog_check=skip_catalog_check)
+        return drive_sync(
+            create_flow(
+                prepared, max_retries=self._transport.max_retries, settle_s=self._transport.timeout_s, exclude=exclude
+            ),
+            self._transport,
+        )
+
+    def list(self, *, prefix: str | None = None, page_index: int = 0, page_size: int = 10) -> VoicePage:
+        """One page of voices (the service gives no totals), optionally filtered by prefix."""
+        return drive_sync(list_flow(prefix=prefix, page_index=page_index, page_size=page_size), self._transport)
+
+    def iter_all(self, *, prefix: str | None = None, page_size: int = 100) -> Iterator[Voice]:
+        """Every voice, page after page."""
+        page_index = 0
+        while True:
+            page = self.list(prefix=prefix, page_index=page_index, page_size=page_size)
+            yield from page.voices
+            if page.is_last:
+                return
+            page_index += 1
+
+    def get(self, voice_id: str) -> Voice:
+        """One voice with its status, target_model and sample link. Raises NotFoundError if unknown."""
+        return drive_sync(get_flow(voice_id), self._transport)
+
+    def update(self, voice_id: str, sample: Sample) -> str:
+        """Re-enroll a voice from a new sample (URL or local file); returns the request_id."""
+        url = str(sample) if is_remote(sample) else self._uploads.upload(sample).url
+        return drive_sync(update_flow(voice_id, url), self._transport)
+
+    def delete(self, voice_id: str) -> str:
+        """Delete a voice (frees quota); returns the request_id. Raises NotFoundError if unknown."""
+        return drive_sync(delete_flow(voice_id), self._transport)
+
+    def wait_until_ready(self, voice_id: str, *, timeout: float = DEFAULT_READY_TIMEOUT_S) -> Voice:
+        """Poll until the voice is OK. Raises VoiceRejectedError (UNDEPLOYED) or VoiceNotReadyError (timeout)."""
+        return drive_sync(wait_flow(voice_id, timeout_s=timeout), self._transport)
+
+
+class AsyncVoices:
+    """Async twin of :class:`Voices`."""
+
+    def __init__(self, transport: AsyncTransport, uploads: AsyncUploads, *, region: str) -> None:
+        self._transport = transport
+        self._uploads = uploads
+        self._region = region
+
+    async def create(
+        self,
+        *,
+        prefix: str,
+        sample: Sample,
+        target_model: str = DEFAULT_TARGET_MODEL,
+        language_hints: Sequence[str] | None = None,
+        max_prompt_audio_length: float | None = None,
+        enable_preprocess: bool | None = None,
+        skip_catalog_check: bool = False,
+        exclude: Iterable[str] = (),
+    ) -> CreatedVoice:
+        probe_url = str(sample) if is_remote(sample) else "oss://local-file"
+        probe = _request(prefix, probe_url, target_model, language_hints, max_prompt_audio_length, enable_preprocess)
+        prepare_clone(probe, region=self._region, skip_catalog_check=skip_catalog_check)
+        url = str(sample) if is_remote(sample) else (await self._uploads.upload(sample)).url
+        request = _request(prefix, url, target_model, language_hints, max_prompt_audio_length, enable_preprocess)
+        return await self.create_from(request, skip_catalog_check=skip_catalog_check, exclude=exclude)
+
+    async def create_from(
+        self, request: VoiceCloneRequest, *, skip_catalog_check: bool = False, exclude: Iterable[str] = ()
+    ) -> CreatedVoice:
+        prepared = prepare_clone(request, region=self._region, skip_catalog_check=skip_catalog_check)
+        return await drive_async(
+            create_flow(
+                prepared, max_retries=self._transport.max_retries, settle_s=self._transport.timeout_s, exclude=exclude
+            ),
+            self._transport,
+        )
+
+    async def list(self, *, prefix: str | None = None, page_index: int = 0, page_size: int = 10) -> VoicePage:
+        return await drive_async(list_flow(prefix=prefix, page_index=page_index, page_size=page_size), self._transport)
+
+    async def iter_all(self, *, prefix: str | None = None, page_size: int = 100) -> AsyncIterator[Voice]:
+        page_index = 0
+        while True:
+            page = await self.list(prefix=prefix, page_index=page_index, page_size=page_size)
+            for voice in page.voices:
+                yield voice
+            if page.is_last:
+                return
+            page_index += 1
+
+    async def get(self, voice_id: str) -> Voice:
+        return await drive_async(get_flow(voice_id), self._transport)
+
+    async def update(self, voice_id: str, sample: Sample) -> str:
+        url = str(sample) if is_remote(sample) else (await self._uploads.upload(sample)).url
+        return await drive_async(update_flow(voice_id, url), self._transport)
+
+    async def delete(self, voice_id: str) -> str:
+        return await drive_async(delete_flow(voice_id), self._transport)
+
+    async def wait_until_ready(self, voice_id: str, *, timeout: float = DEFAULT_READY_TIMEOUT_S) -> Voice:
+        return await drive_async(wait_flow(voice_id, timeout_s=timeout), self._transport)

@@ -1,0 +1,73 @@
+"""Routes of the emulator's ASGI app: ``create_app(backend) -> Starlette``.
+
+API paths mirror DashScope's (contract §1–3, §6–7) under ``/api/v1`` and ``/api-ws/v1``; the emulator's own
+endpoints (control plane, OSS upload host, result downloads) live under ``/_emulator``. Synthesis routes come
+from :mod:`cosyclone.emulator.synthesis` when that module is present.
+
+Imported by the server runner and by tests that mount the app in-process.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
+
+from cosyclone.emulator import handlers_http
+from cosyclone.emulator.backend import EmulatorBackend
+from cosyclone.emulator.control import control_routes
+from cosyclone.emulator.drop import TRANSPORT_KEY, transport_of_send
+from cosyclone.schema.enrollment import CUSTOMIZATION_PATH
+from cosyclone.schema.uploads import UPLOADS_PATH
+
+API_PREFIX = "/api/v1"
+WS_PATH = "/api-ws/v1/inference"
+CONTROL_PREFIX = "/_emulator"
+SYNTHESIS_MODULE = "cosyclone.emulator.synthesis"
+
+log = logging.getLogger(__name__)
+
+
+class EmulatorApp(Starlette):
+    """A Starlette app that also records the connection's transport in the scope, so that faults can drop it."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            transport = transport_of_send(send)
+            if transport is not None:
+                scope[TRANSPORT_KEY] = transport
+        await super().__call__(scope, receive, send)
+
+
+def api_routes() -> list[BaseRoute]:
+    return [
+        Route(f"{API_PREFIX}/{CUSTOMIZATION_PATH}", handlers_http.customization, methods=["POST"]),
+        Route(f"{API_PREFIX}/{UPLOADS_PATH}", handlers_http.get_policy, methods=["GET"]),
+        Route(handlers_http.UPLOAD_PATH, handlers_http.upload, methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/results/{{name}}", handlers_http.result, methods=["GET"]),
+    ]
+
+
+def synthesis_routes_for(backend: EmulatorBackend) -> list[BaseRoute]:
+    """The synthesis half's routes, or none while that module is not there."""
+    try:
+        module = importlib.import_module(SYNTHESIS_MODULE)
+    except ModuleNotFoundError as error:
+        if error.name == SYNTHESIS_MODULE:
+            return []
+        raise
+    factory = getattr(module, "synthesis_routes", None)
+    if factory is None:
+        log.warning("%s has no synthesis_routes(); synthesis is not served", SYNTHESIS_MODULE)
+        return []
+    return list(factory(backend))
+
+
+def create_app(backend: EmulatorBackend) -> Starlette:
+    """The emulator's ASGI app over ``backend`` (shared with whoever steers it in-process)."""
+    app = EmulatorApp(routes=[*api_routes(), *synthesis_routes_for(backend), *control_routes()])
+    app.state.backend = backend
+    return app

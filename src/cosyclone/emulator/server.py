@@ -1,0 +1,143 @@
+"""Run the emulator in-process: uvicorn in a background thread, on a port the OS picks by default.
+
+::
+
+    with EmulatorServer(port=0, ready_delay_s=2) as emu:
+        os.environ.update(emu.env())          # DASHSCOPE_HTTP_BASE_URL / DASHSCOPE_WEBSOCKET_BASE_URL
+        emu.backend.faults.add(Fault(target="create_voice", kind="http_error", status=503))
+        ...
+
+The socket is bound before the thread starts, so the port is known at once, and ``start()`` returns once uvicorn
+accepts connections (well under a second). Imported by the CLI, tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from typing import Any
+
+import uvicorn
+
+from cosyclone.emulator.app import API_PREFIX, CONTROL_PREFIX, WS_PATH, create_app
+from cosyclone.emulator.backend import EmulatorBackend
+from cosyclone.emulator.config import EmulatorConfig
+
+STARTUP_TIMEOUT_S = 10.0
+
+
+class EmulatorServer:
+    """A running emulator. ``**config`` are :class:`~cosyclone.emulator.config.EmulatorConfig` fields
+    (``data_dir``, ``keys``, ``ready_delay_s``, ``allow_private_urls``, ``voice_quota``, ``idle_timeout_s``, …)."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        backend: EmulatorBackend | None = None,
+        log_level: str = "warning",
+        **config: Any,
+    ) -> None:
+        self.backend = backend or EmulatorBackend(EmulatorConfig.from_kwargs(**config))
+        self.host = host
+        self._requested_port = port
+        self._log_level = log_level
+        self._socket: socket.socket | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    # ----- addresses -----------------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """``http://HOST:PORT`` (a wildcard bind address is shown as the loopback one)."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(self.host, self.host)
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def http_base_url(self) -> str:
+        """The value for ``DASHSCOPE_HTTP_BASE_URL`` (``http://127.0.0.1:PORT/api/v1``)."""
+        return self.base_url + API_PREFIX
+
+    @property
+    def ws_url(self) -> str:
+        """The value for ``DASHSCOPE_WEBSOCKET_BASE_URL`` (``ws://127.0.0.1:PORT/api-ws/v1/inference``)."""
+        return "ws" + self.base_url[len("http") :] + WS_PATH
+
+    @property
+    def control_url(self) -> str:
+        """The control plane's root (``http://127.0.0.1:PORT/_emulator``)."""
+        return self.base_url + CONTROL_PREFIX
+
+    def env(self) -> dict[str, str]:
+        """The environment that points the official SDK and cosyclone at this emulator."""
+        return {"DASHSCOPE_HTTP_BASE_URL": self.http_base_url, "DASHSCOPE_WEBSOCKET_BASE_URL": self.ws_url}
+
+    # ----- running -------------------------------------------------------------------------------------------
+
+    def start(self) -> EmulatorServer:
+        """Bind, start serving in a daemon thread, and return once connections are accepted."""
+        if self._thread is not None:
+            return self
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self._requested_port))
+        except OSError:
+            sock.close()
+            raise
+        self._socket = sock
+        self.port = int(sock.getsockname()[1])
+        config = uvicorn.Config(
+            create_app(self.backend),
+            log_level=self._log_level,
+            access_log=self._log_level in ("debug", "trace"),
+            lifespan="off",
+            timeout_graceful_shutdown=2,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name=f"cosyclone-emulator-{self.port}", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the emulator did not start on {self.host}:{self.port}")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving (open connections get up to 2 s to finish) and release the port."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            if self._thread.is_alive() and self._server is not None:
+                self._server.force_exit = True
+                self._thread.join(timeout=2)
+        if self._socket is not None:
+            self._socket.close()
+        self._server = self._thread = self._socket = None
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until Ctrl-C (for the CLI)."""
+        self.start()
+        try:
+            while self._thread is not None and self._thread.is_alive():
+                self._thread.join(timeout=0.5)
+        finally:
+            self.stop()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

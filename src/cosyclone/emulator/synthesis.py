@@ -1,0 +1,57 @@
+"""The synthesis half of the emulator: routes for WebSocket duplex synthesis and HTTP ``SpeechSynthesizer``.
+
+Who may import it: the emulator's app (which mounts :func:`synthesis_routes`), tests and benchmarks. The handlers
+depend only on :class:`~cosyclone.emulator.ports.SynthesisBackend`; wire messages are built and parsed through
+:mod:`cosyclone.schema.synthesis`; audio comes from :mod:`cosyclone.emulator.voice_engine` and is encoded by
+:func:`cosyclone.audio.io.encode`.
+
+- ``/api-ws/v1/inference`` (WebSocket): :mod:`cosyclone.emulator.synthesis_ws` (contract §5).
+- ``POST /api/v1/services/audio/tts/SpeechSynthesizer``: :mod:`cosyclone.emulator.synthesis_http` (contract §6).
+- Rules both share (voices, models, parameters, text limits, audio framing, faults):
+  :mod:`cosyclone.emulator.synthesis_rules`.
+
+The protocol as emulated, and the choice made on every point the contract leaves UNCERTAIN, is written up in
+``docs/emulator-synthesis.md``.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from cosyclone.emulator.drop import transport_of_send
+from cosyclone.emulator.ports import SynthesisBackend
+from cosyclone.emulator.synthesis_http import http_synthesis
+from cosyclone.emulator.synthesis_ws import synthesis_websocket
+from cosyclone.schema.synthesis import SYNTHESIS_PATH
+
+__all__ = ["HTTP_SYNTHESIS_PATH", "WEBSOCKET_PATH", "synthesis_routes"]
+
+WEBSOCKET_PATH = "/api-ws/v1/inference"
+HTTP_SYNTHESIS_PATH = "/api/v1/" + SYNTHESIS_PATH
+
+
+class _WebSocketEndpoint:
+    """A raw ASGI endpoint, so that the server's transport is at hand for the ``ws_close`` fault."""
+
+    def __init__(self, backend: SynthesisBackend) -> None:
+        self.backend = backend
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        await synthesis_websocket(websocket, self.backend, transport=transport_of_send(send))
+
+
+def synthesis_routes(backend: SynthesisBackend) -> list[BaseRoute]:
+    """The WebSocket and HTTP synthesis routes, served from ``backend``'s state, rules and faults."""
+
+    async def http_endpoint(request: Request) -> Response:
+        return await http_synthesis(request, backend)
+
+    return [
+        WebSocketRoute(WEBSOCKET_PATH, _WebSocketEndpoint(backend), name="synthesis_websocket"),
+        Route(HTTP_SYNTHESIS_PATH, http_endpoint, methods=["POST"], name="synthesis_http"),
+    ]

@@ -1,0 +1,305 @@
+"""HTTP synthesis, ``POST /api/v1/services/audio/tts/SpeechSynthesizer`` (contract §6), plain and SSE.
+
+Imported by :mod:`cosyclone.emulator.synthesis`, which mounts :func:`http_synthesis`.
+
+- All parameters are read from ``input`` (the §5.3 keys with the server defaults, mp3 at 22050 Hz), plus
+  ``input.text``, at most 20 000 billed characters (one request is one "message"). Same voice rules as the
+  WebSocket (418 mismatch → 400 ``InvalidParameter`` "[cosyvoice:]Engine return error code: 418"). A bad key is
+  401 ``InvalidApiKey``. Any refusal before audio is made is a normal JSON envelope with its status.
+- **Plain**: ``output = {finish_reason: "stop", audio: {data: "", url, id: "audio_<request_id>", expires_at}}``
+  and ``usage.characters``. ``url`` is absolute (the request's own base URL + the backend's result path) and
+  serves one complete file of the asked format; ``expires_at`` is now + 24 h in Unix seconds.
+- **SSE** (``X-DashScope-SSE: enable`` or ``Accept: text/event-stream``): per sentence a ``sentence-begin``,
+  ``sentence-synthesis`` (base64 audio in ``audio.data``) and ``sentence-end`` event, ``finish_reason: "null"``
+  (a string) and cumulative ``usage.characters``; then a final event with ``finish_reason: "stop"``, the URL and
+  empty ``data``. Frames are ``id:N`` / ``event:result`` / ``:HTTP_STATUS/200`` / ``data:{json}``. The chunks'
+  concatenation is one playable file (framing as on the WebSocket). An error **after** the stream has started is
+  one ``event:error`` frame (``:HTTP_STATUS/<n>`` and ``status:<n>``, data ``{request_id, code, message}``) that
+  ends the stream: the official SDK's parser reads exactly that as an error.
+- **Faults** (``faults.take("synthesis_http")`` once per valid request): ``http_error`` answers its status and
+  envelope (``Retry-After`` if set); ``latency`` sleeps ``delay_s`` first; ``task_failed`` fails after
+  ``after_sentences`` sentences (plain: the envelope with the fault's status; SSE: an ``event:error``);
+  ``ws_close`` and ``drop_*`` cut the connection after ``after_sentences`` sentences (``drop_before``: none;
+  ``drop_after``: all, result stored), as :class:`~cosyclone.emulator.drop.DropResponse` does for a plain
+  request (``drop_style``: ``close`` aborts TCP, ``truncate`` leaves the body unfinished); in an SSE stream the
+  frames already sent stay sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from cosyclone.emulator.drop import TRANSPORT_KEY, DropResponse
+from cosyclone.emulator.errors import EmulatorApiError, invalid_api_key, invalid_parameter
+from cosyclone.emulator.faults import Fault
+from cosyclone.emulator.ports import SynthesisBackend
+from cosyclone.emulator.synthesis_rules import (
+    StreamEncoder,
+    SynthesisSettings,
+    check_text_size,
+    encode_file,
+    fault_failure,
+    parse_parameters,
+    render,
+    resolve_settings,
+    speakable_text,
+    text_is_null,
+)
+from cosyclone.schema.errors import ErrorEnvelope
+from cosyclone.schema.synthesis import (
+    CharacterUsage,
+    HttpAudio,
+    HttpSynthesisOutput,
+    HttpSynthesisResponse,
+    Sentence,
+    ServerHttpSynthesisInput,
+    ServerHttpSynthesisRequest,
+    billed_characters,
+    sse_frame,
+)
+from cosyclone.text import split_sentences
+
+FAULT_TARGET = "synthesis_http"
+RESULT_TTL_S = 24 * 3600
+_DROPS = ("ws_close", "drop_before", "drop_after")
+
+
+@dataclass
+class _Job:
+    request_id: str
+    tenant: str
+    settings: SynthesisSettings
+    sentences: list[str]
+    fault: Fault | None
+    base_url: str
+    expires_at: int
+
+    @property
+    def audio_id(self) -> str:
+        return f"audio_{self.request_id}"
+
+    def fault_at(self, sentences_done: int) -> Fault | None:
+        """The fault that strikes before the next sentence (or at the end, ``sentences_done == len``)."""
+        fault = self.fault
+        if fault is None or fault.kind not in ("task_failed", *_DROPS):
+            return None
+        if fault.kind == "drop_before":
+            at = 0
+        elif fault.kind == "drop_after":
+            at = len(self.sentences)
+        else:
+            at = min(fault.after_sentences, len(self.sentences))
+        return fault if sentences_done == at else None
+
+
+def error_response(error: EmulatorApiError, request_id: str) -> JSONResponse:
+    body = ErrorEnvelope(request_id=request_id, code=error.code, message=error.message).to_wire()
+    headers = dict(error.headers)
+    if error.detail:
+        headers["X-Emulator-Detail"] = error.detail.encode("ascii", "replace").decode("ascii")
+    return JSONResponse(body, status_code=error.status, headers=headers)
+
+
+def _wants_sse(request: Request) -> bool:
+    return (
+        request.headers.get("x-dashscope-sse", "").lower() == "enable"
+        or "text/event-stream" in request.headers.get("accept", "").lower()
+    )
+
+
+async def http_synthesis(request: Request, backend: SynthesisBackend) -> Response:
+    """Answer one HTTP synthesis request (plain JSON or SSE)."""
+    request_id = str(uuid.uuid4())
+    tenant = backend.authenticate(request.headers.get("authorization"))
+    if tenant is None:
+        return error_response(invalid_api_key(), request_id)
+    try:
+        job = await _prepare(request, backend, tenant, request_id)
+    except EmulatorApiError as error:
+        return error_response(error, request_id)
+    fault = job.fault
+    if fault is not None and fault.kind == "http_error":
+        return error_response(fault_failure(fault), request_id)
+    if fault is not None and fault.kind == "latency":
+        await asyncio.sleep(fault.delay_s)
+    if _wants_sse(request):
+        return _EventStream(_sse_events(job, backend, request))
+    return await _plain(job, backend)
+
+
+async def _prepare(request: Request, backend: SynthesisBackend, tenant: str, request_id: str) -> _Job:
+    try:
+        raw = await request.json()
+    except ValueError:
+        raise invalid_parameter("body", detail="not JSON") from None
+    if not isinstance(raw, dict):
+        raise invalid_parameter("body", detail="not a JSON object")
+    try:
+        body = ServerHttpSynthesisRequest.model_validate({k: v for k, v in raw.items() if k != "input"})
+    except ValidationError:
+        raise invalid_parameter("model") from None
+    raw_input = raw.get("input")
+    params = parse_parameters(raw_input if isinstance(raw_input, dict) else {}, ServerHttpSynthesisInput)
+    assert isinstance(params, ServerHttpSynthesisInput)
+    settings = resolve_settings(backend, tenant, body.model, params, http=True)
+    if not params.text or not params.text.strip():
+        raise text_is_null()
+    text = speakable_text(params.text, ssml=settings.enable_ssml)
+    check_text_size(text, used=0)
+    return _Job(
+        request_id=request_id,
+        tenant=tenant,
+        settings=settings,
+        sentences=split_sentences(text) or [text.strip() or " "],
+        fault=backend.faults.take(FAULT_TARGET),
+        base_url=str(request.base_url).rstrip("/"),
+        expires_at=int(time.time()) + RESULT_TTL_S,
+    )
+
+
+async def _sentence_samples(job: _Job, backend: SynthesisBackend, sentence: str) -> NDArray[np.float32]:
+    if backend.sentence_latency_s > 0:
+        await asyncio.sleep(backend.sentence_latency_s)
+    return (await asyncio.to_thread(render, job.settings, sentence)).samples
+
+
+async def _store(job: _Job, backend: SynthesisBackend, segments: list[NDArray[np.float32]]) -> str:
+    samples = np.concatenate(segments) if segments else np.zeros(1, dtype=np.float32)
+    data = await asyncio.to_thread(encode_file, job.settings, samples)
+    return job.base_url + backend.store_result(job.tenant, data, job.settings.suffix)
+
+
+def _total_characters(job: _Job) -> int:
+    return sum(billed_characters(s) for s in job.sentences)
+
+
+async def _plain(job: _Job, backend: SynthesisBackend) -> Response:
+    segments: list[NDArray[np.float32]] = []
+    for done, sentence in enumerate(job.sentences):
+        if (fault := job.fault_at(done)) is not None:
+            return _failure_response(fault, job)
+        segments.append(await _sentence_samples(job, backend, sentence))
+    if (fault := job.fault_at(len(job.sentences))) is not None:
+        if fault.kind == "drop_after":
+            await _store(job, backend, segments)
+        return _failure_response(fault, job)
+    url = await _store(job, backend, segments)
+    audio = HttpAudio(data="", url=url, id=job.audio_id, expires_at=job.expires_at)
+    body = HttpSynthesisResponse(
+        request_id=job.request_id,
+        output=HttpSynthesisOutput(finish_reason="stop", audio=audio),
+        usage=CharacterUsage(characters=_total_characters(job)),
+    )
+    return JSONResponse(body.to_wire())
+
+
+def _failure_response(fault: Fault, job: _Job) -> Response:
+    if fault.kind in _DROPS:
+        return DropResponse(fault.drop_style)
+    return error_response(fault_failure(fault), job.request_id)
+
+
+class _Cut(Exception):
+    """Marks where an emulated dropped connection happens inside an SSE stream (``style`` as ``drop_style``)."""
+
+    def __init__(self, style: str) -> None:
+        super().__init__(style)
+        self.style = style
+
+
+async def _sse_events(job: _Job, backend: SynthesisBackend, request: Request) -> AsyncIterator[str]:
+    encoder = StreamEncoder(job.settings)
+    segments: list[NDArray[np.float32]] = []
+    billed = 0
+    event_id = 0
+
+    def frame(kind: str, index: int, text: str | None, data: str = "") -> str:
+        nonlocal event_id
+        event_id += 1
+        output = HttpSynthesisOutput(
+            finish_reason="null",
+            type=kind,
+            original_text=text,
+            sentence=Sentence(index=index),
+            audio=HttpAudio(data=data, id=job.audio_id, expires_at=job.expires_at),
+        )
+        body = HttpSynthesisResponse(
+            request_id=job.request_id, output=output, usage=CharacterUsage(characters=billed)
+        ).to_wire()
+        return sse_frame(event_id, body)
+
+    for done, sentence in enumerate(job.sentences):
+        if (fault := job.fault_at(done)) is not None:
+            yield _sse_failure(fault, job, event_id + 1)
+            return
+        if await request.is_disconnected():
+            return
+        yield frame("sentence-begin", done, sentence)
+        samples = await _sentence_samples(job, backend, sentence)
+        segments.append(samples)
+        chunk = await asyncio.to_thread(encoder.chunk, samples)
+        billed += billed_characters(sentence)
+        yield frame("sentence-synthesis", done, None, base64.b64encode(chunk).decode("ascii"))
+        yield frame("sentence-end", done, sentence)
+    if (fault := job.fault_at(len(job.sentences))) is not None:
+        yield _sse_failure(fault, job, event_id + 1)
+        return
+    url = await _store(job, backend, segments)
+    final = HttpSynthesisResponse(
+        request_id=job.request_id,
+        output=HttpSynthesisOutput(
+            finish_reason="stop", audio=HttpAudio(data="", url=url, id=job.audio_id, expires_at=job.expires_at)
+        ),
+        usage=CharacterUsage(characters=billed),
+    )
+    yield sse_frame(event_id + 1, final.to_wire())
+
+
+def _sse_failure(fault: Fault, job: _Job, event_id: int) -> str:
+    if fault.kind in _DROPS:
+        raise _Cut(fault.drop_style)
+    error = fault_failure(fault)
+    body = ErrorEnvelope(request_id=job.request_id, code=error.code, message=error.message).to_wire()
+    return sse_frame(event_id, body, event="error", status=error.status)
+
+
+class _EventStream(Response):
+    """``text/event-stream`` from an async iterator of frames; a :class:`_Cut` leaves the body unfinished."""
+
+    media_type = "text/event-stream"
+
+    def __init__(self, frames: AsyncIterator[str]) -> None:
+        # No Response.__init__: it would promise ``content-length: 0``.
+        self.status_code = 200
+        self.background = None
+        self.raw_headers = [
+            (b"content-type", b"text/event-stream; charset=utf-8"),
+            (b"cache-control", b"no-cache"),
+            (b"x-accel-buffering", b"no"),
+        ]
+        self._frames = frames
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        try:
+            async for frame in self._frames:
+                await send({"type": "http.response.body", "body": frame.encode("utf-8"), "more_body": True})
+        except _Cut as cut:
+            transport: asyncio.Transport | None = scope.get(TRANSPORT_KEY)
+            if cut.style == "close" and transport is not None:
+                transport.abort()
+                await asyncio.sleep(0)
+            return  # else the server closes a connection whose response the app left unfinished
+        await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -1,0 +1,307 @@
+"""What WebSocket and HTTP synthesis share: parameter and voice rules, text limits, audio framing, faults.
+
+Imported only by :mod:`cosyclone.emulator.synthesis_ws` and :mod:`cosyclone.emulator.synthesis_http`. Rules
+raise :class:`~cosyclone.emulator.errors.EmulatorApiError`; the WebSocket side turns one into ``task-failed``
+(code and message), the HTTP side into the DashScope envelope (status too).
+
+Voice rules (contract §4, §5.3), in order:
+
+1. ``model`` must be a known CosyVoice model (HTTP: not ``cosyvoice-v1``), else 400 ``InvalidParameter``
+   "Model not exist.".
+2. A voice id that starts with a known ``{target_model}-`` is a cloned voice and must belong to the tenant, be
+   ``OK`` and have been enrolled for ``model``. Any other name is a system voice, allowed only for models that
+   have system voices (not v3.5). Every breach answers ``InvalidParameter``
+   "[cosyvoice:]Engine return error code: 418": the real engine reports an unknown voice, a voice still
+   ``DEPLOYING`` or ``UNDEPLOYED`` and a model mismatch alike, as far as anyone has seen, so the emulator does
+   not promise a distinction the service may not make (the reason goes to the log and ``X-Emulator-Detail``).
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import ValidationError
+
+from cosyclone.audio.io import EncodeFormat, encode
+from cosyclone.catalog import TARGET_MODELS, model_from_voice_id
+from cosyclone.emulator.errors import EmulatorApiError, invalid_parameter, model_not_exist
+from cosyclone.emulator.faults import Fault
+from cosyclone.emulator.ports import SynthesisBackend
+from cosyclone.emulator.voice_engine import RenderedSentence, Voice, render_sentence, voice_for
+from cosyclone.schema import errors as codes
+from cosyclone.schema.synthesis import (
+    AUDIO_FORMATS,
+    DEFAULT_FORMAT,
+    DEFAULT_SAMPLE_RATE,
+    ENGINE_418_MESSAGE,
+    MAX_CHARS_PER_MESSAGE,
+    MAX_CHARS_PER_TASK,
+    SAMPLE_RATES,
+    SDK_DEFAULT_FORMAT,
+    ServerSynthesisParameters,
+    Word,
+    billed_characters,
+)
+
+#: Models the HTTP endpoint serves (contract §6): every model but the legacy v1.
+HTTP_MODELS = frozenset(name for name, model in TARGET_MODELS.items() if not model.legacy)
+#: Size fields of a WAV header whose length is not known yet (FFmpeg's convention for streamed WAV):
+#: soundfile, the ``wave`` module and FFmpeg all read such a file to its end.
+WAV_STREAMING_SIZE = 0xFFFFFFFF
+OK_STATUS = "OK"
+_SSML_TAG = re.compile(r"<[^>]*>")
+
+
+@dataclass(frozen=True)
+class SynthesisSettings:
+    """A validated synthesis request: who speaks, how, and in which audio format."""
+
+    model: str
+    voice_id: str
+    voice: Voice
+    format: str
+    sample_rate: int
+    volume: int
+    rate: float
+    pitch: float
+    bit_rate_kbps: int | None
+    seed: int
+    word_timestamps: bool
+    enable_ssml: bool
+
+    @property
+    def suffix(self) -> str:
+        return "." + self.format
+
+
+def engine_418(detail: str) -> EmulatorApiError:
+    return EmulatorApiError(400, codes.INVALID_PARAMETER, ENGINE_418_MESSAGE, detail=detail)
+
+
+def parse_parameters(raw: dict[str, Any], model_type: type[ServerSynthesisParameters]) -> ServerSynthesisParameters:
+    """``raw`` as ``model_type``; a malformed value is 400 ``InvalidParameter`` naming the first bad field."""
+    try:
+        return model_type.model_validate(raw)
+    except ValidationError as exc:
+        name = ".".join(str(part) for part in exc.errors()[0]["loc"]) or "parameters"
+        raise invalid_parameter(name, detail=str(exc.errors()[0]["msg"])) from None
+
+
+def resolve_settings(
+    backend: SynthesisBackend, tenant: str, model: str, params: ServerSynthesisParameters, *, http: bool
+) -> SynthesisSettings:
+    """Check a request's model, parameters and voice; the settings to synthesize with.
+
+    Raises:
+        EmulatorApiError: 400 ``InvalidParameter`` for any breach (see the module docstring for voices).
+    """
+    if model not in TARGET_MODELS or (http and model not in HTTP_MODELS):
+        raise model_not_exist(model)
+    if params.text_type != "PlainText":
+        raise invalid_parameter("text_type", detail="only PlainText is accepted")
+    fmt = params.format.lower()
+    if params.format == SDK_DEFAULT_FORMAT:
+        fmt = DEFAULT_FORMAT
+    sample_rate = params.sample_rate or DEFAULT_SAMPLE_RATE
+    if fmt not in AUDIO_FORMATS or (fmt == "opus" and TARGET_MODELS[model].legacy):
+        raise invalid_parameter("format", detail=f"{params.format!r} is not one of {', '.join(AUDIO_FORMATS)}")
+    if sample_rate not in SAMPLE_RATES:
+        raise invalid_parameter("sample_rate", detail=f"{sample_rate} is not one of {SAMPLE_RATES}")
+    if not 0 <= params.volume <= 100:
+        raise invalid_parameter("volume", detail="0 to 100")
+    for name, value in (("rate", params.rate), ("pitch", params.pitch)):
+        if not 0.5 <= value <= 2.0:
+            raise invalid_parameter(name, detail="0.5 to 2.0")
+    if not 0 <= params.seed <= 65535:
+        raise invalid_parameter("seed", detail="0 to 65535")
+    bit_rate = params.bit_rate if fmt == "opus" else None
+    if bit_rate is not None and not 6 <= bit_rate <= 510:
+        raise invalid_parameter("bit_rate", detail="6 to 510 kbps")
+    return SynthesisSettings(
+        model=model,
+        voice_id=params.voice,
+        voice=_resolve_voice(backend, tenant, model, params.voice),
+        format=fmt,
+        sample_rate=sample_rate,
+        volume=params.volume,
+        rate=params.rate,
+        pitch=params.pitch,
+        bit_rate_kbps=bit_rate or (32 if fmt == "opus" else None),
+        seed=params.seed,
+        word_timestamps=params.word_timestamp_enabled,
+        enable_ssml=params.enable_ssml,
+    )
+
+
+def _resolve_voice(backend: SynthesisBackend, tenant: str, model: str, voice_id: str) -> Voice:
+    if not voice_id:
+        raise invalid_parameter("voice")
+    if model_from_voice_id(voice_id) is None:
+        if not TARGET_MODELS[model].has_system_voices:
+            raise engine_418(f"{model} has no system voices; {voice_id!r} is not a cloned voice id")
+        return voice_for(voice_id, None)
+    found = backend.find_voice(tenant, voice_id)
+    if found is None:
+        raise engine_418(f"no voice {voice_id!r} for this API key")
+    if found.status != OK_STATUS:
+        raise engine_418(f"voice {voice_id!r} is {found.status}, not OK")
+    if found.target_model != model:
+        raise engine_418(f"voice {voice_id!r} was enrolled for {found.target_model}, not {model}")
+    return voice_for(voice_id, found.f0_hz)
+
+
+def speakable_text(text: str, *, ssml: bool) -> str:
+    """What is spoken (and billed): with SSML on, tags are dropped (they bill 0, contract §5.2)."""
+    return _SSML_TAG.sub("", text) if ssml else text
+
+
+def text_is_null() -> EmulatorApiError:
+    return EmulatorApiError(400, codes.INVALID_PARAMETER, "Parameter invalid: text is null")
+
+
+def check_text_size(text: str, *, used: int) -> int:
+    """Billed characters of one message's ``text``, checked against the per-message and per-task limits.
+
+    Raises:
+        EmulatorApiError: 400 ``InvalidParameter`` over 20 000 in the message or 200 000 in the task.
+    """
+    size = billed_characters(text)
+    if size > MAX_CHARS_PER_MESSAGE:
+        raise EmulatorApiError(
+            400,
+            codes.INVALID_PARAMETER,
+            f"Parameter invalid: text is too long ({size} characters, at most {MAX_CHARS_PER_MESSAGE} per request)",
+        )
+    if used + size > MAX_CHARS_PER_TASK:
+        raise EmulatorApiError(
+            400,
+            codes.INVALID_PARAMETER,
+            f"Parameter invalid: text is too long ({used + size} characters, at most {MAX_CHARS_PER_TASK} per task)",
+        )
+    return size
+
+
+def render(settings: SynthesisSettings, sentence: str) -> RenderedSentence:
+    return render_sentence(
+        sentence,
+        voice=settings.voice,
+        sample_rate=settings.sample_rate,
+        volume=settings.volume,
+        rate=settings.rate,
+        pitch=settings.pitch,
+        seed=settings.seed,
+    )
+
+
+def words_of(rendered: RenderedSentence, *, offset_s: float) -> list[Word]:
+    """Word timestamps in ms from the start of the task's audio (``offset_s`` is where this sentence starts)."""
+    return [
+        Word(
+            text=w.text,
+            begin_index=w.begin_index,
+            end_index=w.end_index,
+            begin_time=round((offset_s + w.begin_s) * 1000),
+            end_time=round((offset_s + w.end_s) * 1000),
+        )
+        for w in rendered.words
+    ]
+
+
+def wav_streaming_header(sample_rate: int) -> bytes:
+    """A 44-byte mono 16-bit PCM WAV header whose sizes say "until the end of the stream"."""
+    fmt_chunk = struct.pack("<4sIHHIIHH", b"fmt ", 16, 1, 1, sample_rate, sample_rate * 2, 2, 16)
+    return (
+        b"RIFF"
+        + struct.pack("<I", WAV_STREAMING_SIZE)
+        + b"WAVE"
+        + fmt_chunk
+        + b"data"
+        + struct.pack("<I", WAV_STREAMING_SIZE)
+    )
+
+
+class StreamEncoder:
+    """Encodes a task's sentences one by one into chunks whose concatenation is one playable file.
+
+    - ``pcm``: raw 16-bit little-endian mono.
+    - ``wav``: the first chunk starts with :func:`wav_streaming_header`; every chunk after it is raw PCM.
+    - ``mp3``: bare MPEG frames (each sentence encoded on its own, the ID3 tag and Xing/Info frame removed),
+      so the stream is what a radio stream is: frames only, decodable from any frame.
+    - ``opus``: each sentence a complete Ogg Opus stream; concatenated they form a chained Ogg file (RFC 7845).
+    """
+
+    def __init__(self, settings: SynthesisSettings) -> None:
+        self._settings = settings
+        self._started = False
+
+    def chunk(self, samples: NDArray[np.float32]) -> bytes:
+        s = self._settings
+        if s.format in ("pcm", "wav"):
+            data = encode(samples, s.sample_rate, "pcm")
+            if s.format == "wav" and not self._started:
+                data = wav_streaming_header(s.sample_rate) + data
+        elif s.format == "mp3":
+            data = mp3_frames_only(encode(samples, s.sample_rate, "mp3", bit_rate_kbps=s.bit_rate_kbps))
+        else:
+            data = encode(samples, s.sample_rate, "opus", bit_rate_kbps=s.bit_rate_kbps)
+        self._started = True
+        return data
+
+
+def encode_file(settings: SynthesisSettings, samples: NDArray[np.float32]) -> bytes:
+    """One complete file of the whole task (the HTTP ``audio.url`` download)."""
+    formats: dict[str, EncodeFormat] = {"pcm": "pcm", "wav": "wav", "mp3": "mp3", "opus": "opus"}
+    return encode(samples, settings.sample_rate, formats[settings.format], bit_rate_kbps=settings.bit_rate_kbps)
+
+
+_MP3_KBPS = {
+    True: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),  # MPEG-1 layer III
+    False: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),  # MPEG-2 and 2.5 layer III
+}
+_MP3_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+def _mp3_frame_length(header: bytes) -> int | None:
+    if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
+        return None
+    version = (header[1] >> 3) & 0x3
+    bitrate_index = header[2] >> 4
+    rate_index = (header[2] >> 2) & 0x3
+    if version == 1 or rate_index == 3 or bitrate_index in (0, 15) or (header[1] >> 1) & 0x3 != 1:
+        return None
+    mpeg1 = version == 3
+    kbps = _MP3_KBPS[mpeg1][bitrate_index]
+    rate = _MP3_RATES[version][rate_index]
+    padding = (header[2] >> 1) & 0x1
+    return (144 if mpeg1 else 72) * kbps * 1000 // rate + padding
+
+
+def mp3_frames_only(data: bytes) -> bytes:
+    """``data`` without its leading ID3v2 tag, its Xing/Info frame and a trailing ID3v1 tag."""
+    start = 0
+    if data[:3] == b"ID3" and len(data) >= 10:
+        size = (data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]
+        start = 10 + size + (10 if data[5] & 0x10 else 0)
+    length = _mp3_frame_length(data[start : start + 4])
+    if length is not None:
+        head = data[start : start + min(length, 64)]
+        if b"Xing" in head or b"Info" in head:
+            start += length
+    end = len(data) - 128 if data[-128:-125] == b"TAG" else len(data)
+    return data[start:end]
+
+
+def fault_failure(fault: Fault) -> EmulatorApiError:
+    """The error a ``task_failed`` or ``http_error`` fault answers with."""
+    if fault.kind == "task_failed":
+        code = fault.code or codes.INTERNAL_ERROR
+        message = fault.message or codes.INTERNAL_ERROR_MESSAGE
+        return EmulatorApiError(fault.status, code, message, detail="emulated fault")
+    code, message = fault.envelope()
+    headers = {"Retry-After": f"{fault.retry_after_s:g}"} if fault.retry_after_s is not None else None
+    return EmulatorApiError(fault.status, code, message, detail="emulated fault", headers=headers)

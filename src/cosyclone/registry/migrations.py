@@ -1,0 +1,62 @@
+"""Numbered, forward-only schema migrations; ``PRAGMA user_version`` holds the number applied."""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: voices
+    """
+    CREATE TABLE voices (
+        voice_id      TEXT PRIMARY KEY,
+        target_model  TEXT NOT NULL,
+        region        TEXT NOT NULL,
+        workspace     TEXT NOT NULL DEFAULT '',
+        account       TEXT NOT NULL,
+        prefix        TEXT NOT NULL DEFAULT '',
+        sample_url    TEXT,
+        sample_sha256 TEXT,
+        language_hint TEXT,
+        status        TEXT,
+        request_id    TEXT,
+        origin        TEXT NOT NULL DEFAULT 'created',
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL,
+        deleted_at    TEXT
+    );
+    CREATE INDEX voices_by_sample ON voices (account, region, workspace, target_model, sample_sha256);
+    CREATE INDEX voices_by_prefix ON voices (prefix);
+    """,
+    # 2: enrollment claims, so that two processes cloning the same sample make one voice
+    """
+    CREATE TABLE claims (
+        claim_key  TEXT PRIMARY KEY,
+        owner      TEXT NOT NULL,
+        claimed_at REAL NOT NULL
+    );
+    """,
+)
+
+
+def migrate(connection: sqlite3.Connection) -> int:
+    """Apply every migration not yet applied, each in its own transaction; returns the resulting version."""
+    version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+    for number, script in enumerate(MIGRATIONS, start=1):
+        if number <= version:
+            continue
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read under the write lock: another process may have migrated meanwhile.
+            if int(connection.execute("PRAGMA user_version").fetchone()[0]) >= number:
+                connection.execute("COMMIT")
+                continue
+            for statement in script.split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {number}")
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        version = number
+    return version

@@ -1,0 +1,203 @@
+"""SQLite store of voices: record, look up (by id, prefix or sample), claim an enrollment, mark deleted.
+
+Safe with several processes at once: WAL journal, a busy timeout, writes in ``BEGIN IMMEDIATE`` transactions,
+and *claims* — a row that says "this process is enrolling this sample for this model/region/account" — so that
+concurrent clones of the same sample wait for the first one instead of spending a second enrollment.
+The API key is never stored: accounts are told apart by :func:`account_fingerprint`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import dataclasses
+import datetime as dt
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from cosyclone._config import account_fingerprint, cosyclone_home
+from cosyclone.registry.migrations import migrate
+
+REGISTRY_FILE = "registry.sqlite3"
+#: A claim older than this is presumed abandoned (its process died) and may be taken over.
+CLAIM_STALE_S = 600.0
+CLAIM_POLL_S = 0.2
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class VoiceRecord:
+    voice_id: str
+    target_model: str
+    region: str
+    account: str
+    workspace: str = ""
+    prefix: str = ""
+    sample_url: str | None = None
+    sample_sha256: str | None = None
+    language_hint: str | None = None
+    status: str | None = None
+    request_id: str | None = None
+    origin: str = "created"
+    created_at: str = ""
+    updated_at: str = ""
+    deleted_at: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return dataclasses.asdict(self)
+
+
+_COLUMNS = [f.name for f in dataclasses.fields(VoiceRecord)]
+
+
+__all__ = ["VoiceRecord", "VoiceRegistry", "account_fingerprint", "claim_key"]
+
+
+def claim_key(*, account: str, region: str, workspace: str, target_model: str, sample: str) -> str:
+    return "|".join((account, region, workspace, target_model, sample))
+
+
+class VoiceRegistry:
+    """The registry file (default ``$COSYCLONE_HOME/registry.sqlite3`` or the platform's user data dir)."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path) if path is not None else cosyclone_home() / REGISTRY_FILE
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA busy_timeout = 30000")
+        with contextlib.suppress(sqlite3.OperationalError):
+            self._db.execute("PRAGMA journal_mode = WAL")
+        migrate(self._db)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> VoiceRegistry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # ----- voices ------------------------------------------------------------------------------------------
+
+    def record(self, record: VoiceRecord) -> VoiceRecord:
+        """Insert or update a voice (keeps the first created_at); returns what is stored."""
+        now = _now()
+        stored = dataclasses.replace(record, created_at=record.created_at or now, updated_at=now)
+        values = stored.to_dict()
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c not in ("voice_id", "created_at"))
+        with self._write() as db:
+            db.execute(
+                f"INSERT INTO voices ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)}) "
+                f"ON CONFLICT (voice_id) DO UPDATE SET {updates}",
+                [values[c] for c in _COLUMNS],
+            )
+        found = self.get(record.voice_id, include_deleted=True)
+        assert found is not None
+        return found
+
+    def get(self, voice_id: str, *, include_deleted: bool = False) -> VoiceRecord | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM voices WHERE voice_id = ?", (voice_id,)).fetchone()
+        record = _record(row) if row else None
+        if record is not None and record.deleted_at and not include_deleted:
+            return None
+        return record
+
+    def list(self, *, account: str | None = None, prefix: str | None = None) -> list[VoiceRecord]:
+        """Live voices, newest first, optionally of one account and/or prefix."""
+        query = "SELECT * FROM voices WHERE deleted_at IS NULL"
+        args: list[str] = []
+        if account:
+            query += " AND account = ?"
+            args.append(account)
+        if prefix:
+            query += " AND prefix = ?"
+            args.append(prefix)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY created_at DESC, voice_id", args).fetchall()
+        return [_record(r) for r in rows]
+
+    def find_by_sample(
+        self, *, account: str, region: str, workspace: str, target_model: str, sample_sha256: str
+    ) -> VoiceRecord | None:
+        """A live voice already enrolled from these sample bytes for this model, region and account."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM voices WHERE account = ? AND region = ? AND workspace = ? AND target_model = ? "
+                "AND sample_sha256 = ? AND deleted_at IS NULL AND (status IS NULL OR status != 'UNDEPLOYED') "
+                "ORDER BY created_at DESC LIMIT 1",
+                (account, region, workspace, target_model, sample_sha256),
+            ).fetchone()
+        return _record(row) if row else None
+
+    def resolve(self, name: str, *, account: str | None = None) -> builtins.list[VoiceRecord]:
+        """Voices a user may mean by ``name``: the voice_id itself, else every live voice with that prefix."""
+        exact = self.get(name)
+        if exact is not None:
+            return [exact]
+        return self.list(account=account, prefix=name)
+
+    def set_status(self, voice_id: str, status: str | None) -> None:
+        with self._write() as db:
+            db.execute("UPDATE voices SET status = ?, updated_at = ? WHERE voice_id = ?", (status, _now(), voice_id))
+
+    def mark_deleted(self, voice_id: str) -> None:
+        now = _now()
+        with self._write() as db:
+            db.execute(
+                "UPDATE voices SET deleted_at = ?, updated_at = ? WHERE voice_id = ? AND deleted_at IS NULL",
+                (now, now, voice_id),
+            )
+
+    # ----- claims --------------------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def claim(self, key: str, *, wait_s: float = CLAIM_STALE_S) -> Iterator[None]:
+        """Hold the enrollment claim ``key`` for the duration of the block (waiting while another live process
+        holds it). Whoever enters next should look for the voice the previous holder recorded."""
+        owner = f"{os.getpid()}-{uuid.uuid4().hex}"
+        deadline = time.monotonic() + wait_s
+        while True:
+            with self._write() as db:
+                row = db.execute("SELECT owner, claimed_at FROM claims WHERE claim_key = ?", (key,)).fetchone()
+                if row is None or time.time() - float(row["claimed_at"]) > CLAIM_STALE_S:
+                    db.execute(
+                        "INSERT OR REPLACE INTO claims (claim_key, owner, claimed_at) VALUES (?, ?, ?)",
+                        (key, owner, time.time()),
+                    )
+                    break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"another process has been enrolling the same sample for over {wait_s:.0f} s")
+            time.sleep(CLAIM_POLL_S)
+        try:
+            yield
+        finally:
+            with self._write() as db:
+                db.execute("DELETE FROM claims WHERE claim_key = ? AND owner = ?", (key, owner))
+
+
+def _record(row: sqlite3.Row) -> VoiceRecord:
+    return VoiceRecord(**{c: row[c] for c in _COLUMNS})
