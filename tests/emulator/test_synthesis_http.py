@@ -201,3 +201,13 @@ def test_fault_latency_and_sentence_latency_delay_the_reply(emulator: EmulatorSe
     start = time.monotonic()
     assert synthesize(emulator, seed(emulator)).status_code == 200
     assert time.monotonic() - start >= 0.2 + 3 * 0.1
+
+
+def test_sse_carries_word_timestamps_when_enabled(emulator: EmulatorServer) -> None:
+    frames = frames_of(
+        synthesize(emulator, seed(emulator), "Good morning. Fine day.", headers=SSE, word_timestamp_enabled=True).text
+    )
+    ends = [f.data["output"] for f in frames if f.data["output"].get("type") == "sentence-end"]
+    words = [w for end in ends for w in end["sentence"]["words"]]
+    assert [w["text"] for w in words] == ["Good", "morning", "Fine", "day"]
+    assert words[2]["begin_time"] > words[1]["end_time"] > 0

@@ -424,3 +424,25 @@ def test_fault_latency_delays_each_sentence(emulator: EmulatorServer, ws: Client
     start = time.monotonic()
     result = ws.speak(seed(emulator), "One. Two.")
     assert time.monotonic() - start >= 0.4 and result.last["header"]["event"] == "task-finished"
+
+
+def test_fault_ws_close_truncate_style_sends_close_code_1011(emulator: EmulatorServer, ws: Client) -> None:
+    emulator.backend.faults.add(Fault(target="synthesis_ws", kind="ws_close", after_sentences=0, drop_style="truncate"))
+    ws.run(seed(emulator))
+    with pytest.raises(ConnectionClosed) as closed:
+        ws.conn.recv(timeout=5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1011
+
+
+def test_fault_drop_after_cuts_before_task_finished(emulator: EmulatorServer, ws: Client) -> None:
+    emulator.backend.faults.add(Fault(target="synthesis_ws", kind="drop_after"))
+    task = ws.run(seed(emulator))
+    ws.started()
+    ws.text(task, "One. Two.")
+    ws.finish(task)
+    received: list[object] = []
+    with pytest.raises(ConnectionClosed):
+        while True:
+            received.append(ws.conn.recv(timeout=5))
+    assert sum(isinstance(m, bytes) for m in received) == 2
+    assert not any(isinstance(m, str) and "task-finished" in m for m in received)

@@ -77,8 +77,9 @@ def table(title: str | None, columns: list[str], rows: list[list[str]]) -> None:
     from rich.table import Table
 
     grid = Table(title=title, show_lines=False, header_style="bold")
-    for column in columns:
-        grid.add_column(column, overflow="fold")
+    for index, column in enumerate(columns):
+        grid.add_column(column, no_wrap=index == 0, overflow="fold")
     for row in rows:
         grid.add_row(*row)
-    Console().print(grid)
+    # Piped output is not cut to 80 columns: ids must stay whole to be copied.
+    Console(width=None if sys.stdout.isatty() else 200).print(grid)

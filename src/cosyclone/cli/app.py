@@ -66,9 +66,9 @@ def main_options(
 
 
 def _register() -> None:
-    from cosyclone.cli import batch, check, clone, emulator, prepare, speak, validate, voices
+    from cosyclone.cli import batch, check, clone, demo, emulator, mcp, prepare, speak, validate, voices
 
-    for module in (prepare, validate, check, clone, speak, batch, voices, emulator):
+    for module in (demo, check, clone, speak, batch, voices, prepare, validate, emulator, mcp):
         module.register(app)
 
 

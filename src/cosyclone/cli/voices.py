@@ -69,7 +69,10 @@ def list_voices(
         emit_json(rows)
         return
     columns = ["voice_id", "status", "target_model", "created_at"]
-    table(f"{len(rows)} voice(s)", columns, [[str(r.get(c) or "") for c in columns] for r in rows])
+    cells = [
+        [str(r.get(c) or "")[: 19 if c == "created_at" else None].replace("T", " ") for c in columns] for r in rows
+    ]
+    table(f"{len(rows)} voice(s)", columns, cells)
 
 
 @voices_app.command("show")

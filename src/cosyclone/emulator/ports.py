@@ -37,7 +37,8 @@ class SynthesisBackend(Protocol):
     sentence_latency_s: float
 
     def authenticate(self, authorization: str | None) -> str | None:
-        """The tenant (API key) for an ``Authorization: Bearer …`` header value, or None if refused."""
+        """The tenant (an opaque id derived from the key, never the key) for an ``Authorization: Bearer …``
+        header value, or None if refused."""
         ...
 
     def find_voice(self, tenant: str, voice_id: str) -> VoiceView | None:

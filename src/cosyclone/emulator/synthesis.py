@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from cosyclone.emulator.drop import transport_of_send
+from cosyclone.emulator.drop import TRANSPORT_KEY, transport_of_send
 from cosyclone.emulator.ports import SynthesisBackend
 from cosyclone.emulator.synthesis_http import http_synthesis
 from cosyclone.emulator.synthesis_ws import synthesis_websocket
@@ -35,14 +35,16 @@ HTTP_SYNTHESIS_PATH = "/api/v1/" + SYNTHESIS_PATH
 
 
 class _WebSocketEndpoint:
-    """A raw ASGI endpoint, so that the server's transport is at hand for the ``ws_close`` fault."""
+    """A raw ASGI endpoint, so that the server's transport is at hand for the ``ws_close`` fault: from the scope
+    (where :class:`~cosyclone.emulator.app.EmulatorApp` records it) or from uvicorn's own ``send``."""
 
     def __init__(self, backend: SynthesisBackend) -> None:
         self.backend = backend
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
-        await synthesis_websocket(websocket, self.backend, transport=transport_of_send(send))
+        transport = scope.get(TRANSPORT_KEY) or transport_of_send(send)
+        await synthesis_websocket(websocket, self.backend, transport=transport)
 
 
 def synthesis_routes(backend: SynthesisBackend) -> list[BaseRoute]:

@@ -12,10 +12,12 @@ Imported by :mod:`cosyclone.emulator.synthesis`, which mounts :func:`http_synthe
 - **SSE** (``X-DashScope-SSE: enable`` or ``Accept: text/event-stream``): per sentence a ``sentence-begin``,
   ``sentence-synthesis`` (base64 audio in ``audio.data``) and ``sentence-end`` event, ``finish_reason: "null"``
   (a string) and cumulative ``usage.characters``; then a final event with ``finish_reason: "stop"``, the URL and
-  empty ``data``. Frames are ``id:N`` / ``event:result`` / ``:HTTP_STATUS/200`` / ``data:{json}``. The chunks'
-  concatenation is one playable file (framing as on the WebSocket). An error **after** the stream has started is
-  one ``event:error`` frame (``:HTTP_STATUS/<n>`` and ``status:<n>``, data ``{request_id, code, message}``) that
-  ends the stream: the official SDK's parser reads exactly that as an error.
+  empty ``data``. Word timestamps (``word_timestamp_enabled``) ride on the synthesis and end events, in ms
+  from the start of the audio, as on the WebSocket. Frames are ``id:N`` / ``event:result`` /
+  ``:HTTP_STATUS/200`` / ``data:{json}``. The chunks' concatenation is one playable file (framing as on the
+  WebSocket). An error **after** the stream has started is one ``event:error`` frame (``:HTTP_STATUS/<n>`` and
+  ``status:<n>``, data ``{request_id, code, message}``) that ends the stream: the official SDK's parser reads
+  exactly that as an error.
 - **Faults** (``faults.take("synthesis_http")`` once per valid request): ``http_error`` answers its status and
   envelope (``Retry-After`` if set); ``latency`` sleeps ``delay_s`` first; ``task_failed`` fails after
   ``after_sentences`` sentences (plain: the envelope with the fault's status; SSE: an ``event:error``);
@@ -56,7 +58,9 @@ from cosyclone.emulator.synthesis_rules import (
     resolve_settings,
     speakable_text,
     text_is_null,
+    words_of,
 )
+from cosyclone.emulator.voice_engine import RenderedSentence
 from cosyclone.schema.errors import ErrorEnvelope
 from cosyclone.schema.synthesis import (
     CharacterUsage,
@@ -66,6 +70,7 @@ from cosyclone.schema.synthesis import (
     Sentence,
     ServerHttpSynthesisInput,
     ServerHttpSynthesisRequest,
+    Word,
     billed_characters,
     sse_frame,
 )
@@ -169,10 +174,10 @@ async def _prepare(request: Request, backend: SynthesisBackend, tenant: str, req
     )
 
 
-async def _sentence_samples(job: _Job, backend: SynthesisBackend, sentence: str) -> NDArray[np.float32]:
+async def _render(job: _Job, backend: SynthesisBackend, sentence: str) -> RenderedSentence:
     if backend.sentence_latency_s > 0:
         await asyncio.sleep(backend.sentence_latency_s)
-    return (await asyncio.to_thread(render, job.settings, sentence)).samples
+    return await asyncio.to_thread(render, job.settings, sentence)
 
 
 async def _store(job: _Job, backend: SynthesisBackend, segments: list[NDArray[np.float32]]) -> str:
@@ -190,7 +195,7 @@ async def _plain(job: _Job, backend: SynthesisBackend) -> Response:
     for done, sentence in enumerate(job.sentences):
         if (fault := job.fault_at(done)) is not None:
             return _failure_response(fault, job)
-        segments.append(await _sentence_samples(job, backend, sentence))
+        segments.append((await _render(job, backend, sentence)).samples)
     if (fault := job.fault_at(len(job.sentences))) is not None:
         if fault.kind == "drop_after":
             await _store(job, backend, segments)
@@ -225,14 +230,16 @@ async def _sse_events(job: _Job, backend: SynthesisBackend, request: Request) ->
     billed = 0
     event_id = 0
 
-    def frame(kind: str, index: int, text: str | None, data: str = "") -> str:
+    audio_s = 0.0
+
+    def frame(kind: str, index: int, text: str | None, data: str = "", words: list[Word] | None = None) -> str:
         nonlocal event_id
         event_id += 1
         output = HttpSynthesisOutput(
             finish_reason="null",
             type=kind,
             original_text=text,
-            sentence=Sentence(index=index),
+            sentence=Sentence(index=index, words=words or []),
             audio=HttpAudio(data=data, id=job.audio_id, expires_at=job.expires_at),
         )
         body = HttpSynthesisResponse(
@@ -247,12 +254,14 @@ async def _sse_events(job: _Job, backend: SynthesisBackend, request: Request) ->
         if await request.is_disconnected():
             return
         yield frame("sentence-begin", done, sentence)
-        samples = await _sentence_samples(job, backend, sentence)
-        segments.append(samples)
-        chunk = await asyncio.to_thread(encoder.chunk, samples)
+        rendered = await _render(job, backend, sentence)
+        segments.append(rendered.samples)
+        chunk = await asyncio.to_thread(encoder.chunk, rendered.samples)
+        words = words_of(rendered, offset_s=audio_s) if job.settings.word_timestamps else []
+        audio_s += rendered.duration_s
         billed += billed_characters(sentence)
-        yield frame("sentence-synthesis", done, None, base64.b64encode(chunk).decode("ascii"))
-        yield frame("sentence-end", done, sentence)
+        yield frame("sentence-synthesis", done, None, base64.b64encode(chunk).decode("ascii"), words)
+        yield frame("sentence-end", done, sentence, words=words)
     if (fault := job.fault_at(len(job.sentences))) is not None:
         yield _sse_failure(fault, job, event_id + 1)
         return

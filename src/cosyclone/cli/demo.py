@@ -1,0 +1,71 @@
+"""``cosyclone demo``: the whole flow on a real speech sample, in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cosyclone.cli._output import emit_json, reporting, say
+from cosyclone.cli.state import CLIState
+
+
+def demo(
+    ctx: typer.Context,
+    sample: Path | None = typer.Option(None, "--sample", help="Your own voice sample (default: the bundled one)."),
+    target_model: str = typer.Option("cosyvoice-v3.5-plus", "--target-model", help="Model to clone for."),
+    as_json: bool = typer.Option(False, "--json", help="Print the evidence summary as JSON."),
+) -> None:
+    """Check a speech sample, clone it, wait until ready and speak a sentence with it.
+
+    Without DASHSCOPE_API_KEY it runs on the embedded emulator; with a key it uses the real service (the
+    region and model are printed first). Leaves output/aliyun-cosyvoice-voice-clone/ with the preflight picture
+    (preflight.png), the audio (demo.mp3) and the evidence (demo.json).
+    """
+    import os
+
+    from cosyclone._config import resolve_region
+    from cosyclone.demo import run_demo
+    from cosyclone.evidence import DEFAULT_EVIDENCE_DIR
+
+    state: CLIState = ctx.obj
+    with reporting(as_json=as_json):
+        configured = state.base_url or os.environ.get("DASHSCOPE_API_KEY") or _key_in_files()
+        if not state.use_emulator and not configured:
+            state.use_emulator = True
+            say("no DASHSCOPE_API_KEY: running on the embedded emulator (offline, no quota)")
+        elif not state.use_emulator:
+            say(f"using the service at region {resolve_region(state.region)} with model {target_model}")
+        out_dir = state.evidence_dir or DEFAULT_EVIDENCE_DIR
+        evidence = state.evidence()
+        result = run_demo(
+            state.client(),
+            state.registry(),
+            evidence,
+            sample=sample,
+            target_model=target_model,
+            out_dir=out_dir,
+            step=say,
+        )
+    if as_json:
+        emit_json(result.summary)
+        return
+    say(f"done in {result.summary['timings_s']['total_s']:.1f} s: voice {result.voice_id}")
+    say(f"  audio     {result.audio_path}")
+    say(f"  picture   {result.picture_path}")
+    say(f"  evidence  {result.evidence_path}")
+
+
+def _key_in_files() -> bool:
+    from cosyclone._config import resolve_api_key
+    from cosyclone._exceptions import MissingAPIKeyError
+
+    try:
+        resolve_api_key()
+    except MissingAPIKeyError:
+        return False
+    return True
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
