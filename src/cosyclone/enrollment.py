@@ -23,11 +23,10 @@ from cosyclone._exceptions import (
     VoiceRejectedError,
 )
 from cosyclone.client import Client, CreatedVoice
-from cosyclone.client.voices import is_remote
+from cosyclone.client.voices import check_before_upload, is_remote
 from cosyclone.registry import VoiceRecord, VoiceRegistry
 from cosyclone.registry.store import claim_key
 from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
-from cosyclone.voice_clone import prepare_clone, validate_request
 
 if TYPE_CHECKING:
     from cosyclone.audio.preflight import PreflightReport
@@ -119,17 +118,16 @@ def clone_voice(
     notes: list[str] = []
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    probe = validate_request(
-        {
-            "prefix": prefix,
-            "voice_sample_url": str(sample) if is_remote(sample) else "oss://local-file",
-            "target_model": target_model,
-            "language_hints": language_hints,
-            "max_prompt_audio_length": max_prompt_audio_length,
-            "enable_preprocess": enable_preprocess,
-        }
+    prepared = check_before_upload(
+        sample,
+        prefix,
+        target_model,
+        language_hints,
+        max_prompt_audio_length,
+        enable_preprocess,
+        region=client.region,
+        skip_catalog_check=skip_catalog_check,
     )
-    prepared = prepare_clone(probe, region=client.region, skip_catalog_check=skip_catalog_check)
     notes.extend(prepared.notes)
     loaded = _load_sample(sample, notes)
 

@@ -2,38 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
+from cosyclone.cli._options import (
+    AsJson,
+    EnablePreprocess,
+    LanguageHints,
+    MaxPromptAudioLength,
+    Prefix,
+    SkipCatalogCheck,
+    TargetModel,
+)
 from cosyclone.cli._output import emit_json, reporting, say
 from cosyclone.cli.state import CLIState
 
 
 def clone(
     ctx: typer.Context,
-    sample: str = typer.Argument(..., help="Local audio file (uploaded for you) or a public http(s)/oss:// URL."),
-    prefix: str = typer.Option(..., "--prefix", help="Voice name prefix: letters and digits, at most 10."),
-    target_model: str = typer.Option(
-        "cosyvoice-v3.5-plus", "--target-model", help="Model the voice is for; synthesis must use the same."
-    ),
-    language_hint: list[str] | None = typer.Option(
-        None, "--language-hint", help="Language of the voice (zh, en, …). Only the first is used."
-    ),
-    max_prompt_audio_length: float | None = typer.Option(
-        None, "--max-prompt-audio-length", help="3–30 s; v3.5-plus, v3.5-flash, v3-flash only."
-    ),
-    enable_preprocess: bool = typer.Option(
-        False, "--enable-preprocess", help="Let the service denoise/normalise the sample (v3.5/v3-flash only)."
-    ),
+    sample: Annotated[str, typer.Argument(help="Local audio file (uploaded for you) or a public http(s)/oss:// URL.")],
+    prefix: Prefix,
+    target_model: TargetModel = "cosyvoice-v3.5-plus",
+    language_hint: LanguageHints = None,
+    max_prompt_audio_length: MaxPromptAudioLength = None,
+    enable_preprocess: EnablePreprocess = False,
     wait: bool = typer.Option(True, "--wait/--no-wait", help="Wait until the voice is OK (default) or return."),
     timeout: float = typer.Option(300.0, "--timeout", help="Seconds to wait for OK."),
     new: bool = typer.Option(False, "--new", help="Enroll again even if this sample was already cloned."),
     force: bool = typer.Option(False, "--force", help="Send the sample even if it fails the local preflight."),
-    skip_catalog_check: bool = typer.Option(
-        False, "--skip-catalog-check", help="Send even if the model/region catalog says no (service changed)."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print the outcome as one JSON object."),
+    skip_catalog_check: SkipCatalogCheck = False,
+    as_json: AsJson = False,
 ) -> None:
     """Clone a voice from SAMPLE and print its voice_id.
 

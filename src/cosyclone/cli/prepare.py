@@ -7,12 +7,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
 from cosyclone._exceptions import CosycloneError, InvalidRequestError, Problem
 from cosyclone.cli import exit_codes
+from cosyclone.cli._options import (
+    EnablePreprocess,
+    LanguageHints,
+    MaxPromptAudioLength,
+    Prefix,
+    SkipCatalogCheck,
+    TargetModel,
+)
 from cosyclone.cli._output import emit_json, fail, say
 from cosyclone.cli.state import CLIState
 
@@ -21,31 +29,19 @@ DEFAULT_REQUEST_PATH = Path("output/aliyun-cosyvoice-voice-clone/request.json")
 
 def prepare(
     ctx: typer.Context,
-    prefix: str = typer.Option(..., "--prefix", help="Voice name prefix: letters and digits, at most 10."),
-    voice_sample_url: str = typer.Option(
-        ..., "--voice-sample-url", help="Public http(s) URL (or oss:// temporary URL) of the sample."
-    ),
-    target_model: str = typer.Option(
-        "cosyvoice-v3.5-plus", "--target-model", help="Model the voice is for; synthesis must use the same."
-    ),
-    language_hint: list[str] | None = typer.Option(
-        None, "--language-hint", help="Language of the voice (zh, en, …). Only the first is used."
-    ),
-    max_prompt_audio_length: float | None = typer.Option(
-        None, "--max-prompt-audio-length", help="3–30 s; v3.5-plus, v3.5-flash, v3-flash only."
-    ),
-    enable_preprocess: bool = typer.Option(
-        False,
-        "--enable-preprocess",
-        help="Denoise/normalise the sample; v3.5-plus, v3.5-flash, v3-flash only.",
-    ),
+    prefix: Prefix,
+    voice_sample_url: Annotated[
+        str, typer.Option("--voice-sample-url", help="Public http(s) URL (or oss:// temporary URL) of the sample.")
+    ],
+    target_model: TargetModel = "cosyvoice-v3.5-plus",
+    language_hint: LanguageHints = None,
+    max_prompt_audio_length: MaxPromptAudioLength = None,
+    enable_preprocess: EnablePreprocess = False,
     output: Path = typer.Option(DEFAULT_REQUEST_PATH, "--output", "-o", help="Where to write the request JSON."),
     validate_response: Path | None = typer.Option(
         None, "--validate-response", help="Also check a saved create_voice response JSON (exit 1 if invalid)."
     ),
-    skip_catalog_check: bool = typer.Option(
-        False, "--skip-catalog-check", help="Send even if the model/region catalog says no (service changed)."
-    ),
+    skip_catalog_check: SkipCatalogCheck = False,
 ) -> None:
     """Validate a voice-clone request and write its wire JSON (no key, no network needed).
 

@@ -101,7 +101,26 @@ def _retryable(error: Exception, call: Call) -> bool:
     return isinstance(error, APIConnectionError)
 
 
-class SyncTransport:
+class _TransportBase:
+    """What both transports share: settings, and the decision to retry."""
+
+    def __init__(self, *, endpoints: Endpoints, timeout_s: float, max_retries: int) -> None:
+        self.endpoints = endpoints
+        self.max_retries = max_retries
+        self.timeout_s = timeout_s
+
+    def _delay_before_retry(self, error: APIStatusError | APIConnectionError, call: Call, attempt: int) -> float | None:
+        """Seconds to wait before repeating ``call`` after ``error``, or None to give up and raise."""
+        if attempt >= self.max_retries or not _retryable(error, call):
+            return None
+        return retry_delay(attempt, retry_after_s=getattr(error, "retry_after_s", None))
+
+    def _outcome(self, call: Call, response: httpx.Response, started: float) -> Any:
+        _log(call, response, started)
+        return _parse(response, call)
+
+
+class SyncTransport(_TransportBase):
     def __init__(
         self,
         *,
@@ -111,9 +130,7 @@ class SyncTransport:
         max_retries: int = 2,
         http_client: httpx.Client | None = None,
     ) -> None:
-        self.endpoints = endpoints
-        self.max_retries = max_retries
-        self.timeout_s = timeout_s
+        super().__init__(endpoints=endpoints, timeout_s=timeout_s, max_retries=max_retries)
         self._http = http_client or httpx.Client(timeout=timeout_s)
         self._http.headers.update(request_headers(key, endpoints))
 
@@ -126,12 +143,12 @@ class SyncTransport:
                     response = self._http.send(_build(self._http, call, self.endpoints.http_base_url))
                 except httpx.TransportError as error:
                     raise map_transport_error(error) from None
-                _log(call, response, started)
-                return _parse(response, call)
+                return self._outcome(call, response, started)
             except (APIStatusError, APIConnectionError) as error:
-                if attempt >= self.max_retries or not _retryable(error, call):
+                delay = self._delay_before_retry(error, call, attempt)
+                if delay is None:
                     raise
-                time.sleep(retry_delay(attempt, retry_after_s=getattr(error, "retry_after_s", None)))
+                time.sleep(delay)
                 attempt += 1
 
     @property
@@ -143,7 +160,7 @@ class SyncTransport:
         self._http.close()
 
 
-class AsyncTransport:
+class AsyncTransport(_TransportBase):
     def __init__(
         self,
         *,
@@ -153,9 +170,7 @@ class AsyncTransport:
         max_retries: int = 2,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        self.endpoints = endpoints
-        self.max_retries = max_retries
-        self.timeout_s = timeout_s
+        super().__init__(endpoints=endpoints, timeout_s=timeout_s, max_retries=max_retries)
         self._http = http_client or httpx.AsyncClient(timeout=timeout_s)
         self._http.headers.update(request_headers(key, endpoints))
 
@@ -168,12 +183,12 @@ class AsyncTransport:
                     response = await self._http.send(_build(self._http, call, self.endpoints.http_base_url))
                 except httpx.TransportError as error:
                     raise map_transport_error(error) from None
-                _log(call, response, started)
-                return _parse(response, call)
+                return self._outcome(call, response, started)
             except (APIStatusError, APIConnectionError) as error:
-                if attempt >= self.max_retries or not _retryable(error, call):
+                delay = self._delay_before_retry(error, call, attempt)
+                if delay is None:
                     raise
-                await asyncio.sleep(retry_delay(attempt, retry_after_s=getattr(error, "retry_after_s", None)))
+                await asyncio.sleep(delay)
                 attempt += 1
 
     async def aclose(self) -> None:

@@ -21,7 +21,7 @@ from cosyclone.client._voice_flows import (
 from cosyclone.client.types import CreatedVoice, Voice, VoicePage
 from cosyclone.client.uploads import AsyncUploads, Uploads
 from cosyclone.schema.clone import DEFAULT_TARGET_MODEL, URL_SCHEMES, VoiceCloneRequest
-from cosyclone.voice_clone import prepare_clone, validate_request
+from cosyclone.voice_clone import PreparedClone, prepare_clone, validate_request
 
 DEFAULT_READY_TIMEOUT_S = 300.0
 Sample = str | os.PathLike[str]
@@ -33,8 +33,8 @@ def is_remote(sample: Sample) -> bool:
 
 
 def _request(
-    prefix: str,
     url: str,
+    prefix: str,
     target_model: str,
     language_hints: Sequence[str] | None,
     max_prompt_audio_length: float | None,
@@ -50,6 +50,27 @@ def _request(
             "enable_preprocess": enable_preprocess,
         }
     )
+
+
+def check_before_upload(
+    sample: Sample,
+    prefix: str,
+    target_model: str,
+    language_hints: Sequence[str] | None,
+    max_prompt_audio_length: float | None,
+    enable_preprocess: bool | None,
+    *,
+    region: str,
+    skip_catalog_check: bool,
+) -> PreparedClone:
+    """Every rule of the request, checked before anything is uploaded (a placeholder stands for a local file).
+
+    Raises:
+        InvalidRequestError: naming each field that breaks a rule.
+    """
+    url = str(sample) if is_remote(sample) else "oss://local-file"
+    probe = _request(url, prefix, target_model, language_hints, max_prompt_audio_length, enable_preprocess)
+    return prepare_clone(probe, region=region, skip_catalog_check=skip_catalog_check)
 
 
 class Voices:
@@ -82,12 +103,10 @@ class Voices:
             APIStatusError subclasses: the service refused (SampleRejectedError, VoiceQuotaExceededError, …).
             APIConnectionError: the service could not be reached.
         """
-        # Check every rule before uploading anything (a placeholder URL stands for a local file).
-        probe_url = str(sample) if is_remote(sample) else "oss://local-file"
-        probe = _request(prefix, probe_url, target_model, language_hints, max_prompt_audio_length, enable_preprocess)
-        prepare_clone(probe, region=self._region, skip_catalog_check=skip_catalog_check)
+        fields = (prefix, target_model, language_hints, max_prompt_audio_length, enable_preprocess)
+        check_before_upload(sample, *fields, region=self._region, skip_catalog_check=skip_catalog_check)
         url = str(sample) if is_remote(sample) else self._uploads.upload(sample).url
-        request = _request(prefix, url, target_model, language_hints, max_prompt_audio_length, enable_preprocess)
+        request = _request(url, *fields)
         return self.create_from(request, skip_catalog_check=skip_catalog_check, exclude=exclude)
 
     def create_from(
@@ -154,11 +173,10 @@ class AsyncVoices:
         skip_catalog_check: bool = False,
         exclude: Iterable[str] = (),
     ) -> CreatedVoice:
-        probe_url = str(sample) if is_remote(sample) else "oss://local-file"
-        probe = _request(prefix, probe_url, target_model, language_hints, max_prompt_audio_length, enable_preprocess)
-        prepare_clone(probe, region=self._region, skip_catalog_check=skip_catalog_check)
+        fields = (prefix, target_model, language_hints, max_prompt_audio_length, enable_preprocess)
+        check_before_upload(sample, *fields, region=self._region, skip_catalog_check=skip_catalog_check)
         url = str(sample) if is_remote(sample) else (await self._uploads.upload(sample)).url
-        request = _request(prefix, url, target_model, language_hints, max_prompt_audio_length, enable_preprocess)
+        request = _request(url, *fields)
         return await self.create_from(request, skip_catalog_check=skip_catalog_check, exclude=exclude)
 
     async def create_from(

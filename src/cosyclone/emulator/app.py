@@ -13,6 +13,8 @@ import importlib
 import logging
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
@@ -20,6 +22,7 @@ from cosyclone.emulator import handlers_http
 from cosyclone.emulator.backend import EmulatorBackend
 from cosyclone.emulator.control import control_routes
 from cosyclone.emulator.drop import TRANSPORT_KEY, transport_of_send
+from cosyclone.emulator.openapi import OPENAPI_PATH, openapi_document
 from cosyclone.schema.enrollment import CUSTOMIZATION_PATH
 from cosyclone.schema.uploads import UPLOADS_PATH
 
@@ -35,7 +38,7 @@ class EmulatorApp(Starlette):
     """A Starlette app that also records the connection's transport in the scope, so that faults can drop it."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] in ("http", "websocket"):
             transport = transport_of_send(send)
             if transport is not None:
                 scope[TRANSPORT_KEY] = transport
@@ -66,8 +69,14 @@ def synthesis_routes_for(backend: EmulatorBackend) -> list[BaseRoute]:
     return list(factory(backend))
 
 
+async def openapi(request: Request) -> JSONResponse:
+    """``GET /_emulator/openapi.json``: the OpenAPI description of this emulator's HTTP API."""
+    return JSONResponse(openapi_document(server_url=str(request.base_url).rstrip("/")))
+
+
 def create_app(backend: EmulatorBackend) -> Starlette:
     """The emulator's ASGI app over ``backend`` (shared with whoever steers it in-process)."""
-    app = EmulatorApp(routes=[*api_routes(), *synthesis_routes_for(backend), *control_routes()])
+    routes = [*api_routes(), *synthesis_routes_for(backend), *control_routes()]
+    app = EmulatorApp(routes=[*routes, Route(OPENAPI_PATH, openapi, methods=["GET"])])
     app.state.backend = backend
     return app

@@ -13,6 +13,7 @@ accepts connections (well under a second). Imported by the CLI, tests and benchm
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -25,6 +26,16 @@ from cosyclone.emulator.backend import EmulatorBackend
 from cosyclone.emulator.config import EmulatorConfig
 
 STARTUP_TIMEOUT_S = 10.0
+
+
+class _RefusedHandshakeFilter(logging.Filter):
+    """uvicorn reports every deliberately refused WebSocket handshake (a bad key gets a 401) as an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "without completing handshake" not in record.getMessage()
+
+
+logging.getLogger("uvicorn.error").addFilter(_RefusedHandshakeFilter())
 
 
 class EmulatorServer:
@@ -100,6 +111,8 @@ class EmulatorServer:
             access_log=self._log_level in ("debug", "trace"),
             lifespan="off",
             timeout_graceful_shutdown=2,
+            # Clients of the service (the SDK, ours) do not compress; deflating PCM would only burn CPU.
+            ws_per_message_deflate=False,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

@@ -153,8 +153,8 @@ async def _prepare(request: Request, backend: SynthesisBackend, tenant: str, req
         raise invalid_parameter("body", detail="not a JSON object")
     try:
         body = ServerHttpSynthesisRequest.model_validate({k: v for k, v in raw.items() if k != "input"})
-    except ValidationError:
-        raise invalid_parameter("model") from None
+    except ValidationError as exc:
+        raise invalid_parameter(str(exc.errors()[0]["loc"][0])) from None
     raw_input = raw.get("input")
     params = parse_parameters(raw_input if isinstance(raw_input, dict) else {}, ServerHttpSynthesisInput)
     assert isinstance(params, ServerHttpSynthesisInput)

@@ -1,6 +1,7 @@
 """The emulator's voice: deterministic audio that behaves like speech, rendered far faster than real time.
 
-Who may import it: the emulator's synthesis handlers, tests and benchmarks. Pure numpy/scipy, no I/O.
+Who may import it: the emulator's synthesis handlers, tests and benchmarks. Pure numpy (its filters run in FFmpeg
+through ``cosyclone.audio._dsp``), no I/O.
 
 How a sentence becomes sound:
 
@@ -30,7 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import signal
+
+from cosyclone.audio._dsp import sos_filter_mono
 
 __all__ = [
     "RenderedSentence",
@@ -199,6 +201,16 @@ def _formant_sos(formants: tuple[float, ...], scale: float, sample_rate: int) ->
     return np.asarray(sections if sections else [[1.0, 0.0, 0.0, 1.0, 0.0, 0.0]], dtype=np.float64)
 
 
+def _highpass_sos(cutoff_hz: float, sample_rate: int) -> NDArray[np.float64]:
+    """A second-order Butterworth high-pass (Q = 1/√2) as one biquad section (RBJ cookbook)."""
+    w0 = 2.0 * np.pi * cutoff_hz / sample_rate
+    alpha = np.sin(w0) / np.sqrt(2.0)
+    cos_w0 = np.cos(w0)
+    b = [(1.0 + cos_w0) / 2.0, -(1.0 + cos_w0), (1.0 + cos_w0) / 2.0]
+    a = [1.0 + alpha, -2.0 * cos_w0, 1.0 - alpha]
+    return np.asarray([[*b, *a]], dtype=np.float64)
+
+
 @functools.lru_cache(maxsize=16)
 def _syllable_bank(f0_hz: float, formant_scale: float, sample_rate: int) -> NDArray[np.float32]:
     """Waveforms indexed [onset, vowel, intonation level, sample], each peaking at 1."""
@@ -206,15 +218,16 @@ def _syllable_bank(f0_hz: float, formant_scale: float, sample_rate: int) -> NDAr
     t = np.arange(length) / sample_rate
     rng = np.random.default_rng(_stable_hash("bank", f0_hz, formant_scale, sample_rate))
     noise = rng.standard_normal(length)
-    hp = signal.butter(2, min(2500.0, 0.4 * sample_rate), btype="highpass", fs=sample_rate, output="sos")
-    hiss = signal.sosfilt(hp, noise) * np.exp(-t / 0.025)
+    hp = _highpass_sos(min(2500.0, 0.4 * sample_rate), sample_rate)
+    hiss = sos_filter_mono(noise, hp, rate_hz=sample_rate).astype(np.float64) * np.exp(-t / 0.025)
     bank = np.empty((_ONSETS, len(_VOWELS), len(_INTONATION), length), dtype=np.float32)
     for level, factor in enumerate(_INTONATION):
         vibrato = 1.0 + 0.006 * np.sin(2.0 * np.pi * 5.0 * t)
         contour = f0_hz * factor * (1.0 + 0.04 * (0.2 - t / _BANK_SECONDS)) * vibrato
         source = _glottal_source(contour, sample_rate)
         for vowel, formants in enumerate(_VOWELS):
-            voiced = signal.sosfilt(_formant_sos(formants, formant_scale, sample_rate), source)
+            sos = _formant_sos(formants, formant_scale, sample_rate)
+            voiced = sos_filter_mono(source, sos, rate_hz=sample_rate).astype(np.float64)
             voiced /= np.max(np.abs(voiced)) or 1.0
             bank[0, vowel, level] = voiced
             mixed = voiced + 0.6 * hiss
