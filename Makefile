@@ -2,37 +2,45 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
+# One stamp per install level: the demo needs only the package; tests add the dev tools.
+RUNTIME := $(VENV)/.installed-runtime
+DEV     := $(VENV)/.installed-dev
 
 .PHONY: venv demo test lint typecheck unit bench docs clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 
-venv: $(STAMP)
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	touch $@
 
-demo: $(STAMP)
+$(DEV): pyproject.toml $(RUNTIME)
+	$(PIP) install -e '.[dev]'
+	touch $@
+
+venv: $(DEV)
+
+demo: $(RUNTIME)
 	$(BIN)/cosyclone demo
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
-typecheck: $(STAMP)
+typecheck: $(DEV)
 	$(BIN)/mypy --strict src
 
-unit: $(STAMP)
+unit: $(DEV)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck unit
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python -m benchmarks.run
 
-docs: $(STAMP)
+docs: $(DEV)
 	$(BIN)/python -m cosyclone.cli.docgen > docs/cli.md
 
 clean:
