@@ -15,7 +15,7 @@ the listening socket (Linux passes it on to accepted connections) — after the 
 shipped (:meth:`EmulatorProcess.nodelay_fix`). Reported in the results; the fix belongs in
 ``cosyclone/emulator/server.py`` (create the socket with ``proto=socket.IPPROTO_TCP`` or set TCP_NODELAY).
 
-**Safety.** :func:`point_sdk_at` sets ``dashscope.base_http_api_url``, ``base_websocket_api_url`` and
+**Safety.** :func:`sdk_pointed_at` sets ``dashscope.base_http_api_url``, ``base_websocket_api_url`` and
 ``api_key`` explicitly (and the ``DASHSCOPE_*`` environment before the SDK is first imported), and refuses any
 URL that is not on 127.0.0.1: no benchmark ever reaches a real endpoint.
 
@@ -24,13 +24,14 @@ Imported by the ``bench_*`` modules and ``benchmarks.run`` only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -218,18 +219,30 @@ def _require_loopback(url: str) -> None:
         raise RuntimeError(f"refusing to benchmark against {url!r}: only 127.0.0.1 is allowed")
 
 
-def point_sdk_at(emulator: EmulatorProcess) -> ModuleType:
-    """Import the official SDK pointed at ``emulator`` (URLs and key set explicitly); returns the module."""
-    os.environ.update(emulator.env())
+@contextlib.contextmanager
+def sdk_pointed_at(emulator: EmulatorProcess) -> Iterator[ModuleType]:
+    """The official SDK, imported and pointed at ``emulator`` (URLs and key set explicitly) for the duration;
+    the ``DASHSCOPE_*`` environment and the module's settings are put back afterwards."""
+    saved_env = {k: os.environ.get(k) for k in (*emulator.env(), "DASHSCOPE_API_KEY")}
+    os.environ.update(emulator.env())  # read by the SDK when first imported
     os.environ["DASHSCOPE_API_KEY"] = API_KEY
     import dashscope
 
+    saved = (dashscope.base_http_api_url, dashscope.base_websocket_api_url, dashscope.api_key)
     dashscope.base_http_api_url = emulator.http_base_url
     dashscope.base_websocket_api_url = emulator.ws_url
     dashscope.api_key = API_KEY
-    _require_loopback(dashscope.base_http_api_url)
-    _require_loopback(dashscope.base_websocket_api_url)
-    return dashscope
+    try:
+        _require_loopback(dashscope.base_http_api_url)
+        _require_loopback(dashscope.base_websocket_api_url)
+        yield dashscope
+    finally:
+        dashscope.base_http_api_url, dashscope.base_websocket_api_url, dashscope.api_key = saved
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def our_client(emulator: EmulatorProcess, **kwargs: Any) -> Any:

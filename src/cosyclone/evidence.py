@@ -63,6 +63,8 @@ class Evidence:
         if self.directory is None:
             return None
         clean = scrub(data, self._secrets)
+        if isinstance(clean, dict):
+            clean.setdefault("recorded_at", utc_now())
         target = write_json_atomic(self.directory / name, clean)
         with (self.directory / "history.jsonl").open("a", encoding="utf-8") as log:
             log.write(json.dumps({"at": utc_now(), "file": name, "data": clean}, default=str) + "\n")

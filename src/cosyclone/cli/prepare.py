@@ -94,9 +94,18 @@ def prepare(
         write_json_atomic(output, prepared.wire.to_wire())
     except OSError as error:
         fail(InvalidRequestError([Problem("--output", str(output), f"cannot be written: {error.strerror}")]))
-    evidence = state.evidence()
-    if evidence.enabled and output.resolve() != (evidence.path("request.json") or output).resolve():
-        evidence.write_json("request.json", prepared.wire.to_wire())
+    state.evidence().write_json(
+        "prepare.json",
+        {
+            "request_path": str(output),
+            "target_model": prepared.request.target_model,
+            "prefix": prepared.request.prefix,
+            "voice_sample_url": prepared.request.voice_sample_url,
+            "region": region,
+            "notes": prepared.notes,
+            "response": {k: v for k, v in result.items() if k in ("response_valid", "voice_id", "request_id")},
+        },
+    )
     emit_json(result)
     raise typer.Exit(code)
 

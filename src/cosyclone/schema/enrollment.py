@@ -147,13 +147,11 @@ def parse_gmt(text: str | None) -> dt.datetime | None:
     if not text:
         return None
     try:
-        return dt.datetime.strptime(text, GMT_FORMAT).replace(tzinfo=SERVICE_TZ)
+        # fromisoformat reads "YYYY-MM-DD HH:MM:SS" (and ISO variants) ~50× faster than strptime.
+        parsed = dt.datetime.fromisoformat(text)
     except ValueError:
-        try:
-            parsed = dt.datetime.fromisoformat(text)
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=SERVICE_TZ)
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=SERVICE_TZ)
 
 
 # ----- what a server accepts ---------------------------------------------------------------------------------
