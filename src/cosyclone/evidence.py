@@ -19,7 +19,9 @@ from typing import Any
 from cosyclone._files import write_bytes_atomic, write_json_atomic, write_text_atomic
 
 DEFAULT_EVIDENCE_DIR = Path("output") / "aliyun-cosyvoice-voice-clone"
-_KEY_SHAPE = re.compile(r"sk-[A-Za-z0-9_\-]{6,}")
+#: A DashScope key standing on its own ("Bearer sk-…", "key=sk-…"), not "sk-" inside a word or an id such as
+#: "cosyvoice-v3.5-plus-task-0123…".
+_KEY_SHAPE = re.compile(r"(?<![A-Za-z0-9\-])sk-[A-Za-z0-9_\-]{6,}")
 REDACTED = "[REDACTED]"
 
 

@@ -59,8 +59,6 @@ if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
     from cosyclone.cli.state import CLIState
-    from cosyclone.client.types import Voice
-    from cosyclone.registry import VoiceRecord
 
 __all__ = ["AUDIO_FORMATS", "SAMPLE_RATES", "TARGET_MODELS", "build_server", "describe_error", "serve"]
 
@@ -77,7 +75,6 @@ TARGET_MODELS: tuple[str, ...] = get_args(TargetModel)
 AUDIO_FORMATS: tuple[str, ...] = get_args(AudioFormat)
 SAMPLE_RATES: tuple[int, ...] = get_args(SampleRate)
 
-_FORMAT_BY_SUFFIX = {".mp3": "mp3", ".wav": "wav", ".pcm": "pcm", ".raw": "pcm", ".opus": "opus", ".ogg": "opus"}
 
 INSTRUCTIONS = """\
 cosyclone clones a voice with Alibaba Cloud Model Studio CosyVoice and speaks with it.
@@ -109,7 +106,10 @@ def describe_error(error: BaseException, *, secrets: tuple[str, ...] = ()) -> st
         if isinstance(error, SamplePreflightError) and error.report is not None:
             for finding in error.report.findings:
                 if finding.level == "fail":
-                    lines.append(f"finding: {finding.code}: {finding.message}")
+                    unit = f" {finding.unit}" if finding.unit else ""
+                    lines.append(
+                        f"finding: {finding.code} (measured {finding.measured}{unit}, limit {finding.limit}{unit})"
+                    )
         if error.hint:
             lines.append(f"hint: {error.hint}")
         if isinstance(error, APIStatusError):
@@ -136,25 +136,6 @@ def describe_error(error: BaseException, *, secrets: tuple[str, ...] = ()) -> st
 
 
 # ---------------------------------------------------------------------------------------------------- shaping
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _voice_dict(voice: Voice, record: VoiceRecord | None) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "voice_id": voice.voice_id,
-        "status": voice.status,
-        "target_model": voice.target_model or (record.target_model if record else None),
-        "resource_link": voice.resource_link,
-        "created_at": _iso(voice.created_at),
-        "modified_at": _iso(voice.modified_at),
-        "request_id": voice.request_id,
-    }
-    if record is not None:
-        data["registry"] = {"prefix": record.prefix, "sample_sha256": record.sample_sha256, "origin": record.origin}
-    return data
 
 
 def _default_output_dir() -> Path:
@@ -192,7 +173,7 @@ class _Tools:
         self.lock = threading.Lock()
 
     def secrets(self) -> tuple[str, ...]:
-        return tuple(getattr(self.state, "_secrets", ()))
+        return self.state.secrets
 
     def evidence(self, result: dict[str, Any], name: str, data: dict[str, Any]) -> None:
         """Write an evidence file; a failure to write it (say, a read-only working directory) does not fail the
@@ -351,7 +332,7 @@ def build_server(state: CLIState) -> MCPServer[Any]:
         the same bytes (unless new=true), uploads a local file, enrolls, waits until OK, records the voice in the
         registry and writes evidence (clone.json). Returns {ok, voice_id, status, target_model, prefix, region,
         request_id, reused, reconciled, sample_url, sample_sha256, preflight_verdict, notes, timings_s,
-        next_step}. Then call synthesize(voice=voice_id, …).
+        next_step, warnings (only if evidence could not be written)}. Then call synthesize(voice=voice_id, …).
         """
         from cosyclone.enrollment import clone_voice as run_clone
 
@@ -406,13 +387,15 @@ def build_server(state: CLIState) -> MCPServer[Any]:
 
         Returns {count, voices: [{voice_id, status (OK | DEPLOYING | UNDEPLOYED), target_model, created_at, …}]}.
         """
+        from cosyclone.registry.views import describe_voice
+
         registry = tools.state.registry()
         if local:
             rows: list[dict[str, Any]] = [r.to_dict() for r in registry.list(prefix=prefix)]
         else:
             client = tools.state.client()
             known = {r.voice_id: r for r in registry.list(account=client.account)}
-            rows = [_voice_dict(v, known.get(v.voice_id)) for v in client.voices.iter_all(prefix=prefix)]
+            rows = [describe_voice(v, known.get(v.voice_id)) for v in client.voices.iter_all(prefix=prefix)]
         return {"count": len(rows), "voices": rows}
 
     @tools.guarded(exclusive=True)
@@ -429,6 +412,7 @@ def build_server(state: CLIState) -> MCPServer[Any]:
         """Show one voice as the service reports it: {voice_id, status, target_model, resource_link, created_at,
         modified_at, request_id, registry?}. With wait=true, polls until the status is OK (fails if UNDEPLOYED)."""
         from cosyclone.cli.voices import resolve_voice
+        from cosyclone.registry.views import describe_voice
 
         voice_id = resolve_voice(tools.state, voice)
         client = tools.state.client()
@@ -436,7 +420,7 @@ def build_server(state: CLIState) -> MCPServer[Any]:
         registry = tools.state.registry()
         if registry.get(voice_id) is not None:
             registry.set_status(voice_id, found.status)
-        return _voice_dict(found, registry.get(voice_id))
+        return describe_voice(found, registry.get(voice_id))
 
     @tools.guarded(exclusive=True)
     def delete_voice(
@@ -532,7 +516,9 @@ def build_server(state: CLIState) -> MCPServer[Any]:
         else:
             target = Path(output_path).expanduser()
             if audio_format is None:
-                audio_format = _FORMAT_BY_SUFFIX.get(target.suffix.lower())
+                from cosyclone.client.speech import format_for_path
+
+                audio_format = format_for_path(target)
         voice_id = resolve_voice(state, voice, system_voice_ok=True)
         client = state.client()
         result = client.speech.to_file(

@@ -229,6 +229,16 @@ async def test_errors_are_tool_errors_with_class_hint_code_and_request_id(tmp_pa
         assert "target_model" in unknown_model
 
 
+async def test_file_problems_are_tool_errors_and_evidence_never_fails_a_tool(tmp_path: Path, base_url: str) -> None:
+    (tmp_path / "blocker.txt").write_text("a file where a directory should be")
+    async with connect(tmp_path, "--base-url", base_url, "--evidence-dir", "blocker.txt") as agent:
+        cloned = await agent.ok("clone_voice", sample=WAV, prefix="reader")
+        assert cloned["status"] == "OK" and any("clone.json not written" in w for w in cloned["warnings"])
+        unwritable = await agent.error("synthesize", text="Hello.", voice="reader", output_path="blocker.txt/a.mp3")
+        assert unwritable.splitlines()[0].startswith("Error executing tool synthesize: ")
+        assert "Error" in unwritable.splitlines()[0] and "hint: check the path" in unwritable
+
+
 async def test_without_a_key_the_tools_say_where_to_put_one(tmp_path: Path) -> None:
     async with connect(tmp_path, api_key=None) as agent:
         assert (await agent.ok("check_sample", sample=WAV))["verdict"] == "pass"

@@ -15,8 +15,6 @@ from cosyclone.cli.state import CLIState
 if TYPE_CHECKING:
     from cosyclone.client.speech import SynthesisProtocol
 
-FORMAT_BY_SUFFIX = {".mp3": "mp3", ".wav": "wav", ".pcm": "pcm", ".raw": "pcm", ".opus": "opus", ".ogg": "opus"}
-
 
 def read_text(text: str | None, file: Path | None) -> str:
     """The text to speak: the argument, ``-f FILE``, or stdin (``-`` or no argument with piped input)."""
@@ -64,7 +62,9 @@ def speak(
     with reporting(as_json=as_json):
         words = read_text(text, file)
         if audio_format is None and output is not None:
-            audio_format = FORMAT_BY_SUFFIX.get(output.suffix.lower())
+            from cosyclone.client.speech import format_for_path
+
+            audio_format = format_for_path(output)
         options: dict[str, Any] = {
             "format": audio_format,
             "sample_rate": sample_rate,

@@ -36,6 +36,11 @@ class CLIState:
     _secrets: tuple[str, ...] = ()
     _settings: dict[str, Any] | None = None
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values to scrub from anything written (the API key once it is known)."""
+        return self._secrets
+
     def evidence(self) -> Evidence:
         return Evidence(self.evidence_dir, secrets=self._secrets)
 

@@ -6,45 +6,19 @@ prefix, model, region) and lets a prefix stand for a voice_id.
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 
 from cosyclone._exceptions import InvalidRequestError, NotFoundError, Problem
 from cosyclone.cli._output import emit_json, reporting, say, table
 from cosyclone.cli.state import CLIState
+from cosyclone.registry.views import describe_voice, resolve_voice_name
 
 voices_app = typer.Typer(help="List, inspect, update, delete, sync and import cloned voices.", no_args_is_help=True)
 
 
 def resolve_voice(state: CLIState, name: str, *, system_voice_ok: bool = False) -> str:
-    """A voice_id from a voice_id or an unambiguous registry prefix (or, for synthesis, a system voice name)."""
-    if "-" in name:
-        return name
-    matches = state.registry().resolve(name, account=state.client().account)
-    if len(matches) == 1:
-        return matches[0].voice_id
-    if not matches:
-        if system_voice_ok:
-            return name
-        raise InvalidRequestError([Problem("voice", name, "is neither a voice_id nor a prefix in the registry")])
-    ids = ", ".join(m.voice_id for m in matches)
-    raise InvalidRequestError([Problem("voice", name, f"matches several voices ({ids}); give the voice_id")])
-
-
-def _voice_dict(voice: Any, record: Any = None) -> dict[str, Any]:
-    data = {
-        "voice_id": voice.voice_id,
-        "status": voice.status,
-        "target_model": voice.target_model or (record.target_model if record else None),
-        "resource_link": voice.resource_link,
-        "created_at": voice.created_at.isoformat() if voice.created_at else None,
-        "modified_at": voice.modified_at.isoformat() if voice.modified_at else None,
-        "request_id": voice.request_id,
-    }
-    if record is not None:
-        data["registry"] = {"prefix": record.prefix, "sample_sha256": record.sample_sha256, "origin": record.origin}
-    return data
+    """A voice_id from a voice_id or an unambiguous registry prefix (see registry.views.resolve_voice_name)."""
+    return resolve_voice_name(state.registry(), name, account=state.client().account, system_voice_ok=system_voice_ok)
 
 
 @voices_app.command("list")
@@ -64,7 +38,7 @@ def list_voices(
         else:
             client = state.client()
             known = {r.voice_id: r for r in registry.list(account=client.account)}
-            rows = [_voice_dict(v, known.get(v.voice_id)) for v in client.voices.iter_all(prefix=prefix)]
+            rows = [describe_voice(v, known.get(v.voice_id)) for v in client.voices.iter_all(prefix=prefix)]
     if as_json:
         emit_json(rows)
         return
@@ -92,7 +66,7 @@ def show(
         registry = state.registry()
         if registry.get(voice_id) is not None:
             registry.set_status(voice_id, found.status)
-        data = _voice_dict(found, registry.get(voice_id))
+        data = describe_voice(found, registry.get(voice_id))
     if as_json:
         emit_json(data)
         return

@@ -31,7 +31,24 @@ from cosyclone.text import chunk_text
 SynthesisProtocol = Literal["websocket", "http", "sse"]
 T = TypeVar("T")
 
-__all__ = ["AsyncSpeech", "SentenceInfo", "Speech", "SpeechChunk", "SpeechResult", "SynthesisProtocol"]
+__all__ = [
+    "AsyncSpeech",
+    "SentenceInfo",
+    "Speech",
+    "SpeechChunk",
+    "SpeechResult",
+    "SynthesisProtocol",
+    "format_for_path",
+]
+
+
+#: Audio formats by file extension (``.ogg`` holds Opus).
+FORMAT_BY_SUFFIX = {".mp3": "mp3", ".wav": "wav", ".pcm": "pcm", ".raw": "pcm", ".opus": "opus", ".ogg": "opus"}
+
+
+def format_for_path(path: str | os.PathLike[str]) -> str | None:
+    """The audio format a file name asks for (None when its extension says nothing)."""
+    return FORMAT_BY_SUFFIX.get(Path(path).suffix.lower())
 
 
 @dataclass
