@@ -37,7 +37,7 @@ Kinds:
 from __future__ import annotations
 
 import threading
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,17 +54,7 @@ FaultTarget = Literal[
     "synthesis_ws",
     "synthesis_http",
 ]
-FAULT_TARGETS: tuple[str, ...] = (
-    "create_voice",
-    "list_voice",
-    "query_voice",
-    "update_voice",
-    "delete_voice",
-    "get_policy",
-    "upload",
-    "synthesis_ws",
-    "synthesis_http",
-)
+FAULT_TARGETS: tuple[str, ...] = get_args(FaultTarget)
 
 
 class Fault(BaseModel):
