@@ -6,14 +6,11 @@ CPU time is the client's alone, and the emulator's work does not compete with it
 service would not). The same child also serves the bundled LibriVox sample over a plain ``http.server`` on
 127.0.0.1, for ``create_voice``. The parent steers the emulator through its control plane (``/_emulator``).
 
-**TCP_NODELAY.** ``EmulatorServer`` binds its listening socket itself with ``socket.socket(family,
-SOCK_STREAM)``, whose ``proto`` is 0; asyncio only switches Nagle's algorithm off for sockets whose ``proto`` is
-``IPPROTO_TCP``, so the emulator's connections keep Nagle on. uvicorn writes a response's head and body separately,
-the body waits for the ACK of the head, and the client delays that ACK by ~40 ms: every HTTP call costs ~44 ms
-whoever the client is. That would hide every client-side difference, so by default the child sets TCP_NODELAY on
-the listening socket (Linux passes it on to accepted connections) — after the parent has measured the latency as
-shipped (:meth:`EmulatorProcess.nodelay_fix`). Reported in the results; the fix belongs in
-``cosyclone/emulator/server.py`` (create the socket with ``proto=socket.IPPROTO_TCP`` or set TCP_NODELAY).
+**TCP_NODELAY.** Nagle's algorithm on the emulator's connections would make every small reply wait ~40 ms for the
+client's delayed ACK, hiding every client-side difference. ``EmulatorServer`` now creates its listening socket
+with ``IPPROTO_TCP`` so asyncio disables Nagle (this benchmark found the problem); the child still forces
+TCP_NODELAY on the listening socket after the parent has measured the latency as shipped, so a regression shows as
+a gap between the two figures in the results.
 
 **Safety.** :func:`sdk_pointed_at` sets ``dashscope.base_http_api_url``, ``base_websocket_api_url`` and
 ``api_key`` explicitly (and the ``DASHSCOPE_*`` environment before the SDK is first imported), and refuses any

@@ -216,13 +216,10 @@ def _findings(by_name: dict[str, dict[str, Any]]) -> list[str]:
         high = max(ops[n]["throughput_ratio"] for n in seq)
         judging = ops["create"]["sdk"]["emulator_cpu_ms_per_op"]
         notes.append(
-            f"- **The emulator answers every HTTP request ~40 ms late** ({latency.get('as_shipped')} ms for "
-            f"`GET /_emulator/health`; {latency.get('nodelay')} ms once TCP_NODELAY is on). `EmulatorServer.start()` "
-            "creates its socket with `socket.socket(family, SOCK_STREAM)` (proto 0); asyncio only disables Nagle on "
-            "sockets whose proto is `IPPROTO_TCP`, so uvicorn's separate head and body writes meet the client's "
-            "delayed ACK. Fix (in `src/cosyclone/emulator/server.py`): `socket.socket(family, socket.SOCK_STREAM, "
-            "socket.IPPROTO_TCP)` or `sock.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1)` before serving. It slows every "
-            "test that talks HTTP to the emulator, too. The benchmarks set the option on the listening socket."
+            f"- **Emulator round trip**: {latency.get('as_shipped')} ms for `GET /_emulator/health` as shipped "
+            f"({latency.get('nodelay')} ms with TCP_NODELAY forced by the harness). An earlier run of this benchmark "
+            "found ~44 ms: the emulator's listening socket had proto 0, so asyncio left Nagle on and every reply met "
+            "the client's delayed ACK; `EmulatorServer` now creates it with `IPPROTO_TCP` (fixed)."
         )
         notes.append(
             f"- **Voice operations are bound by the emulator, not the client.** Sequentially, the SDK spends "
@@ -236,17 +233,14 @@ def _findings(by_name: dict[str, dict[str, Any]]) -> list[str]:
         if "ours_async" in conc:
             notes.append(
                 f"- **`AsyncClient` costs {conc['ours_async']['client_cpu_ms_per_op']} ms of CPU per operation** "
-                f"against {conc['ours']['client_cpu_ms_per_op']} ms for `Client` from threads. Profiling: httpcore "
-                "1.0.9 runs `import sniffio` in `current_async_library()` at every lock set-up (4× per request), and "
-                "sniffio is not installed (anyio 4.16 no longer pulls it in), so each call searches `sys.path` and "
-                "fails. With a `sniffio` stub, 8 concurrent queries went from ~2.3 to ~1.5 ms CPU per operation "
-                "(~280 → ~480 op/s). Fix: add `sniffio` to the dependencies in `pyproject.toml`."
+                f"against {conc['ours']['client_cpu_ms_per_op']} ms for `Client` from threads: asyncio and httpx's "
+                "async stack cost more per request than the threaded pool on this CPU-bound loop. An earlier run "
+                "found httpcore importing the missing `sniffio` 4× per request (~2.4 ms/op); `sniffio` is now a "
+                "dependency (fixed)."
             )
         notes.append(
-            "- **`voices.list` spends ~0.2 ms per 10-voice page in `datetime.strptime`** "
-            "(`schema/enrollment.py: parse_gmt`, two timestamps per voice at ~9 µs each; a third of `list`'s client "
-            "CPU under the profiler), the largest single cost of `list` on our side. "
-            "`datetime.fromisoformat(text)` parses the same `YYYY-MM-DD HH:MM:SS` form in ~0.2 µs."
+            "- **`voices.list`** used to spend ~0.2 ms per 10-voice page in `datetime.strptime`; `parse_gmt` now "
+            "uses `datetime.fromisoformat` (~50× faster on the same `YYYY-MM-DD HH:MM:SS` text; fixed)."
         )
     batch = by_name.get("batch")
     if batch:
