@@ -16,7 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from cosyclone import catalog
+from cosyclone.emulator.control import SeedRequest, SettingsUpdate, StatusUpdate, TenantRef
+from cosyclone.emulator.faults import Fault
 from cosyclone.schema.clone import MAX_PROMPT_AUDIO_LENGTH_RANGE_S, PREFIX_MAX_LENGTH
 from cosyclone.schema.enrollment import CUSTOMIZATION_PATH, ENROLLMENT_MODEL, VOICE_STATUSES
 from cosyclone.schema.synthesis import AUDIO_FORMATS, MAX_CHARS_PER_MESSAGE, SAMPLE_RATES, SYNTHESIS_PATH
@@ -25,18 +29,14 @@ from cosyclone.schema.uploads import OSS_RESOLVE_HEADER, UPLOADS_PATH
 API_PREFIX = "/api/v1"
 CONTROL_PREFIX = "/_emulator"
 OPENAPI_PATH = f"{CONTROL_PREFIX}/openapi.json"
-_FAULT_TARGETS = [
-    "create_voice",
-    "list_voice",
-    "query_voice",
-    "update_voice",
-    "delete_voice",
-    "get_policy",
-    "upload",
-    "synthesis_ws",
-    "synthesis_http",
-]
-_FAULT_KINDS = ["http_error", "latency", "drop_before", "drop_after", "ws_close", "task_failed"]
+#: Request bodies of the control plane, described from the very models that parse them.
+_CONTROL_MODELS: dict[str, type[BaseModel]] = {
+    "TenantRef": TenantRef,
+    "Settings": SettingsUpdate,
+    "SeedRequest": SeedRequest,
+    "StatusUpdate": StatusUpdate,
+    "Fault": Fault,
+}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -72,11 +72,23 @@ def _input(action: str, properties: dict[str, Any], required: list[str]) -> dict
     }
 
 
+def _model_schemas() -> dict[str, Any]:
+    """JSON Schemas of the control plane's pydantic models, nested models hoisted into components."""
+    schemas: dict[str, Any] = {}
+    for name, model in _CONTROL_MODELS.items():
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[name] = schema
+    return schemas
+
+
 def _schemas() -> dict[str, Any]:
     low, high = MAX_PROMPT_AUDIO_LENGTH_RANGE_S
     voice_id = {"type": "string", "minLength": 1}
     sample_url = {"type": "string", "pattern": "^(https?://.+|oss://.+)$"}
     summary_time = _nullable({"type": "string"})
+    # The HTTP endpoint serves every model but the legacy ones (contract §6).
+    http_models = sorted(name for name, model in catalog.TARGET_MODELS.items() if not model.legacy)
     return {
         "ErrorEnvelope": {
             "type": "object",
@@ -260,7 +272,7 @@ def _schemas() -> dict[str, Any]:
         "HttpSynthesisRequest": {
             "type": "object",
             "properties": {
-                "model": {"type": "string", "enum": sorted(catalog.TARGET_MODELS)},
+                "model": {"type": "string", "enum": http_models},
                 "input": _ref("HttpSynthesisInput"),
                 "parameters": {"type": "object"},
             },
@@ -295,88 +307,50 @@ def _schemas() -> dict[str, Any]:
             },
             "required": ["request_id", "output", "usage"],
         },
+        "SseChunk": {
+            "type": "object",
+            "description": "data of an `event:result` frame: one sentence event, or the last one (finish_reason stop)",
+            "properties": {
+                "request_id": {"type": "string", "minLength": 1},
+                "output": {
+                    "type": "object",
+                    "properties": {
+                        "finish_reason": {"type": "string", "enum": ["null", "stop"]},
+                        "type": {"type": "string", "enum": ["sentence-begin", "sentence-synthesis", "sentence-end"]},
+                        "audio": {
+                            "type": "object",
+                            "properties": {"data": {"type": "string"}, "url": {"type": "string"}},
+                            "required": ["data"],
+                        },
+                    },
+                    "required": ["finish_reason"],
+                },
+                "usage": {
+                    "type": "object",
+                    "properties": {"characters": {"type": "integer", "minimum": 0}},
+                    "required": ["characters"],
+                },
+            },
+            "required": ["request_id", "output", "usage"],
+        },
+        "SseEvent": {
+            "type": "object",
+            "description": "one Server-Sent Event; `event:error` ends the stream with the error envelope",
+            "properties": {
+                "id": {"type": "string"},
+                "event": {"type": "string", "enum": ["result", "error"]},
+                "data": {
+                    "type": "string",
+                    "contentMediaType": "application/json",
+                    "contentSchema": {"anyOf": [_ref("SseChunk"), _ref("ErrorEnvelope")]},
+                },
+            },
+            "required": ["event", "data"],
+        },
         "ControlError": {
             "type": "object",
             "properties": {"error": {"type": "string"}},
             "required": ["error"],
-        },
-        "TenantRef": {
-            "type": "object",
-            "properties": {"api_key": {"type": "string"}, "tenant": {"type": "string"}},
-            "additionalProperties": False,
-        },
-        "Settings": {
-            "type": "object",
-            "properties": {
-                "ready_delay_s": {"type": "number", "minimum": 0},
-                "voice_quota": {"type": "integer", "minimum": 0},
-                "idle_timeout_s": {"type": "number", "exclusiveMinimum": 0},
-                "sentence_latency_s": {"type": "number", "minimum": 0},
-            },
-            "additionalProperties": False,
-        },
-        "SettingsState": {
-            "type": "object",
-            "properties": {
-                "ready_delay_s": {"type": "number"},
-                "voice_quota": {"type": "integer"},
-                "idle_timeout_s": {"type": "number"},
-                "sentence_latency_s": {"type": "number"},
-                "allow_private_urls": {"type": "boolean"},
-                "keys_restricted": {"type": "boolean"},
-                "persistent": {"type": "boolean"},
-            },
-            "required": ["ready_delay_s", "voice_quota", "idle_timeout_s", "sentence_latency_s"],
-        },
-        "SeedVoice": {
-            "type": "object",
-            "properties": {
-                "target_model": {"type": "string"},
-                "prefix": {"type": "string"},
-                "voice_id": _nullable({"type": "string"}),
-                "status": {"type": "string", "enum": list(VOICE_STATUSES)},
-                "ready_in_s": _nullable({"type": "number", "minimum": 0}),
-                "f0_hz": _nullable({"type": "number", "exclusiveMinimum": 0}),
-                "resource_link": {"type": "string"},
-            },
-            "additionalProperties": False,
-        },
-        "SeedRequest": {
-            "type": "object",
-            "properties": {
-                "api_key": {"type": "string"},
-                "tenant": {"type": "string"},
-                "voices": {"type": "array", "items": _ref("SeedVoice")},
-            },
-            "additionalProperties": False,
-        },
-        "StatusUpdate": {
-            "type": "object",
-            "properties": {
-                "api_key": {"type": "string"},
-                "tenant": {"type": "string"},
-                "status": {"type": "string", "enum": list(VOICE_STATUSES)},
-                "ready_in_s": _nullable({"type": "number", "minimum": 0}),
-            },
-            "required": ["status"],
-            "additionalProperties": False,
-        },
-        "Fault": {
-            "type": "object",
-            "properties": {
-                "target": {"type": "string", "enum": _FAULT_TARGETS},
-                "kind": {"type": "string", "enum": _FAULT_KINDS},
-                "times": {"type": "integer", "minimum": 1},
-                "status": {"type": "integer", "minimum": 400, "maximum": 599},
-                "code": _nullable({"type": "string"}),
-                "message": _nullable({"type": "string"}),
-                "retry_after_s": _nullable({"type": "number", "minimum": 0}),
-                "delay_s": {"type": "number", "minimum": 0, "maximum": 600},
-                "after_sentences": {"type": "integer", "minimum": 0},
-                "drop_style": {"type": "string", "enum": ["close", "truncate"]},
-            },
-            "required": ["target", "kind"],
-            "additionalProperties": False,
         },
         "Faults": {
             "type": "object",
@@ -466,7 +440,7 @@ def _api_paths() -> dict[str, Any]:
                         "description": "the audio URL, or the SSE stream of sentence events",
                         "content": {
                             "application/json": {"schema": _ref("HttpSynthesisResponse")},
-                            "text/event-stream": {"schema": {"type": "string"}},
+                            "text/event-stream": {"schema": _ref("SseEvent")},
                         },
                     },
                     "400": _envelope("InvalidParameter (model, voice/418, text, parameters)"),
@@ -609,7 +583,7 @@ def openapi_document(*, server_url: str | None = None) -> dict[str, Any]:
         },
         "paths": {**_api_paths(), **_control_paths()},
         "components": {
-            "schemas": _schemas(),
+            "schemas": {**_schemas(), **_model_schemas()},
             "securitySchemes": {"dashscopeKey": {"type": "http", "scheme": "bearer"}},
         },
     }
