@@ -73,10 +73,7 @@ class CLIState:
         if self._settings is not None:
             return self._settings
         if self.verbose:
-            import logging
-
-            logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
-            logging.getLogger("httpx").setLevel(logging.WARNING)
+            self._log_verbosely()
         if self.use_emulator:
             from cosyclone.emulator.server import EmulatorServer
 
@@ -96,6 +93,29 @@ class CLIState:
                 "workspace": self.workspace,
             }
         return self._settings
+
+    def _log_verbosely(self) -> None:
+        """Our own request log on stderr, redacted. Third-party loggers stay quiet: websockets, for one, logs
+        the handshake headers (the Authorization header among them) at DEBUG."""
+        import logging
+
+        from cosyclone.evidence import scrub
+
+        state = self
+
+        class Redact(logging.Filter):
+            def filter(self, record: logging.LogRecord) -> bool:
+                record.msg = scrub(record.getMessage(), state.secrets)
+                record.args = None
+                return True
+
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        handler.addFilter(Redact())
+        logger = logging.getLogger("cosyclone")
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(handler)
+        logger.propagate = False
 
     def registry(self) -> VoiceRegistry:
         if self._registry is None:

@@ -9,6 +9,7 @@ finished and a new one started when the per-task limit would be passed, or when 
 from __future__ import annotations
 
 import contextlib
+import logging
 import queue
 import threading
 import time
@@ -29,6 +30,7 @@ from cosyclone.schema.synthesis import (
 )
 from cosyclone.text import chunk_text, complete_sentences, split_sentences
 
+log = logging.getLogger("cosyclone.ws")
 #: Finish the open task after this long without new text (the service fails a task idle for 23 s).
 IDLE_FLUSH_S = IDLE_TIMEOUT_S - 8.0
 #: How long the service may take to acknowledge run-task (the SDK waits 10 s).
@@ -136,6 +138,7 @@ class WebSocketSynthesizer:
         ws = self._connection()
         task = SynthesisTask(model=model, parameters=parameters)
         ws.send(task.run_message())
+        log.debug("run-task %s model=%s voice=%s", task.task_id, model, parameters.voice)
         deadline = time.monotonic() + START_TIMEOUT_S
         while not task.started:
             remaining = deadline - time.monotonic()
@@ -163,6 +166,7 @@ class WebSocketSynthesizer:
                 raise APITimeoutError(f"no audio from the service for {self._read_timeout_s:.0f} s") from None
             if chunk is not None:
                 yield chunk
+        log.debug("task-finished %s request_id=%s characters=%d", task.task_id, task.request_id, task.characters)
 
     def run(
         self,
