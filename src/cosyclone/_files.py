@@ -1,7 +1,10 @@
 """Write files so that nothing half-written ever sits under its final name.
 
-Everything is written to ``NAME.part`` beside the target and renamed into place only when complete; on any
-error (Ctrl-C included) the ``.part`` file is removed. Importable from anywhere in the package.
+Everything is written to a ``NAME.<unique>.part`` file beside the target and renamed into place only when
+complete; on any error (Ctrl-C included) the ``.part`` file is removed. The unique middle part keeps two writers
+of one target (two processes sharing an evidence folder) from writing into each other's file. A target that can
+never be a file (``.``, a directory, a path under a file) raises :class:`OutputPathError` before anything is
+written. Importable from anywhere in the package.
 """
 
 from __future__ import annotations
@@ -9,19 +12,45 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from cosyclone._exceptions import InvalidRequestError, Problem
+
+
+class OutputPathError(InvalidRequestError):
+    """An output path that cannot be written (a directory, under a file, not writable)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__([Problem("output", str(path), reason)], hint="give a file path in a writable folder")
+
+
+def check_output_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a Path, or OutputPathError when it can never be written as a file (checked before any work)."""
+    target = Path(path)
+    if target.name in ("", ".", "..") or target.is_dir():
+        raise OutputPathError(target, "is a directory, not a file name")
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputPathError(target, f"{parent} is a file, not a folder")
+            if not os.access(parent, os.W_OK):
+                raise OutputPathError(target, f"{parent} is not writable")
+            break
+    return target
+
 
 def part_path(path: Path) -> Path:
-    return path.with_name(path.name + ".part")
+    """A temporary name beside ``path``, unique to this writer, ending in ``.part``."""
+    return path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
 
 
 @contextlib.contextmanager
 def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     """Open ``path.part`` for binary writing; rename it to ``path`` when the block ends without error."""
-    target = Path(path)
+    target = check_output_path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = part_path(target)
     handle = temp.open("wb")

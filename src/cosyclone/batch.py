@@ -179,6 +179,8 @@ class BatchRun:
         self._clients: list[Client] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        if out_dir.exists() and not out_dir.is_dir():
+            raise InvalidRequestError([Problem("--out-dir", str(out_dir), "is a file, not a folder")])
         self.results: dict[str, ItemResult] = load_manifest(out_dir) if resume else {}
 
     def stop(self) -> None:

@@ -109,7 +109,6 @@ EVIDENCE_RACE = (
 )
 
 
-@pytest.mark.xfail(strict=True, raises=FileNotFoundError, reason=EVIDENCE_RACE)
 def test_two_writers_of_one_evidence_file_do_not_crash(tmp_path: Path) -> None:
     """Two processes writing the same evidence file at the same moment, interleaved deterministically."""
     from cosyclone._files import atomic_writer

@@ -15,6 +15,7 @@ from cosyclone._exceptions import (
     APIStatusError,
     CosycloneError,
     InvalidRequestError,
+    Problem,
     SamplePreflightError,
 )
 from cosyclone.cli import exit_codes
@@ -69,6 +70,11 @@ def reporting(*, as_json: bool = False) -> Iterator[None]:
         yield
     except CosycloneError as error:
         fail(error, as_json=as_json)
+    except ConnectionError as error:  # a socket error no lower layer mapped: still a network problem
+        fail(APIConnectionError(f"connection failed: {error}"), as_json=as_json)
+    except OSError as error:  # a file we were asked to read or write
+        where = error.filename or "a file"
+        fail(InvalidRequestError([Problem("path", str(where), error.strerror or str(error))]), as_json=as_json)
 
 
 def table(title: str | None, columns: list[str], rows: list[list[str]]) -> None:

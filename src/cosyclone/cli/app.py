@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from cosyclone._version import __version__
 from cosyclone.cli import exit_codes
 from cosyclone.cli.state import CLIState
 
+
+class _ErrorsToExitCodes(TyperGroup):
+    """The safety net under every command: any cosyclone error (or an OS error on a path the user gave) that a
+    command did not report itself becomes its message on stderr and its documented exit code, never a
+    traceback. Commands with --json report their own errors (as JSON) through ``_output.reporting``."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        from cosyclone.cli._output import reporting
+
+        with reporting(as_json=False):
+            return super().invoke(ctx)
+
+
 app = typer.Typer(
     name="cosyclone",
+    cls=_ErrorsToExitCodes,
     help=(
         "Clone a voice with Alibaba Cloud Model Studio CosyVoice and speak with it.\n\n"
         "check a sample → clone it → speak with the voice → keep track of it. "

@@ -98,24 +98,34 @@ class CLIState:
         """Our own request log on stderr, redacted. Third-party loggers stay quiet: websockets, for one, logs
         the handshake headers (the Authorization header among them) at DEBUG."""
         import logging
+        import sys
 
         from cosyclone.evidence import scrub
 
         state = self
 
-        class Redact(logging.Filter):
-            def filter(self, record: logging.LogRecord) -> bool:
-                record.msg = scrub(record.getMessage(), state.secrets)
-                record.args = None
-                return True
+        class RedactedStderr(logging.Handler):
+            """Writes to whatever sys.stderr is at the time (the CLI may be run in-process, e.g. by tests)."""
 
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-        handler.addFilter(Redact())
+            def emit(self, record: logging.LogRecord) -> None:
+                try:
+                    sys.stderr.write(f"{record.name}: {scrub(record.getMessage(), state.secrets)}\n")
+                except Exception:
+                    self.handleError(record)
+
+        handler = RedactedStderr()
         logger = logging.getLogger("cosyclone")
+        previous = (logger.level, logger.propagate)
         logger.setLevel(logging.DEBUG)
         logger.addHandler(handler)
         logger.propagate = False
+
+        def restore() -> None:
+            logger.removeHandler(handler)
+            logger.setLevel(previous[0])
+            logger.propagate = previous[1]
+
+        self.on_close(restore)
 
     def registry(self) -> VoiceRegistry:
         if self._registry is None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from cosyclone._files import part_path
+from cosyclone._files import check_output_path, part_path
 
 _STREAMING_SIZE = 0xFFFFFFFF
 
@@ -31,11 +31,11 @@ def wav_header(*, sample_rate: int, data_bytes: int | None = None, channels: int
 
 
 class AudioFile:
-    """Writes audio chunks to ``path.part`` and renames it to ``path`` only when :meth:`commit` is called;
+    """Writes audio chunks to a ``path.….part`` file and renames it to ``path`` only when :meth:`commit` is called;
     leaving the block without committing (an error, Ctrl-C) removes the partial file."""
 
     def __init__(self, path: str | os.PathLike[str], *, wav_sample_rate: int | None = None) -> None:
-        self.path = Path(path)
+        self.path = check_output_path(path)
         self._temp = part_path(self.path)
         self._wav_rate = wav_sample_rate
         self._handle: IO[bytes] | None = None
