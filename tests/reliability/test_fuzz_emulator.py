@@ -340,16 +340,6 @@ def test_websocket_survives_any_frames(emulator: EmulatorServer, data: Any) -> N
     _survives(emulator, data.draw(st.lists(client_frames(task_id), min_size=1, max_size=5)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "emulator/synthesis_ws.py _finish_task does `(payload.get('input') or {}).get('directive')`: a finish-task "
-        "whose payload.input is a non-empty non-object (a string, a list, a number) raises AttributeError, which "
-        "kills the session — uvicorn logs 'Exception in ASGI application' and closes the socket with 1011 instead "
-        "of answering task-failed. Fix: parse the finish-task payload through a schema model (input as a dict, "
-        "else InvalidParameter → task-failed), as continue-task does with ContinuePayload."
-    ),
-)
 @pytest.mark.parametrize("bad_input", ["x", ["cancel"], 1])
 def test_finish_task_with_a_non_object_input(emulator: EmulatorServer, bad_input: Any) -> None:
     task_id = uuid.uuid4().hex

@@ -310,7 +310,8 @@ class _Session:
 
     async def _finish_task(self, payload: dict[str, Any]) -> None:
         task = self._running()
-        directive = (payload.get("input") or {}).get("directive")
+        given = payload.get("input")
+        directive = given.get("directive") if isinstance(given, dict) else None
         if directive != "cancel":
             rest, task.buffer = task.buffer.strip(), ""
             if rest and not await self._speak(rest):
