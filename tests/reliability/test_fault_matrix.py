@@ -123,32 +123,6 @@ PERSISTENT_ERROR: dict[str, type[Exception]] = {
     "drop_after": APIConnectionError,
 }
 
-DUPLICATE_AFTER_SLOW_CREATE = (
-    "create_flow looks for a timed-out create twice (at once, then after one more client timeout) and then "
-    "sends create_voice again; when the service takes longer than 2x the client timeout, the first request "
-    "still enrolls later and the account ends with two voices for one clone (the registry knows only one). "
-    "Fix: after an APITimeoutError that reconciliation could not resolve, do not resend create — raise "
-    "(telling the user to run `voices sync`), or keep looking until the in-flight request must have finished."
-)
-DELETE_RETRY_NOT_FOUND = (
-    "delete_voice is retried as idempotent; when the reply of a delete that succeeded is lost (drop_after), "
-    "the retry gets BadRequest.ResourceNotExist and Voices.delete raises NotFoundError although the voice was "
-    "deleted by us (the CLI then exits 4). Fix: in delete_flow, treat ResourceNotExist on a retry as success."
-)
-UPLOAD_RETRY_CONFLICT = (
-    "the upload POST is retried as idempotent; when the reply of an upload that was stored is lost "
-    "(drop_after), the retry hits x-oss-forbid-overwrite (409 FileAlreadyExists, itself retried as a 409) and "
-    "Uploads.upload raises BadRequestError('HTTP 409 Unknown: <?xml…', request_id '') although the object is "
-    "stored. Fix: treat 409 FileAlreadyExists on a retry of the same key as success, and parse the OSS XML "
-    "error (Code, Message, RequestId) in raise_for_reply."
-)
-SSE_ERROR_STATUS = (
-    "client/_tts_http._read_sse maps an SSE `event:error` with the status taken from data['status_code'], "
-    "which DashScope's frame does not carry (the status is on the `status:<n>` / `:HTTP_STATUS/<n>` lines), so "
-    "every SSE failure becomes HTTP 400 → BadRequestError (a task_failed 500 should be InternalServerError). "
-    "Fix: remember the frame's `status:` line and pass it to error_for."
-)
-
 
 def _create_cases() -> list[Case]:
     cases: list[Case] = []
@@ -168,7 +142,7 @@ def _create_cases() -> list[Case]:
         slow = _fault("create_voice", "latency", times=times, delay_s=1.2 * timeout_s)
         cases.append(Case("create", slow, None, "found again on the second look"))
         slower = _fault("create_voice", "latency", times=times, delay_s=3 * 0.3)
-        cases.append(Case("create", slower, None, "slower than both looks", DUPLICATE_AFTER_SLOW_CREATE, 0.3))
+        cases.append(Case("create", slower, None, "slower than both looks", None, 0.3))
     return cases
 
 
@@ -178,9 +152,9 @@ def _idempotent_cases(op: str, target: str) -> list[Case]:
     for name, fault in _faults(target, times=1, timeout_s=timeout_s).items():
         xfail = None
         if op == "delete" and name == "drop_after":
-            xfail = DELETE_RETRY_NOT_FOUND
+            xfail = None
         if target == "upload" and name == "drop_after":
-            xfail = UPLOAD_RETRY_CONFLICT
+            xfail = None
         cases.append(Case(op, fault, None, "retried once, then succeeds", xfail=xfail))
     for name, fault in _faults(target, times=PERSISTENT, timeout_s=timeout_s).items():
         cases.append(Case(op, fault, PERSISTENT_ERROR[name], "retries run out: the typed error"))
@@ -204,7 +178,7 @@ def _synthesis_cases(op: str, target: str) -> list[Case]:
             op,
             _fault(target, "task_failed", after_sentences=1),
             task_failed,
-            xfail=SSE_ERROR_STATUS if op == "sse" else None,
+            xfail=None,
         ),
     ]
 

@@ -264,10 +264,7 @@ UNWRITABLE_CASES: dict[str, list[str]] = {
 
 @pytest.mark.parametrize(
     "args",
-    [
-        pytest.param(args, id=name)
-        for name, args in UNWRITABLE_CASES.items()
-    ],
+    [pytest.param(args, id=name) for name, args in UNWRITABLE_CASES.items()],
 )
 def test_unwritable_output_paths(args: list[str], cli_env: dict[str, str]) -> None:
     result = CliRunner().invoke(app, args, env=cli_env, input="", catch_exceptions=True)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import email.utils
 import random
 import time
+from collections.abc import Callable
+from typing import Any
+
+from cosyclone.client._steps import Call, Flow, Sleep
 
 DEFAULT_MAX_RETRIES = 2
 INITIAL_RETRY_DELAY_S = 0.5
@@ -43,3 +47,33 @@ def retry_delay(attempt: int, *, retry_after_s: float | None = None) -> float:
     step = min(INITIAL_RETRY_DELAY_S * float(2**attempt), MAX_RETRY_DELAY_S)
     jitter: float = random.random()
     return step * (0.5 + jitter / 2)
+
+
+def is_retryable(error: Exception) -> bool:
+    """Whether a failed call may be repeated (for calls whose repetition is harmless or checked)."""
+    from cosyclone._exceptions import APIConnectionError, APIStatusError
+
+    if isinstance(error, APIStatusError):
+        return error.status_code is not None and should_retry(error.status_code)
+    return isinstance(error, APIConnectionError)
+
+
+def repeat_flow(
+    call: Call, *, max_retries: int, took_effect: Callable[[Exception], bool] = lambda _error: False
+) -> Flow[Any]:
+    """Send ``call`` (the transport must not retry it: ``retry="none"``) and repeat it after retryable failures.
+
+    A repeat whose error ``took_effect`` accepts — the sign that an earlier attempt, whose reply was lost, did
+    the work (a delete now finds nothing, an upload finds its object) — counts as success: returns None.
+    """
+    attempt = 0
+    while True:
+        try:
+            return (yield call)
+        except Exception as error:
+            if attempt and took_effect(error):
+                return None
+            if attempt >= max_retries or not is_retryable(error):
+                raise
+            yield Sleep(retry_delay(attempt, retry_after_s=getattr(error, "retry_after_s", None)))
+            attempt += 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from typing import Any
 
@@ -15,7 +16,7 @@ from pydantic import ValidationError
 from cosyclone._config import APIKey, Endpoints
 from cosyclone._exceptions import APIConnectionError, APIStatusError, APITimeoutError, error_for
 from cosyclone._version import __version__
-from cosyclone.client._retry import parse_retry_after, retry_delay, should_retry
+from cosyclone.client._retry import is_retryable, parse_retry_after, retry_delay
 from cosyclone.client._steps import Call
 from cosyclone.schema.errors import ErrorEnvelope
 
@@ -76,6 +77,15 @@ def _parse(response: httpx.Response, call: Call) -> Any:
         raise APIConnectionError("the service sent a reply that is not JSON", request_sent=True) from None
 
 
+def _oss_error(text: str) -> ErrorEnvelope | None:
+    """OSS (the upload host) answers errors in XML: <Error><Code/><Message/><RequestId/></Error>."""
+    if "<Error>" not in text:
+        return None
+    fields = {tag: re.search(rf"<{tag}>(.*?)</{tag}>", text, re.S) for tag in ("Code", "Message", "RequestId")}
+    found = {tag: (m.group(1).strip() if m else "") for tag, m in fields.items()}
+    return ErrorEnvelope(code=found["Code"] or "Unknown", message=found["Message"], request_id=found["RequestId"])
+
+
 def raise_for_reply(response: httpx.Response) -> None:
     """Raise the mapped APIStatusError for a non-2xx reply (its body must have been read)."""
     if response.is_success:
@@ -83,7 +93,7 @@ def raise_for_reply(response: httpx.Response) -> None:
     try:
         envelope = ErrorEnvelope.model_validate(response.json())
     except (ValueError, ValidationError):
-        envelope = ErrorEnvelope(code="Unknown", message=response.text[:300])
+        envelope = _oss_error(response.text) or ErrorEnvelope(code="Unknown", message=response.text[:300])
     raise error_for(
         status_code=response.status_code,
         code=envelope.code,
@@ -94,11 +104,7 @@ def raise_for_reply(response: httpx.Response) -> None:
 
 
 def _retryable(error: Exception, call: Call) -> bool:
-    if call.retry == "none":
-        return False
-    if isinstance(error, APIStatusError):
-        return error.status_code is not None and should_retry(error.status_code)
-    return isinstance(error, APIConnectionError)
+    return call.retry != "none" and is_retryable(error)
 
 
 class _TransportBase:

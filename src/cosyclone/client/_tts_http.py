@@ -60,18 +60,23 @@ def synthesize_http(
 
 def _read_sse(response: httpx.Response) -> Iterator[SpeechChunk]:
     event_name = ""
+    status: int | None = None
     request_id = ""
     characters = 0
     for line in response.iter_lines():
         if line.startswith("event:"):
             event_name = line[6:].strip()
             continue
+        if line.startswith(("status:", ":HTTP_STATUS/")):
+            digits = line.rsplit("/", 1)[-1] if line.startswith(":") else line[7:]
+            status = int(digits) if digits.strip().isdigit() else status
+            continue
         if not line.startswith("data:"):
             continue
         data = json.loads(line[5:])
         if event_name == "error" or ("code" in data and "output" not in data):
             raise error_for(
-                status_code=int(data.get("status_code") or 400),
+                status_code=int(data.get("status_code") or status or 400),
                 code=str(data.get("code") or "Unknown"),
                 message=str(data.get("message") or ""),
                 request_id=str(data.get("request_id") or ""),

@@ -2,9 +2,11 @@
 ``Client`` and ``AsyncClient``.
 
 ``create_voice`` is not idempotent, so :func:`create_flow` never repeats it blindly: it repeats only when the
-service certainly did not act (429, 503, a connection never made); after an *ambiguous* failure (timeout, a
-connection dropped after sending, a 500) it reconciles — lists the prefix, queries the voices created since
-the attempt and adopts the one whose ``resource_link`` is our sample — and only then tries again.
+service certainly did not act (429, 503, a connection never made), or after an answer that says the server is
+done with the request (a 500, a connection cut after sending) *and* reconciliation — list the prefix, query the
+voices created since the attempt, adopt the one whose ``resource_link`` is our sample — found nothing. A request
+that timed out may still be running, so it is never sent again: it is looked for with growing pauses, and if
+its voice has not appeared the error says how to adopt it later.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from cosyclone._exceptions import (
     APIStatusError,
     APITimeoutError,
     InternalServerError,
+    NotFoundError,
     VoiceNotReadyError,
     VoiceRejectedError,
 )
-from cosyclone.client._retry import NOT_ACTED_STATUSES, retry_delay
+from cosyclone.client._retry import NOT_ACTED_STATUSES, repeat_flow, retry_delay
 from cosyclone.client._steps import Call, Flow, Sleep
 from cosyclone.client.types import CreatedVoice, Voice, VoicePage
 from cosyclone.schema.enrollment import (
@@ -43,8 +46,8 @@ from cosyclone.voice_clone import PreparedClone
 RECONCILE_PAGE_SIZE = 100
 #: Voices created this long before our attempt began are not candidates (allows for clock skew).
 RECONCILE_WINDOW = dt.timedelta(minutes=10)
-#: The longest pause before the second reconciliation look.
-MAX_SETTLE_S = 15.0
+#: The longest pause between two reconciliation looks after a timeout.
+MAX_SETTLE_S = 30.0
 READY_POLL_INITIAL_S = 0.5
 READY_POLL_MAX_S = 5.0
 
@@ -79,10 +82,13 @@ def update_flow(voice_id: str, url: str) -> Flow[str]:
     return reply.request_id
 
 
-def delete_flow(voice_id: str) -> Flow[str]:
+def delete_flow(voice_id: str, *, max_retries: int) -> Flow[str]:
+    """Delete; a repeat that finds the voice gone means our earlier attempt deleted it (its reply was lost)."""
     body = EnrollmentRequest(input=DeleteVoiceInput(voice_id=voice_id))
-    reply = EnrollmentResponse[EmptyOutput].model_validate((yield _call(body)))
-    return reply.request_id
+    raw = yield from repeat_flow(
+        _call(body, unsafe=True), max_retries=max_retries, took_effect=lambda e: isinstance(e, NotFoundError)
+    )
+    return EnrollmentResponse[EmptyOutput].model_validate(raw).request_id if raw is not None else ""
 
 
 def wait_flow(voice_id: str, *, timeout_s: float) -> Flow[Voice]:
@@ -148,12 +154,14 @@ def create_flow(
             raw = yield _call(prepared.wire, url=url, unsafe=True)
         except (APIConnectionError, InternalServerError) as error:
             ambiguous = not isinstance(error, APIConnectionError) or error.request_sent
-            # A request that timed out may still be running on the server: look a second time after giving it
-            # as long again as we waited for it. Any other answer means the server is done with it.
-            looks = (2 if isinstance(error, APITimeoutError) else 1) if ambiguous else 0
-            for look in range(looks):
-                if look:
-                    yield Sleep(min(settle_s, MAX_SETTLE_S))
+            timed_out = isinstance(error, APITimeoutError) and ambiguous
+            # Any answer (a 500, a connection cut after sending) means the server is done with the request: one
+            # look. A timed-out request may still be running there: look again with growing pauses, and never
+            # send it a second time — the voice it makes may only appear later.
+            pauses = [0.0, *(min(settle_s * k, MAX_SETTLE_S) for k in (1, 1, 2, 4))] if timed_out else [0.0]
+            for pause in pauses if ambiguous else []:
+                if pause:
+                    yield Sleep(pause)
                 found = yield from reconcile_flow(
                     prefix=request.prefix, url=url, target_model=request.target_model, since=since, exclude=exclude
                 )
@@ -169,6 +177,12 @@ def create_flow(
                         attempts=attempt,
                         notes=[*prepared.notes, f"the create reply was lost ({error.message}); found the voice again"],
                     )
+            if timed_out:
+                raise APITimeoutError(
+                    f"create_voice timed out and no voice from this sample appeared within {sum(pauses):.0f} s more; "
+                    "it may still be created: run `cosyclone voices sync --adopt` later (not retried, so that the "
+                    "voice is never made twice)"
+                ) from None
             if attempt > max_retries:
                 raise
             yield Sleep(retry_delay(attempt - 1, retry_after_s=getattr(error, "retry_after_s", None)))

@@ -7,7 +7,8 @@ import mimetypes
 import os
 from pathlib import Path
 
-from cosyclone._exceptions import InvalidRequestError, Problem
+from cosyclone._exceptions import APIStatusError, InvalidRequestError, Problem
+from cosyclone.client._retry import repeat_flow
 from cosyclone.client._steps import Call, Flow, drive_async, drive_sync
 from cosyclone.client._transport import AsyncTransport, SyncTransport
 from cosyclone.client.types import UploadedFile
@@ -29,7 +30,11 @@ def read_upload(path: str | os.PathLike[str]) -> tuple[str, bytes]:
         raise InvalidRequestError([Problem("sample", str(path), f"cannot be read: {error.strerror}")]) from None
 
 
-def upload_flow(name: str, data: bytes, *, model: str = ENROLLMENT_MODEL) -> Flow[UploadedFile]:
+def _already_stored(error: Exception) -> bool:
+    return isinstance(error, APIStatusError) and error.status_code == 409
+
+
+def upload_flow(name: str, data: bytes, *, model: str = ENROLLMENT_MODEL, max_retries: int) -> Flow[UploadedFile]:
     reply = yield Call("GET", UPLOADS_PATH, params={"action": "getPolicy", "model": model})
     policy_reply = UploadPolicyResponse.model_validate(reply)
     policy = policy_reply.data
@@ -40,15 +45,17 @@ def upload_flow(name: str, data: bytes, *, model: str = ENROLLMENT_MODEL) -> Flo
         )
     key = f"{policy.upload_dir.rstrip('/')}/{name}"
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    yield Call(
+    post = Call(
         "POST",
         absolute_url=policy.upload_host,
         data=upload_form_fields(policy, key, content_type),
         files={"file": (name, data, content_type)},
         authenticated=False,
-        retry="idempotent",  # x-oss-forbid-overwrite makes a repeat harmless: it fails or was never stored
+        retry="none",
         expect_json=False,
     )
+    # x-oss-forbid-overwrite: a repeat after a lost reply finds the object stored (409), which is success.
+    yield from repeat_flow(post, max_retries=max_retries, took_effect=_already_stored)
     return UploadedFile(
         url=f"{OSS_SCHEME}{key}",
         key=key,
@@ -70,7 +77,9 @@ class Uploads:
             APIError: the service refused or could not be reached.
         """
         name, data = read_upload(path)
-        return drive_sync(upload_flow(name, data, model=model), self._transport)
+        return drive_sync(
+            upload_flow(name, data, model=model, max_retries=self._transport.max_retries), self._transport
+        )
 
 
 class AsyncUploads:
@@ -80,4 +89,6 @@ class AsyncUploads:
     async def upload(self, path: str | os.PathLike[str], *, model: str = ENROLLMENT_MODEL) -> UploadedFile:
         """Async twin of :meth:`Uploads.upload`."""
         name, data = read_upload(path)
-        return await drive_async(upload_flow(name, data, model=model), self._transport)
+        return await drive_async(
+            upload_flow(name, data, model=model, max_retries=self._transport.max_retries), self._transport
+        )

@@ -146,7 +146,7 @@ class Voices:
 
     def delete(self, voice_id: str) -> str:
         """Delete a voice (frees quota); returns the request_id. Raises NotFoundError if unknown."""
-        return drive_sync(delete_flow(voice_id), self._transport)
+        return drive_sync(delete_flow(voice_id, max_retries=self._transport.max_retries), self._transport)
 
     def wait_until_ready(self, voice_id: str, *, timeout: float = DEFAULT_READY_TIMEOUT_S) -> Voice:
         """Poll until the voice is OK. Raises VoiceRejectedError (UNDEPLOYED) or VoiceNotReadyError (timeout)."""
@@ -211,7 +211,7 @@ class AsyncVoices:
         return await drive_async(update_flow(voice_id, url), self._transport)
 
     async def delete(self, voice_id: str) -> str:
-        return await drive_async(delete_flow(voice_id), self._transport)
+        return await drive_async(delete_flow(voice_id, max_retries=self._transport.max_retries), self._transport)
 
     async def wait_until_ready(self, voice_id: str, *, timeout: float = DEFAULT_READY_TIMEOUT_S) -> Voice:
         return await drive_async(wait_flow(voice_id, timeout_s=timeout), self._transport)
