@@ -58,6 +58,11 @@ _MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 _DEFAULT_KBPS: dict[str, int] = {"mp3": 128, "opus": 64}
 
 
+#: Decoding stops after this much audio: the service takes at most 60 s, and a tiny file that expands to hours
+#: (silence compresses to almost nothing) must not cost gigabytes of memory.
+MAX_DECODE_S = 120.0
+
+
 class AudioDecodeError(CosycloneError):
     """The input could not be read as audio. ``reason`` is a stable code.
 
@@ -86,6 +91,8 @@ class AudioInfo:
     #: What the container header claims (None if it claims nothing). Much more than ``duration_s`` means the
     #: file is truncated or damaged: ``decode`` returns what it could decode rather than failing.
     declared_duration_s: float | None = None
+    #: Decoding stopped at :data:`MAX_DECODE_S`: the file is at least that long (the rest was not decoded).
+    capped: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -358,11 +365,16 @@ def decode(
     if not data:
         raise AudioDecodeError("empty_file", "the file is empty (0 bytes)", hint="record or export the sample again")
     sniffed = sniff_container(data[:64])
-    if sniffed in ("wav", "flac"):
-        decoded = _decode_soundfile(data, sniffed)
-        if decoded is not None:
-            return decoded
-    return _decode_pyav(data, sniffed)
+    try:
+        if sniffed in ("wav", "flac"):
+            decoded = _decode_soundfile(data, sniffed)
+            if decoded is not None:
+                return decoded
+        return _decode_pyav(data, sniffed)
+    except MemoryError:
+        raise AudioDecodeError(
+            "decode_failed", "the file claims more audio than can be decoded", hint="export it again"
+        ) from None
 
 
 def _decode_soundfile(data: bytes, container: str) -> DecodedAudio | None:
@@ -372,13 +384,15 @@ def _decode_soundfile(data: bytes, container: str) -> DecodedAudio | None:
         with sf.SoundFile(io.BytesIO(data)) as handle:
             subtype = str(handle.subtype)
             rate = int(handle.samplerate)
-            samples = handle.read(dtype="float32", always_2d=True)
+            limit = int(MAX_DECODE_S * rate) if rate > 0 else 0
+            capped = handle.frames > limit
+            samples = handle.read(frames=min(handle.frames, limit), dtype="float32", always_2d=True)
     except (RuntimeError, sf.LibsndfileError):
         return None  # an exotic codec inside RIFF/WAVE: let FFmpeg try
     codec, bits, sample_format = _SF_SUBTYPES.get(subtype, (subtype.lower(), None, subtype.lower()))
     if container == "flac":
         codec = "flac"
-    return _package(samples, rate, container, codec, bits, sample_format, len(data), None)
+    return _package(samples, rate, container, codec, bits, sample_format, len(data), None, capped=capped)
 
 
 def _package(
@@ -390,6 +404,8 @@ def _package(
     sample_format: str,
     size: int,
     declared_s: float | None,
+    *,
+    capped: bool = False,
 ) -> DecodedAudio:
     frames = np.ascontiguousarray(samples, dtype=np.float32)
     info = AudioInfo(
@@ -401,7 +417,14 @@ def _package(
         sample_format=sample_format,
         duration_s=frames.shape[0] / rate if rate else 0.0,
         size_bytes=size,
-        declared_duration_s=declared_s if declared_s is not None else frames.shape[0] / rate if rate else None,
+        declared_duration_s=None
+        if capped
+        else declared_s
+        if declared_s is not None
+        else frames.shape[0] / rate
+        if rate
+        else None,
+        capped=capped,
     )
     return DecodedAudio(samples=frames, sample_rate=rate, info=info)
 
@@ -426,6 +449,12 @@ def _decode_container(container: av.container.InputContainer, data: bytes) -> De
 
     stream = container.streams.audio[0]
     ctx = stream.codec_context
+    if ctx is None:
+        raise AudioDecodeError(
+            "decode_failed",
+            f"no decoder for the audio codec of this {container.format.name} file",
+            hint="save it as WAV (16-bit PCM), MP3 or M4A",
+        )
     fmt_name = container.format.name
     name = _PYAV_CONTAINERS.get(fmt_name, fmt_name.split(",")[0])
     codec = ctx.name
@@ -441,8 +470,13 @@ def _decode_container(container: av.container.InputContainer, data: bytes) -> De
     channels = 0
     rate = int(ctx.sample_rate or 0)
     errors = 0
+    decoded_frames = 0
+    capped = False
     try:
         for packet in container.demux(stream):
+            if rate > 0 and decoded_frames > MAX_DECODE_S * rate:
+                capped = True
+                break
             try:
                 frames = packet.decode()
             except av.error.FFmpegError:
@@ -452,6 +486,7 @@ def _decode_container(container: av.container.InputContainer, data: bytes) -> De
                 if not channels:
                     channels = frame.layout.nb_channels
                     rate = int(frame.sample_rate)
+                decoded_frames += int(frame.samples)
                 direct = _frame_samples(frame, channels)
                 if direct is not None:
                     parts.append(direct)
@@ -470,7 +505,9 @@ def _decode_container(container: av.container.InputContainer, data: bytes) -> De
         )
     samples = np.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
     sample_format = raw_format[:-1] if raw_format.endswith("p") else raw_format
-    return _package(samples, rate, name, codec, bits, sample_format, len(data), declared)
+    if capped:
+        samples = samples[: int(MAX_DECODE_S * rate)]
+    return _package(samples, rate, name, codec, bits, sample_format, len(data), declared, capped=capped)
 
 
 _INT_SCALE = {"s16": 32768.0, "s32": 2147483648.0}
@@ -504,5 +541,5 @@ def _pyav_bit_depth(codec: str, ctx: Any) -> int | None:
         digits = "".join(ch for ch in codec.split("_")[1] if ch.isdigit())
         return int(digits) if digits else 8
     if codec in ("flac", "alac", "wavpack"):
-        return int(ctx.bits_per_raw_sample or 0) or None
+        return int(getattr(ctx, "bits_per_raw_sample", 0) or 0) or None
     return None

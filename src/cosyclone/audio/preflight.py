@@ -358,7 +358,7 @@ def _format_findings(info: AudioInfo) -> list[Finding]:
             )
         )
     declared = info.declared_duration_s
-    if declared is not None and declared - info.duration_s > max(1.0, 0.2 * declared):
+    if not info.capped and declared is not None and declared - info.duration_s > max(1.0, 0.2 * declared):
         out.append(
             _finding(
                 "decode_failed",
@@ -371,7 +371,8 @@ def _format_findings(info: AudioInfo) -> list[Finding]:
         out.append(
             _finding(
                 "too_long",
-                f"The sample is {info.duration_s:.1f} s long, over the 60 s maximum: cut it to the best 10–20 s "
+                f"The sample is {'over ' if info.capped else ''}{info.duration_s:.1f} s long, over the 60 s maximum: "
+                "cut it to the best 10–20 s "
                 "of speech (cosyclone check --fix OUT.wav does).",
                 measured=info.duration_s,
                 fixable=True,
