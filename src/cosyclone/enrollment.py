@@ -137,6 +137,9 @@ def clone_voice(
 
         report = check_sample(loaded.data, name=loaded.name)
         timings["preflight"] = time.perf_counter() - started
+        if report.unusable:  # not audio at all: bad input (exit 2), as `cosyclone check` says
+            reasons = "; ".join(f.message for f in report.findings if f.level == "fail")
+            raise InvalidRequestError([Problem("sample", loaded.name, reasons or "is not audio")])
         if report.verdict == "fail":
             if not force:
                 reasons = "; ".join(f.message for f in report.findings if f.level == "fail")

@@ -149,13 +149,8 @@ def _create_cases() -> list[Case]:
 def _idempotent_cases(op: str, target: str) -> list[Case]:
     cases = []
     timeout_s = timeout_for(op)
-    for name, fault in _faults(target, times=1, timeout_s=timeout_s).items():
-        xfail = None
-        if op == "delete" and name == "drop_after":
-            xfail = None
-        if target == "upload" and name == "drop_after":
-            xfail = None
-        cases.append(Case(op, fault, None, "retried once, then succeeds", xfail=xfail))
+    for fault in _faults(target, times=1, timeout_s=timeout_s).values():
+        cases.append(Case(op, fault, None, "retried once, then succeeds"))
     for name, fault in _faults(target, times=PERSISTENT, timeout_s=timeout_s).items():
         cases.append(Case(op, fault, PERSISTENT_ERROR[name], "retries run out: the typed error"))
     return cases
@@ -178,7 +173,6 @@ def _synthesis_cases(op: str, target: str) -> list[Case]:
             op,
             _fault(target, "task_failed", after_sentences=1),
             task_failed,
-            xfail=None,
         ),
     ]
 
