@@ -110,7 +110,7 @@ class EmulatorServer:
         config = uvicorn.Config(
             create_app(self.backend),
             log_level=self._log_level,
-            access_log=self._log_level in ("debug", "trace"),
+            access_log=self._log_level in ("info", "debug", "trace"),  # method, path, status: never headers
             lifespan="off",
             timeout_graceful_shutdown=2,
             # Clients of the service (the SDK, ours) do not compress; deflating PCM would only burn CPU.
