@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from cosyclone._files import write_bytes_atomic, write_json_atomic, write_text_atomic
+from cosyclone._files import check_output_path, write_bytes_atomic, write_json_atomic, write_text_atomic
 
 DEFAULT_EVIDENCE_DIR = Path("output") / "aliyun-cosyvoice-voice-clone"
 #: A DashScope key standing on its own ("Bearer sk-…", "key=sk-…"), not "sk-" inside a word or an id such as
@@ -47,6 +47,8 @@ class Evidence:
     """The evidence folder of one run (a no-op when disabled)."""
 
     def __init__(self, directory: Path | None = DEFAULT_EVIDENCE_DIR, *, secrets: tuple[str, ...] = ()) -> None:
+        if directory is not None:
+            check_output_path(directory / "evidence.json")  # a folder that can never hold files: say so now
         self.directory = directory
         self._secrets = secrets
 

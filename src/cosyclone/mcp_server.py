@@ -52,6 +52,7 @@ from cosyclone._exceptions import (
     Problem,
     SamplePreflightError,
 )
+from cosyclone._files import OutputPathError
 from cosyclone._version import __version__
 from cosyclone.schema.clone import PREFIX_MAX_LENGTH
 
@@ -180,7 +181,7 @@ class _Tools:
         tool, whose work is done: it becomes a line in ``result["warnings"]``."""
         try:
             self.state.evidence().write_json(name, data)
-        except OSError as error:
+        except (OSError, OutputPathError) as error:
             logger.warning("evidence %s not written: %s", name, error)
             result.setdefault("warnings", []).append(f"evidence {name} not written: {error}")
 

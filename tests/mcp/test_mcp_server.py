@@ -236,7 +236,7 @@ async def test_file_problems_are_tool_errors_and_evidence_never_fails_a_tool(tmp
         assert cloned["status"] == "OK" and any("clone.json not written" in w for w in cloned["warnings"])
         unwritable = await agent.error("synthesize", text="Hello.", voice="reader", output_path="blocker.txt/a.mp3")
         assert unwritable.splitlines()[0].startswith("Error executing tool synthesize: ")
-        assert "Error" in unwritable.splitlines()[0] and "hint: check the path" in unwritable
+        assert "Error" in unwritable.splitlines()[0] and "blocker.txt is a file, not a folder" in unwritable
 
 
 async def test_without_a_key_the_tools_say_where_to_put_one(tmp_path: Path) -> None:
