@@ -22,7 +22,15 @@ import pytest
 
 from tests.helpers.emulator_fixtures import EMULATOR_API_KEY, emulator, sample_server  # noqa: F401
 
-__all__ = ["EMULATOR_API_KEY", "EXPLORE", "EXPLORE_FACTOR", "LoopbackOnly", "connect_attempts", "wait_until_idle"]
+__all__ = [
+    "EMULATOR_API_KEY",
+    "EXPLORE",
+    "EXPLORE_FACTOR",
+    "LoopbackOnly",
+    "connect_attempts",
+    "running_tasks",
+    "wait_until_idle",
+]
 
 #: ``COSYCLONE_FUZZ_EXPLORE=1`` makes the generated tests random (new examples every run) and 10× longer; by
 #: default they are derandomized, so that CI runs the same examples every time.
@@ -97,16 +105,23 @@ def loopback_only() -> Iterator[None]:
         undo()
 
 
-def wait_until_idle(server: Any, *, timeout_s: float = 10.0) -> None:
+def running_tasks(server: Any) -> set[Any]:
+    """uvicorn's running request/WebSocket tasks of ``server`` (a snapshot)."""
+    state = server._server.server_state if server._server is not None else None
+    return set(state.tasks) if state is not None else set()
+
+
+def wait_until_idle(server: Any, *, timeout_s: float = 10.0, ignore: set[Any] | None = None) -> None:
     """Block until the emulator has no request or WebSocket handler running (a request the client gave up on
-    goes on on the server, and may still act). Uses uvicorn's own bookkeeping of running request tasks."""
+    goes on on the server, and may still act), besides those in ``ignore`` (what ran before the test: a
+    connection another test left open must not stall this one). Uses uvicorn's bookkeeping of its tasks."""
     import time
 
     state = server._server.server_state if server._server is not None else None
     if state is None:
         return
     deadline = time.monotonic() + timeout_s
-    while state.tasks:
+    while set(state.tasks) - (ignore or set()):
         if time.monotonic() > deadline:
             raise AssertionError(f"the emulator is still busy after {timeout_s} s ({len(state.tasks)} task(s))")
         time.sleep(0.01)
