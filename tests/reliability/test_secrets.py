@@ -47,7 +47,7 @@ from tests.helpers.emulator_fixtures import SampleServer
 from tests.reliability.conftest import connect_attempts
 
 GOOD = str(AUDIO_FIXTURES / "good" / "flite-awb.wav")
-NOT_AUDIO = str(AUDIO_FIXTURES / "bad" / "not-audio.wav")
+SHORT_SAMPLE = str(AUDIO_FIXTURES / "bad" / "short-3s.wav")
 SHORT = str(AUDIO_FIXTURES / "bad" / "short-3s.wav")
 GHOST = "cosyvoice-v3.5-plus-ghost-0123456789abcdef0123456789abcdef"
 DEAD_BASE_URL = "http://127.0.0.1:9/api/v1"  # the discard port: nothing listens
@@ -169,7 +169,7 @@ def test_planted_key_never_leaves_memory(verbose_emulator: VerboseEmulator, tmp_
         [*g, "prepare", "--prefix", "secret", "--voice-sample-url", "https://example.invalid/a.wav"],
         [*quiet, "--evidence-dir", "demo-evidence", "demo", "--json"],
         # errors: a bad sample, an unknown voice, the network down
-        [*g, "clone", NOT_AUDIO, "--prefix", "bad", "--json"],
+        [*g, "clone", SHORT_SAMPLE, "--prefix", "bad", "--json"],
         [*g, "speak", "Hello.", "--voice", GHOST, "-o", "ghost.mp3", "--http", "--json"],
         ["--verbose", "--base-url", DEAD_BASE_URL, "voices", "list", "--json"],
     ]
