@@ -1,4 +1,8 @@
-"""Shared test helpers: run the real CLI in a subprocess, locate fixtures, plant a recognisable API key."""
+"""Shared test helpers: run the real CLI in a subprocess, locate fixtures, plant a recognisable API key.
+
+Every test runs with a ``COSYCLONE_HOME`` of its own (an autouse fixture), so no test reads or writes the user's
+registry or emulator state, nor another test's.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,14 @@ AUDIO_FIXTURES = FIXTURES / "audio"
 WIRE_FIXTURES = FIXTURES / "wire"
 #: A key shaped like a real one, planted so tests can grep every output for it.
 PLANTED_KEY = "sk-plantedTESTkey0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def own_cosyclone_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh ``COSYCLONE_HOME`` for this test (outside its ``tmp_path``, which some tests inspect whole)."""
+    home = tmp_path_factory.mktemp("cosyclone-home")
+    monkeypatch.setenv("COSYCLONE_HOME", str(home))
+    return home
 
 
 @dataclass

@@ -1,10 +1,11 @@
 """The cosyclone MCP server: check a sample, clone a voice, keep track of voices and speak with them — as tools.
 
 Started by ``cosyclone mcp`` (stdio). Thin like the CLI: every tool parses its arguments, calls the library
-(:func:`cosyclone.audio.preflight.check_sample`, :func:`cosyclone.enrollment.clone_voice`, the client, the
-registry) and shapes the result as a JSON object; the rules live in the library. The client, the registry, the
-evidence folder and ``--emulator`` come from the CLI's :class:`cosyclone.cli.state.CLIState`, so ``cosyclone
---emulator mcp`` serves against the embedded emulator and ``cosyclone --region … mcp`` against the service.
+(:func:`cosyclone.audio.preflight.check_sample`, :mod:`cosyclone.clone_ops`, :mod:`cosyclone.voice_ops`,
+:mod:`cosyclone.speech_ops`) and shapes the result as a JSON object; the rules live in the library. The client,
+the registry, the evidence folder and ``--emulator`` come from a :class:`cosyclone.session.Session` (the one the
+CLI built from its global options), so ``cosyclone --emulator mcp`` serves against the embedded emulator and
+``cosyclone --region … mcp`` against the service. It never imports the CLI.
 
 Tools: ``check_sample``, ``clone_voice``, ``list_voices``, ``get_voice``, ``delete_voice``, ``synthesize``.
 
@@ -28,6 +29,8 @@ Calls that touch the client or the registry run one at a time (the client's WebS
 shared); ``check_sample`` runs alongside. Heavy modules (numpy, PyAV, httpx, the emulator) are imported on
 the first call that needs them, so the server answers ``initialize`` quickly.
 
+Each tool is built by its own small function (``_clone_voice_tool`` …) and listed in ``_TOOLS``.
+
 Who may import it: ``cosyclone.cli.mcp`` (and tests).
 """
 
@@ -45,6 +48,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast, get_ar
 
 from pydantic import Field
 
+from cosyclone import voice_ops
 from cosyclone._exceptions import (
     APIStatusError,
     CosycloneError,
@@ -52,14 +56,13 @@ from cosyclone._exceptions import (
     Problem,
     SamplePreflightError,
 )
-from cosyclone._files import OutputPathError
 from cosyclone._version import __version__
 from cosyclone.schema.clone import PREFIX_MAX_LENGTH
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
-    from cosyclone.cli.state import CLIState
+    from cosyclone.session import Session
 
 __all__ = ["AUDIO_FORMATS", "SAMPLE_RATES", "TARGET_MODELS", "build_server", "describe_error", "serve"]
 
@@ -160,30 +163,120 @@ def _check_next_step(verdict: str, unusable: bool) -> str:
     return "usable: clone it with clone_voice(sample=…, prefix=…)"
 
 
-# ---------------------------------------------------------------------------------------------------- the server
+# ---------------------------------------------------------------------------------------------------- arguments
+
+SampleToCheck = Annotated[
+    str,
+    Field(
+        description=(
+            "An http(s) URL, or the path of a local audio file (absolute, or relative to the server's working "
+            "directory)."
+        ),
+        min_length=1,
+    ),
+]
+SampleToClone = Annotated[
+    str,
+    Field(
+        description=(
+            "The reference recording: the absolute path of a local audio file (uploaded for you to temporary "
+            "storage) or a public http(s)/oss:// URL. 10-20 s of one speaker works best; run check_sample first."
+        ),
+        min_length=1,
+    ),
+]
+PrefixArg = Annotated[
+    str,
+    Field(
+        description=(
+            f"Name prefix of the voice: 1 to {PREFIX_MAX_LENGTH} letters or digits (no spaces, dashes or "
+            "underscores). It becomes part of the voice_id."
+        ),
+        json_schema_extra={"pattern": f"^[A-Za-z0-9]{{1,{PREFIX_MAX_LENGTH}}}$"},
+    ),
+]
+TargetModelArg = Annotated[
+    TargetModel,
+    Field(
+        description=(
+            "The synthesis model the voice is for; synthesis must later use the same model. "
+            "cosyvoice-v3.5-plus/-flash exist only in the China mainland deployment (cn-beijing); in the "
+            "international one (ap-southeast-1) cosyvoice-v3-plus/-flash cannot clone."
+        )
+    ),
+]
+CloneLanguageHint = Annotated[
+    str | None, Field(description="Language of the speaker, e.g. zh or en (allowed values depend on target_model).")
+]
+MaxPromptAudioLength = Annotated[
+    float | None,
+    Field(
+        description="Seconds of the sample the service uses, 3-30 (cosyvoice-v3.5-*, v3-flash only).", ge=3.0, le=30.0
+    ),
+]
+EnablePreprocess = Annotated[
+    bool | None, Field(description="Let the service denoise/normalise the sample (cosyvoice-v3.5-*, v3-flash only).")
+]
+WaitForOK = Annotated[
+    bool, Field(description="Wait until the voice is OK (true) or return at once while it is DEPLOYING.")
+]
+CloneTimeout = Annotated[float, Field(description="Seconds to wait for OK when wait is true.", ge=1.0, le=3600.0)]
+Force = Annotated[bool, Field(description="Send the sample even if it fails the local preflight check.")]
+New = Annotated[
+    bool,
+    Field(
+        description=(
+            "Enroll again even if a voice was already cloned from these exact bytes for this model "
+            "(by default that voice is reused: enrollment costs quota)."
+        )
+    ),
+]
+SkipCatalogCheck = Annotated[
+    bool,
+    Field(
+        description=(
+            "Send even if cosyclone's model/region catalog says the model cannot clone here (only when the service "
+            "is known to have changed)."
+        )
+    ),
+]
+PrefixFilter = Annotated[str | None, Field(description="Only voices whose name prefix is this (letters and digits).")]
+LocalOnly = Annotated[
+    bool,
+    Field(
+        description=(
+            "List the local registry (voices cloned through cosyclone, with their sample hashes) instead of asking "
+            "the service."
+        )
+    ),
+]
+VoiceName = Annotated[
+    str,
+    Field(description="A voice_id, or a prefix that names exactly one voice in the local registry.", min_length=1),
+]
+WaitBeforeAnswer = Annotated[bool, Field(description="Wait until the voice is OK before answering.")]
+ShowTimeout = Annotated[float, Field(description="Seconds to wait with wait=true.", ge=1.0, le=3600.0)]
+VoiceToDelete = Annotated[
+    str, Field(description="The voice_id (or a registry prefix naming one voice) to delete.", min_length=1)
+]
+Confirm = Annotated[
+    bool,
+    Field(description="Must be true: deleting cannot be undone, and anything still using the voice_id stops working."),
+]
+
+
+# ---------------------------------------------------------------------------------------------------- the tools
 
 
 _F = TypeVar("_F", bound=Callable[..., dict[str, Any]])
 
 
-class _Tools:
-    """The tool bodies, bound to one CLIState (its client, registry and evidence folder)."""
+class _ToolGuard:
+    """What every tool shares: the session (client, registry, evidence) and the lock that serializes its use."""
 
-    def __init__(self, state: CLIState) -> None:
-        self.state = state
+    def __init__(self, session: Session) -> None:
+        self.session = session
         self.lock = threading.Lock()
-
-    def secrets(self) -> tuple[str, ...]:
-        return self.state.secrets
-
-    def evidence(self, result: dict[str, Any], name: str, data: dict[str, Any]) -> None:
-        """Write an evidence file; a failure to write it (say, a read-only working directory) does not fail the
-        tool, whose work is done: it becomes a line in ``result["warnings"]``."""
-        try:
-            self.state.evidence().write_json(name, data)
-        except (OSError, OutputPathError) as error:
-            logger.warning("evidence %s not written: %s", name, error)
-            result.setdefault("warnings", []).append(f"evidence {name} not written: {error}")
 
     def guarded(self, *, exclusive: bool) -> Callable[[_F], _F]:
         """Turn every exception into a ToolError with a readable text; optionally serialize the call."""
@@ -201,40 +294,16 @@ class _Tools:
                 except Exception as error:
                     if not isinstance(error, (CosycloneError, OSError)):
                         logger.error("tool %s failed unexpectedly", fn.__name__, exc_info=True)
-                    raise ToolError(describe_error(error, secrets=self.secrets())) from None
+                    raise ToolError(describe_error(error, secrets=self.session.secrets)) from None
 
             return cast(_F, wrapper)
 
         return decorate
 
 
-def build_server(state: CLIState) -> MCPServer[Any]:
-    """The MCP server with cosyclone's tools, using ``state`` for the client, the registry and the evidence."""
-    from mcp.server.mcpserver import MCPServer
-    from mcp.types import ToolAnnotations
-
-    tools = _Tools(state)
-    server: MCPServer[Any] = MCPServer(
-        name="cosyclone",
-        title="cosyclone: CosyVoice voice cloning",
-        version=__version__,
-        instructions=INSTRUCTIONS,
-        log_level="DEBUG" if state.verbose else "WARNING",
-    )
-
-    @tools.guarded(exclusive=False)
-    def check_sample(
-        sample: Annotated[
-            str,
-            Field(
-                description=(
-                    "An http(s) URL, or the path of a local audio file (absolute, or relative to the server's "
-                    "working directory)."
-                ),
-                min_length=1,
-            ),
-        ],
-    ) -> dict[str, Any]:
+def _check_sample_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
+    @guard.guarded(exclusive=False)
+    def check_sample(sample: SampleToCheck) -> dict[str, Any]:
         """Check a voice sample against the CosyVoice clone rules before cloning it (no key, no quota).
 
         Rules: WAV (16-bit PCM), MP3 or M4A; at most 10 MB and 60 s; at least 16 kHz; at least 5 s of continuous
@@ -250,82 +319,23 @@ def build_server(state: CLIState) -> MCPServer[Any]:
         data.pop("analysis", None)
         return {**data, "usable": not report.unusable, "next_step": _check_next_step(report.verdict, report.unusable)}
 
-    @tools.guarded(exclusive=True)
+    return check_sample
+
+
+def _clone_voice_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
+    @guard.guarded(exclusive=True)
     def clone_voice(
-        sample: Annotated[
-            str,
-            Field(
-                description=(
-                    "The reference recording: the absolute path of a local audio file (uploaded for you to "
-                    "temporary storage) or a public http(s)/oss:// URL. 10-20 s of one speaker works best; run "
-                    "check_sample first."
-                ),
-                min_length=1,
-            ),
-        ],
-        prefix: Annotated[
-            str,
-            Field(
-                description=(
-                    f"Name prefix of the voice: 1 to {PREFIX_MAX_LENGTH} letters or digits (no spaces, dashes or "
-                    "underscores). It becomes part of the voice_id."
-                ),
-                json_schema_extra={"pattern": f"^[A-Za-z0-9]{{1,{PREFIX_MAX_LENGTH}}}$"},
-            ),
-        ],
-        target_model: Annotated[
-            TargetModel,
-            Field(
-                description=(
-                    "The synthesis model the voice is for; synthesis must later use the same model. "
-                    "cosyvoice-v3.5-plus/-flash exist only in the China mainland deployment (cn-beijing); in the "
-                    "international one (ap-southeast-1) cosyvoice-v3-plus/-flash cannot clone."
-                )
-            ),
-        ] = "cosyvoice-v3.5-plus",
-        language_hint: Annotated[
-            str | None,
-            Field(description="Language of the speaker, e.g. zh or en (allowed values depend on target_model)."),
-        ] = None,
-        max_prompt_audio_length: Annotated[
-            float | None,
-            Field(
-                description="Seconds of the sample the service uses, 3-30 (cosyvoice-v3.5-*, v3-flash only).",
-                ge=3.0,
-                le=30.0,
-            ),
-        ] = None,
-        enable_preprocess: Annotated[
-            bool | None,
-            Field(description="Let the service denoise/normalise the sample (cosyvoice-v3.5-*, v3-flash only)."),
-        ] = None,
-        wait: Annotated[
-            bool, Field(description="Wait until the voice is OK (true) or return at once while it is DEPLOYING.")
-        ] = True,
-        timeout_s: Annotated[
-            float, Field(description="Seconds to wait for OK when wait is true.", ge=1.0, le=3600.0)
-        ] = 300.0,
-        force: Annotated[
-            bool, Field(description="Send the sample even if it fails the local preflight check.")
-        ] = False,
-        new: Annotated[
-            bool,
-            Field(
-                description=(
-                    "Enroll again even if a voice was already cloned from these exact bytes for this model "
-                    "(by default that voice is reused: enrollment costs quota)."
-                )
-            ),
-        ] = False,
-        skip_catalog_check: Annotated[
-            bool,
-            Field(
-                description=(
-                    "Send even if cosyclone's model/region catalog says the model cannot clone here (only when "
-                    "the service is known to have changed)."
-                )
-            ),
-        ] = False,
+        sample: SampleToClone,
+        prefix: PrefixArg,
+        target_model: TargetModelArg = "cosyvoice-v3.5-plus",
+        language_hint: CloneLanguageHint = None,
+        max_prompt_audio_length: MaxPromptAudioLength = None,
+        enable_preprocess: EnablePreprocess = None,
+        wait: WaitForOK = True,
+        timeout_s: CloneTimeout = 300.0,
+        force: Force = False,
+        new: New = False,
+        skip_catalog_check: SkipCatalogCheck = False,
     ) -> dict[str, Any]:
         """Clone a voice from a sample and return its voice_id (at most once per sample, model and account).
 
@@ -335,133 +345,75 @@ def build_server(state: CLIState) -> MCPServer[Any]:
         request_id, reused, reconciled, sample_url, sample_sha256, preflight_verdict, notes, timings_s,
         next_step, warnings (only if evidence could not be written)}. Then call synthesize(voice=voice_id, …).
         """
-        from cosyclone.enrollment import clone_voice as run_clone
+        from cosyclone.clone_ops import clone_with_evidence
 
-        client = tools.state.client()
-        try:
-            outcome = run_clone(
-                client,
-                tools.state.registry(),
-                sample=sample,
-                prefix=prefix,
-                target_model=target_model,
-                language_hints=[language_hint] if language_hint else None,
-                max_prompt_audio_length=max_prompt_audio_length,
-                enable_preprocess=enable_preprocess,
-                force=force,
-                new=new,
-                wait=wait,
-                wait_timeout_s=timeout_s,
-                skip_catalog_check=skip_catalog_check,
-            )
-        except SamplePreflightError as error:
-            if error.report is not None:
-                tools.evidence({}, "preflight.json", error.report.to_dict())
-            raise
-        summary: dict[str, Any] = {"ok": True, **outcome.to_dict(), "region": client.region}
-        if outcome.preflight is not None:
-            tools.evidence(summary, "preflight.json", outcome.preflight.to_dict())
-        tools.evidence(summary, "clone.json", {**summary, "base_url": client.endpoints.http_base_url})
-        summary["next_step"] = (
-            f"synthesize(voice={outcome.voice_id!r}, text=…); the model follows the voice"
-            if outcome.record.status == "OK"
-            else f"get_voice(voice={outcome.voice_id!r}, wait=true) until its status is OK"
+        cloned = clone_with_evidence(
+            guard.session,
+            sample=sample,
+            prefix=prefix,
+            target_model=target_model,
+            language_hints=[language_hint] if language_hint else None,
+            max_prompt_audio_length=max_prompt_audio_length,
+            enable_preprocess=enable_preprocess,
+            force=force,
+            new=new,
+            wait=wait,
+            wait_timeout_s=timeout_s,
+            skip_catalog_check=skip_catalog_check,
         )
-        return summary
+        voice_id = cloned.outcome.voice_id
+        cloned.summary["next_step"] = (
+            f"synthesize(voice={voice_id!r}, text=…); the model follows the voice"
+            if cloned.outcome.record.status == "OK"
+            else f"get_voice(voice={voice_id!r}, wait=true) until its status is OK"
+        )
+        return cloned.summary
 
-    @tools.guarded(exclusive=True)
-    def list_voices(
-        prefix: Annotated[
-            str | None, Field(description="Only voices whose name prefix is this (letters and digits).")
-        ] = None,
-        local: Annotated[
-            bool,
-            Field(
-                description=(
-                    "List the local registry (voices cloned through cosyclone, with their sample hashes) instead "
-                    "of asking the service."
-                )
-            ),
-        ] = False,
-    ) -> dict[str, Any]:
+    return clone_voice
+
+
+def _list_voices_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
+    @guard.guarded(exclusive=True)
+    def list_voices(prefix: PrefixFilter = None, local: LocalOnly = False) -> dict[str, Any]:
         """List cloned voices: every page from the service (default) or the local registry (local=true).
 
         Returns {count, voices: [{voice_id, status (OK | DEPLOYING | UNDEPLOYED), target_model, created_at, …}]}.
         """
-        from cosyclone.registry.views import describe_voice
-
-        registry = tools.state.registry()
-        if local:
-            rows: list[dict[str, Any]] = [r.to_dict() for r in registry.list(prefix=prefix)]
-        else:
-            client = tools.state.client()
-            known = {r.voice_id: r for r in registry.list(account=client.account)}
-            rows = [describe_voice(v, known.get(v.voice_id)) for v in client.voices.iter_all(prefix=prefix)]
+        rows = voice_ops.list_voices(guard.session, prefix=prefix, local=local)
         return {"count": len(rows), "voices": rows}
 
-    @tools.guarded(exclusive=True)
-    def get_voice(
-        voice: Annotated[
-            str,
-            Field(
-                description="A voice_id, or a prefix that names exactly one voice in the local registry.", min_length=1
-            ),
-        ],
-        wait: Annotated[bool, Field(description="Wait until the voice is OK before answering.")] = False,
-        timeout_s: Annotated[float, Field(description="Seconds to wait with wait=true.", ge=1.0, le=3600.0)] = 300.0,
-    ) -> dict[str, Any]:
+    return list_voices
+
+
+def _get_voice_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
+    @guard.guarded(exclusive=True)
+    def get_voice(voice: VoiceName, wait: WaitBeforeAnswer = False, timeout_s: ShowTimeout = 300.0) -> dict[str, Any]:
         """Show one voice as the service reports it: {voice_id, status, target_model, resource_link, created_at,
         modified_at, request_id, registry?}. With wait=true, polls until the status is OK (fails if UNDEPLOYED)."""
-        from cosyclone.cli.voices import resolve_voice
-        from cosyclone.registry.views import describe_voice
+        return voice_ops.show_voice(guard.session, voice, wait=wait, timeout_s=timeout_s)
 
-        voice_id = resolve_voice(tools.state, voice)
-        client = tools.state.client()
-        found = client.voices.wait_until_ready(voice_id, timeout=timeout_s) if wait else client.voices.get(voice_id)
-        registry = tools.state.registry()
-        if registry.get(voice_id) is not None:
-            registry.set_status(voice_id, found.status)
-        return describe_voice(found, registry.get(voice_id))
+    return get_voice
 
-    @tools.guarded(exclusive=True)
-    def delete_voice(
-        voice: Annotated[
-            str, Field(description="The voice_id (or a registry prefix naming one voice) to delete.", min_length=1)
-        ],
-        confirm: Annotated[
-            bool,
-            Field(
-                description=(
-                    "Must be true: deleting cannot be undone, and anything still using the voice_id stops working."
-                )
-            ),
-        ],
-    ) -> dict[str, Any]:
+
+def _delete_voice_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
+    @guard.guarded(exclusive=True)
+    def delete_voice(voice: VoiceToDelete, confirm: Confirm) -> dict[str, Any]:
         """Delete a cloned voice on the service (frees quota) and mark it deleted in the local registry.
 
         Needs confirm=true. Returns {ok, voice_id, request_id}.
         """
-        from cosyclone._exceptions import NotFoundError
-        from cosyclone.cli.voices import resolve_voice
-
         if not confirm:
             raise InvalidRequestError(
                 [Problem("confirm", confirm, "must be true to delete a voice")],
                 hint="call delete_voice again with confirm=true",
             )
-        voice_id = resolve_voice(tools.state, voice)
-        registry = tools.state.registry()
-        try:
-            request_id = tools.state.client().voices.delete(voice_id)
-        except NotFoundError:
-            registry.mark_deleted(voice_id)
-            raise
-        registry.mark_deleted(voice_id)
-        result: dict[str, Any] = {"ok": True, "voice_id": voice_id, "request_id": request_id}
-        tools.evidence(result, "delete.json", {"voice_id": voice_id, "request_id": request_id})
-        return result
+        return voice_ops.delete_voice(guard.session, voice_ops.resolve_voice(guard.session, voice))
 
-    @tools.guarded(exclusive=True)
+    return delete_voice
+
+
+def _synthesize_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
+    @guard.guarded(exclusive=True)
     def synthesize(
         text: Annotated[str, Field(description="What to say (long texts are split into sentences).", min_length=1)],
         voice: Annotated[
@@ -507,76 +459,90 @@ def build_server(state: CLIState) -> MCPServer[Any]:
         Returns {ok, file (absolute path), bytes, characters (billed), model, voice, format, sample_rate,
         request_id, request_ids, sentences, first_audio_s, elapsed_s} and writes evidence (speak.json).
         """
-        from cosyclone.cli.voices import resolve_voice
+        options: dict[str, Any] = {"volume": volume, "rate": rate, "pitch": pitch, "instruction": instruction}
+        options.update(seed=seed, language_hints=[language_hint] if language_hint else None)
+        return _speak_to_file(guard.session, text, voice, output_path, model, format, sample_rate, options)
 
-        state = tools.state
-        audio_format: str | None = format
-        if output_path is None:
-            stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-            target = _default_output_dir() / f"speech-{stamp}-{_random.token_hex(3)}.{audio_format or 'mp3'}"
-        else:
-            target = Path(output_path).expanduser()
-            if audio_format is None:
-                from cosyclone.client.speech import format_for_path
+    return synthesize
 
-                audio_format = format_for_path(target)
-        voice_id = resolve_voice(state, voice, system_voice_ok=True)
-        client = state.client()
-        result = client.speech.to_file(
-            text,
-            target,
-            voice=voice_id,
-            model=model,
-            format=audio_format,
-            sample_rate=sample_rate,
-            volume=volume,
-            rate=rate,
-            pitch=pitch,
-            instruction=instruction,
-            language_hints=[language_hint] if language_hint else None,
-            seed=seed,
-        )
-        written = (result.path or target).resolve()
-        summary: dict[str, Any] = {
-            "ok": True,
-            "file": str(written),
-            "bytes": result.bytes_written,
-            "characters": result.characters,
-            "model": result.model,
-            "voice": voice_id,
-            "format": result.format,
-            "sample_rate": result.sample_rate,
-            "request_id": result.request_id,
-            "request_ids": result.request_ids,
-            "sentences": len(result.sentences),
-            "first_audio_s": round(result.first_audio_s or 0.0, 4),
-            "elapsed_s": round(result.elapsed_s, 4),
-        }
-        tools.evidence(summary, "speak.json", dict(summary))
-        return summary
 
-    read_only = ToolAnnotations(read_only_hint=True, open_world_hint=True)
-    server.add_tool(check_sample, title="Check a voice sample", annotations=read_only)
-    server.add_tool(
-        clone_voice,
-        title="Clone a voice",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True),
+def _speak_to_file(
+    session: Session,
+    text: str,
+    voice: str,
+    output_path: str | None,
+    model: str | None,
+    audio_format: str | None,
+    sample_rate: int | None,
+    options: dict[str, Any],
+) -> dict[str, Any]:
+    """The body of ``synthesize``: where the file goes (and its format), the voice, the call, the summary."""
+    from cosyclone.speech_ops import record_speech
+
+    if output_path is None:
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        target = _default_output_dir() / f"speech-{stamp}-{_random.token_hex(3)}.{audio_format or 'mp3'}"
+    else:
+        target = Path(output_path).expanduser()
+        if audio_format is None:
+            from cosyclone.client.speech import format_for_path
+
+            audio_format = format_for_path(target)
+    voice_id = voice_ops.resolve_voice(session, voice, system_voice_ok=True)
+    result = session.client().speech.to_file(
+        text, target, voice=voice_id, model=model, format=audio_format, sample_rate=sample_rate, **options
     )
-    server.add_tool(list_voices, title="List cloned voices", annotations=read_only)
-    server.add_tool(get_voice, title="Show one voice", annotations=read_only)
-    server.add_tool(
-        delete_voice,
-        title="Delete a voice",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True),
+    return record_speech(session, result, voice_id=voice_id, file=(result.path or target).resolve())
+
+
+# ---------------------------------------------------------------------------------------------------- the server
+
+_READ_ONLY = {"read_only_hint": True, "open_world_hint": True}
+#: Every tool: its factory, title and annotations, in the order the server lists them.
+_TOOLS: tuple[tuple[Callable[[_ToolGuard], Callable[..., dict[str, Any]]], str, dict[str, bool]], ...] = (
+    (_check_sample_tool, "Check a voice sample", _READ_ONLY),
+    (
+        _clone_voice_tool,
+        "Clone a voice",
+        {"read_only_hint": False, "destructive_hint": False, "idempotent_hint": True},
+    ),
+    (_list_voices_tool, "List cloned voices", _READ_ONLY),
+    (_get_voice_tool, "Show one voice", _READ_ONLY),
+    (
+        _delete_voice_tool,
+        "Delete a voice",
+        {"read_only_hint": False, "destructive_hint": True, "idempotent_hint": True},
+    ),
+    (
+        _synthesize_tool,
+        "Speak with a voice",
+        {"read_only_hint": False, "destructive_hint": False, "idempotent_hint": False},
+    ),
+)
+
+
+def build_server(session: Session) -> MCPServer[Any]:
+    """The MCP server with cosyclone's tools, using ``session`` for the client, the registry and the evidence.
+
+    A tool's work is done once it returns, so evidence it cannot write becomes a warning in its result.
+    """
+    from mcp.server.mcpserver import MCPServer
+    from mcp.types import ToolAnnotations
+
+    session.evidence_failures_are_warnings = True
+    server: MCPServer[Any] = MCPServer(
+        name="cosyclone",
+        title="cosyclone: CosyVoice voice cloning",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        log_level="DEBUG" if session.verbose else "WARNING",
     )
-    server.add_tool(
-        synthesize,
-        title="Speak with a voice",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False),
-    )
+    guard = _ToolGuard(session)
+    for factory, title, hints in _TOOLS:
+        server.add_tool(factory(guard), title=title, annotations=ToolAnnotations(**hints))
     return server
 
 
-def serve(state: CLIState) -> None:
+def serve(session: Session) -> None:
     """Serve the tools over stdio until the client closes the connection."""
-    build_server(state).run("stdio")
+    build_server(session).run("stdio")

@@ -41,18 +41,15 @@ def clone(
     registry and writes evidence. Exit codes: 0 ok, 2 bad input, 3 sample failed preflight, 4 service
     refused, 5 network.
     """
-    from cosyclone.enrollment import clone_voice
+    from cosyclone.clone_ops import clone_with_evidence
 
     state: CLIState = ctx.obj
     with reporting(as_json=as_json):
-        client = state.client()
-        evidence = state.evidence()
         if state.use_emulator:
             say("using the in-process emulator (no key, no quota)")
         try:
-            outcome = clone_voice(
-                client,
-                state.registry(),
+            cloned = clone_with_evidence(
+                state,
                 sample=sample,
                 prefix=prefix,
                 target_model=target_model,
@@ -67,15 +64,10 @@ def clone(
             )
         except Exception as error:
             report = getattr(error, "report", None)
-            if report is not None:
-                evidence.write_json("preflight.json", report.to_dict())
-                if not as_json:
-                    _print_failures(report)
+            if report is not None and not as_json:
+                _print_failures(report)
             raise
-        summary: dict[str, Any] = {"ok": True, **outcome.to_dict(), "region": client.region}
-        if outcome.preflight is not None:
-            evidence.write_json("preflight.json", outcome.preflight.to_dict())
-        evidence.write_json("clone.json", {**summary, "base_url": client.endpoints.http_base_url})
+    outcome, summary = cloned.outcome, cloned.summary
     for note in outcome.notes:
         say(f"note: {note}")
     if as_json:

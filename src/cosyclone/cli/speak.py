@@ -91,21 +91,9 @@ def speak(
                     sink.flush()
             return
         result = client.speech.to_file(words, output, voice=voice_id, model=model, protocol=protocol, **options)
-        summary = {
-            "ok": True,
-            "file": str(result.path),
-            "voice": voice_id,
-            "model": result.model,
-            "format": result.format,
-            "sample_rate": result.sample_rate,
-            "bytes": result.bytes_written,
-            "characters": result.characters,
-            "request_ids": result.request_ids,
-            "sentences": len(result.sentences),
-            "first_audio_s": round(result.first_audio_s or 0.0, 4),
-            "elapsed_s": round(result.elapsed_s, 4),
-        }
-        state.evidence().write_json("speak.json", summary)
+        from cosyclone.speech_ops import record_speech
+
+        summary = record_speech(state, result, voice_id=voice_id)
     if as_json:
         emit_json(summary)
     else:
