@@ -118,6 +118,20 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def service_configured(self) -> bool:
+        """Whether the service can be reached without the emulator: a base URL was given or an API key is found
+        (env or key files). Asks nothing of the network."""
+        if self.base_url:
+            return True
+        from cosyclone._config import resolve_api_key
+        from cosyclone._exceptions import MissingAPIKeyError
+
+        try:
+            resolve_api_key()
+        except MissingAPIKeyError:
+            return False
+        return True
+
     # ------------------------------------------------------------------------------------------ resources
 
     def emulator_home(self) -> Path:

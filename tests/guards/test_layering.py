@@ -15,8 +15,13 @@ import pytest
 from tests.guards._imports import Module, all_modules, imported_names, imports_under, private_owner
 
 MODULES = all_modules()
-LIBRARY_LAYER = ("cosyclone.session", "cosyclone.session_log", "cosyclone.voice_ops", "cosyclone.clone_ops")
-LIBRARY_LAYER += ("cosyclone.speech_ops",)
+LIBRARY_LAYER = {
+    "cosyclone.session",
+    "cosyclone.session_log",
+    "cosyclone.voice_ops",
+    "cosyclone.clone_ops",
+    "cosyclone.speech_ops",
+}
 
 #: The one edge between the front ends: ``cosyclone mcp`` is a CLI command that starts the MCP server with the
 #: session the CLI built from its global options. It may use ``serve`` and nothing else of the server.

@@ -4,6 +4,7 @@ state, the MCP server's), its settings, the client, the registry, the evidence f
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ DEAD_BASE_URL = "http://127.0.0.1:9/api/v1"  # nothing is sent: building a clien
 
 
 @pytest.fixture
-def session(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Session:
+def session(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Session]:
     monkeypatch.setenv("DASHSCOPE_API_KEY", PLANTED_KEY)
     with Session(base_url=DEAD_BASE_URL, evidence_dir=tmp_path / "evidence", verbose=True) as opened:
         yield opened

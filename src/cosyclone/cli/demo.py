@@ -22,16 +22,13 @@ def demo(
     region and model are printed first). Leaves output/aliyun-cosyvoice-voice-clone/ with the preflight picture
     (preflight.png), the audio (demo.mp3) and the evidence (demo.json).
     """
-    import os
-
     from cosyclone._config import resolve_region
     from cosyclone.demo import run_demo
     from cosyclone.evidence import DEFAULT_EVIDENCE_DIR
 
     state: CLIState = ctx.obj
     with reporting(as_json=as_json):
-        configured = state.base_url or os.environ.get("DASHSCOPE_API_KEY") or _key_in_files()
-        if not state.use_emulator and not configured:
+        if not state.use_emulator and not state.service_configured():
             state.use_emulator = True
             say("no DASHSCOPE_API_KEY: running on the embedded emulator (offline, no quota)")
         elif not state.use_emulator:
@@ -54,17 +51,6 @@ def demo(
     say(f"  audio     {result.audio_path}")
     say(f"  picture   {result.picture_path}")
     say(f"  evidence  {result.evidence_path}")
-
-
-def _key_in_files() -> bool:
-    from cosyclone._config import resolve_api_key
-    from cosyclone._exceptions import MissingAPIKeyError
-
-    try:
-        resolve_api_key()
-    except MissingAPIKeyError:
-        return False
-    return True
 
 
 def register(app: typer.Typer) -> None:
