@@ -4,7 +4,8 @@ check the sample locally → reuse a voice already made from the same bytes (unl
 enrollment so a parallel process waits instead of enrolling twice → upload a local file → create (at most once,
 reconciling after ambiguous failures) → record it → wait until OK.
 
-Who may import it: the CLI, the MCP server, the demo. It uses the client, the registry and the audio preflight.
+Who may import it: :mod:`cosyclone.clone_ops` (for both front ends), the demo, and library users (it is public as
+``cosyclone.clone_voice``). It uses the client, the registry and the audio preflight.
 """
 
 from __future__ import annotations

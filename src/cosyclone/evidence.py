@@ -2,7 +2,8 @@
 
 Every command that talks to the service (or prepares a request for it) leaves a summary here: what was asked
 (target_model, prefix, sample URL), what came back (voice_id, request_id) and when. ``--evidence-dir`` moves
-the folder, ``--no-evidence`` turns it off. Who may import it: the CLI, the MCP server, the demo.
+the folder, ``--no-evidence`` turns it off. Who may import it: the session (and through it both front ends), the
+demo, the verbose log (:func:`scrub`), and CLI commands that write their own evidence.
 
 Nothing written here may contain the API key: every string is scrubbed of registered secrets and of anything
 shaped like a DashScope key (``sk-…``) before it reaches the disk.

@@ -49,15 +49,31 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast, get_ar
 from pydantic import Field
 
 from cosyclone import voice_ops
-from cosyclone._exceptions import (
-    APIStatusError,
-    CosycloneError,
-    InvalidRequestError,
-    Problem,
-    SamplePreflightError,
-)
+from cosyclone._exceptions import CosycloneError, InvalidRequestError, Problem
 from cosyclone._version import __version__
-from cosyclone.schema.clone import PREFIX_MAX_LENGTH
+from cosyclone.mcp_arguments import (
+    CloneLanguageHint,
+    CloneTimeout,
+    Confirm,
+    EnablePreprocess,
+    Force,
+    LocalOnly,
+    MaxPromptAudioLength,
+    New,
+    PrefixArg,
+    PrefixFilter,
+    SampleToCheck,
+    SampleToClone,
+    ShowTimeout,
+    SkipCatalogCheck,
+    TargetModel,
+    TargetModelArg,
+    VoiceName,
+    VoiceToDelete,
+    WaitBeforeAnswer,
+    WaitForOK,
+)
+from cosyclone.mcp_errors import describe_error
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -68,11 +84,8 @@ __all__ = ["AUDIO_FORMATS", "SAMPLE_RATES", "TARGET_MODELS", "build_server", "de
 
 logger = logging.getLogger("cosyclone.mcp")
 
-# The enums of the input schemas. A test checks them against cosyclone.catalog and cosyclone.schema.synthesis;
-# they are spelled out here because a JSON schema enum needs a static Literal.
-TargetModel = Literal[
-    "cosyvoice-v3.5-plus", "cosyvoice-v3.5-flash", "cosyvoice-v3-plus", "cosyvoice-v3-flash", "cosyvoice-v2"
-]
+# The enums of the input schemas (TargetModel: in mcp_arguments). A test checks them against cosyclone.catalog and
+# cosyclone.schema.synthesis; they are spelled out here because a JSON schema enum needs a static Literal.
 AudioFormat = Literal["mp3", "wav", "pcm", "opus"]
 SampleRate = Literal[8000, 16000, 22050, 24000, 44100, 48000]
 TARGET_MODELS: tuple[str, ...] = get_args(TargetModel)
@@ -99,46 +112,6 @@ Errors name the error class, the message, a hint (CLI flags in hints map to the 
 """
 
 
-# ---------------------------------------------------------------------------------------------------- errors
-
-
-def describe_error(error: BaseException, *, secrets: tuple[str, ...] = ()) -> str:
-    """The text of a tool error: class and message, then ``hint``, ``code``, ``status_code``, ``request_id`` lines
-    (and the failing findings of a preflight), with every secret in ``secrets`` replaced by ``[REDACTED]``."""
-    if isinstance(error, CosycloneError):
-        lines = [f"{type(error).__name__}: {error.message}"]
-        if isinstance(error, SamplePreflightError) and error.report is not None:
-            for finding in error.report.findings:
-                if finding.level == "fail":
-                    unit = f" {finding.unit}" if finding.unit else ""
-                    lines.append(
-                        f"finding: {finding.code} (measured {finding.measured}{unit}, limit {finding.limit}{unit})"
-                    )
-        if error.hint:
-            lines.append(f"hint: {error.hint}")
-        if isinstance(error, APIStatusError):
-            lines.append(f"code: {error.code}")
-            if error.status_code is not None:
-                lines.append(f"status_code: {error.status_code}")
-            lines.append(f"request_id: {error.request_id or '(none)'}")
-    elif isinstance(error, OSError):
-        lines = [
-            f"{type(error).__name__}: {error}",
-            f"hint: check the path and its permissions; relative paths start at the server's working directory "
-            f"({Path.cwd()})",
-        ]
-    else:
-        lines = [
-            f"{type(error).__name__}: {error}",
-            "hint: an unexpected failure inside cosyclone; the server's stderr has the details",
-        ]
-    text = "\n".join(lines)
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[REDACTED]")
-    return text
-
-
 # ---------------------------------------------------------------------------------------------------- shaping
 
 
@@ -161,108 +134,6 @@ def _check_next_step(verdict: str, unusable: bool) -> str:
             "clone_voice(force=true) sends it anyway"
         )
     return "usable: clone it with clone_voice(sample=…, prefix=…)"
-
-
-# ---------------------------------------------------------------------------------------------------- arguments
-
-SampleToCheck = Annotated[
-    str,
-    Field(
-        description=(
-            "An http(s) URL, or the path of a local audio file (absolute, or relative to the server's working "
-            "directory)."
-        ),
-        min_length=1,
-    ),
-]
-SampleToClone = Annotated[
-    str,
-    Field(
-        description=(
-            "The reference recording: the absolute path of a local audio file (uploaded for you to temporary "
-            "storage) or a public http(s)/oss:// URL. 10-20 s of one speaker works best; run check_sample first."
-        ),
-        min_length=1,
-    ),
-]
-PrefixArg = Annotated[
-    str,
-    Field(
-        description=(
-            f"Name prefix of the voice: 1 to {PREFIX_MAX_LENGTH} letters or digits (no spaces, dashes or "
-            "underscores). It becomes part of the voice_id."
-        ),
-        json_schema_extra={"pattern": f"^[A-Za-z0-9]{{1,{PREFIX_MAX_LENGTH}}}$"},
-    ),
-]
-TargetModelArg = Annotated[
-    TargetModel,
-    Field(
-        description=(
-            "The synthesis model the voice is for; synthesis must later use the same model. "
-            "cosyvoice-v3.5-plus/-flash exist only in the China mainland deployment (cn-beijing); in the "
-            "international one (ap-southeast-1) cosyvoice-v3-plus/-flash cannot clone."
-        )
-    ),
-]
-CloneLanguageHint = Annotated[
-    str | None, Field(description="Language of the speaker, e.g. zh or en (allowed values depend on target_model).")
-]
-MaxPromptAudioLength = Annotated[
-    float | None,
-    Field(
-        description="Seconds of the sample the service uses, 3-30 (cosyvoice-v3.5-*, v3-flash only).", ge=3.0, le=30.0
-    ),
-]
-EnablePreprocess = Annotated[
-    bool | None, Field(description="Let the service denoise/normalise the sample (cosyvoice-v3.5-*, v3-flash only).")
-]
-WaitForOK = Annotated[
-    bool, Field(description="Wait until the voice is OK (true) or return at once while it is DEPLOYING.")
-]
-CloneTimeout = Annotated[float, Field(description="Seconds to wait for OK when wait is true.", ge=1.0, le=3600.0)]
-Force = Annotated[bool, Field(description="Send the sample even if it fails the local preflight check.")]
-New = Annotated[
-    bool,
-    Field(
-        description=(
-            "Enroll again even if a voice was already cloned from these exact bytes for this model "
-            "(by default that voice is reused: enrollment costs quota)."
-        )
-    ),
-]
-SkipCatalogCheck = Annotated[
-    bool,
-    Field(
-        description=(
-            "Send even if cosyclone's model/region catalog says the model cannot clone here (only when the service "
-            "is known to have changed)."
-        )
-    ),
-]
-PrefixFilter = Annotated[str | None, Field(description="Only voices whose name prefix is this (letters and digits).")]
-LocalOnly = Annotated[
-    bool,
-    Field(
-        description=(
-            "List the local registry (voices cloned through cosyclone, with their sample hashes) instead of asking "
-            "the service."
-        )
-    ),
-]
-VoiceName = Annotated[
-    str,
-    Field(description="A voice_id, or a prefix that names exactly one voice in the local registry.", min_length=1),
-]
-WaitBeforeAnswer = Annotated[bool, Field(description="Wait until the voice is OK before answering.")]
-ShowTimeout = Annotated[float, Field(description="Seconds to wait with wait=true.", ge=1.0, le=3600.0)]
-VoiceToDelete = Annotated[
-    str, Field(description="The voice_id (or a registry prefix naming one voice) to delete.", min_length=1)
-]
-Confirm = Annotated[
-    bool,
-    Field(description="Must be true: deleting cannot be undone, and anything still using the voice_id stops working."),
-]
 
 
 # ---------------------------------------------------------------------------------------------------- the tools

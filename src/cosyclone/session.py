@@ -8,7 +8,8 @@ the next), with a registry of its own, kept apart from the one that tracks real 
 
 The API key is held as an :class:`~cosyclone._config.APIKey` (it never prints itself); ``repr`` of a session shows
 its options, never the key. Who may import it: the front ends (``cli/``, ``mcp_server.py``) and the library
-operations under them (:mod:`cosyclone.voice_ops`, :mod:`cosyclone.speech_ops`).
+operations under them (:mod:`cosyclone.voice_ops`, :mod:`cosyclone.clone_ops`,
+:mod:`cosyclone.speech_ops`).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ update, delete, sync and import.
 The service is the truth for existence and status; the local registry remembers what we made (sample, prefix,
 model, region) and lets a prefix stand for a voice_id. Every function takes a :class:`~cosyclone.session.Session`
 and returns JSON-ready data for the front end to render; evidence is written here. Who may import it: the front
-ends (``cli/``, ``mcp_server.py``) and the library (``speech_ops``).
+ends (``cli/``, ``mcp_server.py``).
 """
 
 from __future__ import annotations
