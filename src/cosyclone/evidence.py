@@ -44,6 +44,18 @@ def scrub(value: Any, secrets: tuple[str, ...] = ()) -> Any:
     return value
 
 
+class _Secrets:
+    """The values to scrub, held so that no ``repr`` (of the folder, or of its ``vars()``) shows them."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: tuple[str, ...]) -> None:
+        self.values = values
+
+    def __repr__(self) -> str:
+        return f"<{len(self.values)} secret(s)>"
+
+
 class Evidence:
     """The evidence folder of one run (a no-op when disabled)."""
 
@@ -51,14 +63,17 @@ class Evidence:
         if directory is not None:
             check_output_path(directory / "evidence.json")  # a folder that can never hold files: say so now
         self.directory = directory
-        self._secrets = secrets
+        self._secrets = _Secrets(secrets)
+
+    def __repr__(self) -> str:
+        return f"Evidence({self.directory!r})"
 
     @property
     def enabled(self) -> bool:
         return self.directory is not None
 
     def add_secret(self, secret: str) -> None:
-        self._secrets = (*self._secrets, secret)
+        self._secrets = _Secrets((*self._secrets.values, secret))
 
     def path(self, name: str) -> Path | None:
         return self.directory / name if self.directory is not None else None
@@ -67,7 +82,7 @@ class Evidence:
         """Write ``name`` (scrubbed, atomically) and append a line to ``history.jsonl``."""
         if self.directory is None:
             return None
-        clean = scrub(data, self._secrets)
+        clean = scrub(data, self._secrets.values)
         if isinstance(clean, dict):
             clean.setdefault("recorded_at", utc_now())
         target = write_json_atomic(self.directory / name, clean)
@@ -78,7 +93,7 @@ class Evidence:
     def write_text(self, name: str, text: str) -> Path | None:
         if self.directory is None:
             return None
-        return write_text_atomic(self.directory / name, scrub(text, self._secrets))
+        return write_text_atomic(self.directory / name, scrub(text, self._secrets.values))
 
     def write_bytes(self, name: str, data: bytes) -> Path | None:
         if self.directory is None:

@@ -31,6 +31,7 @@ def test_no_object_shows_the_key(session: Session) -> None:
     client = session.client()
     reachable = [session, session.settings(), session.settings().api_key, client, session.registry()]
     reachable += [session.evidence(), client.voices, client.speech, client.endpoints]
+    reachable += [vars(session), vars(client), vars(session.evidence())]  # what a debugger or a log of fields shows
     assert session.secrets == (PLANTED_KEY,)  # the key is in use …
     for value in reachable:
         assert PLANTED_KEY not in _shown(value), type(value).__name__  # … and shown by none of them
