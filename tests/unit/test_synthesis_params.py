@@ -3,6 +3,8 @@ list from that declaration, so adding a parameter there shows up everywhere with
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import typer.main
 
@@ -25,7 +27,7 @@ WIRE_NAMES = {spec.wire_name for spec in synthesis_params()}
 
 
 def test_declaration_lists_the_contract_parameters() -> None:
-    assert NAMES == list(SynthesisOptions.model_fields)
+    assert list(SynthesisOptions.model_fields) == NAMES
     assert {"format", "sample_rate", "volume", "rate", "pitch", "bit_rate", "seed"} <= set(NAMES)
 
 
@@ -54,8 +56,8 @@ def test_cli_speak_has_one_option_per_declared_parameter() -> None:
     assert flags - own - {"TEXT", "text"} == {spec.cli_flag for spec in synthesis_params()}
 
 
-def test_batch_columns_are_the_declared_parameters(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    assert ITEM_PARAMETERS == ("voice", "model", *NAMES)
+def test_batch_columns_are_the_declared_parameters(tmp_path: Path) -> None:
+    assert ("voice", "model", *NAMES) == ITEM_PARAMETERS
     source = tmp_path / "script.csv"
     source.write_text('id,text,volume,rate,language_hints,enable_ssml\na,hello,70,1.5,"zh,en",true\n')
     [item] = read_items(source)
