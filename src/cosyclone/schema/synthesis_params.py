@@ -52,8 +52,8 @@ class SynthesisOptions(RequestModel):
         default=None,
         ge=6,
         le=510,
-        description="Bit rate in kbps, 6–510 (opus only; service default 32).",
-        json_schema_extra={"x-formats": ["opus"]},
+        description="Bit rate in kbps, 6–510 (mp3 and opus; opus default 32).",
+        json_schema_extra={"x-formats": ["mp3", "opus"]},
     )
     instruction: str | None = Field(
         default=None,
