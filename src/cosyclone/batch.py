@@ -27,6 +27,7 @@ from cosyclone._exceptions import (
     SynthesisFailedError,
 )
 from cosyclone._files import write_json_atomic
+from cosyclone._wav import WAV_HEADER_BYTES
 from cosyclone.client import Client
 from cosyclone.client._retry import retry_delay
 from cosyclone.schema.synthesis_params import synthesis_params
@@ -159,7 +160,7 @@ def _duration_s(path: Path, fmt: str, sample_rate: int) -> float | None:
     if fmt == "pcm":
         return size / (2 * sample_rate)
     if fmt == "wav":
-        return max(0, size - 44) / (2 * sample_rate)
+        return max(0, size - WAV_HEADER_BYTES) / (2 * sample_rate)
     try:
         from cosyclone.audio.io import decode
 

@@ -22,13 +22,13 @@ from cosyclone import catalog
 from cosyclone.emulator.control import SeedRequest, SettingsUpdate, StatusUpdate, TenantRef
 from cosyclone.emulator.faults import Fault
 from cosyclone.schema.clone import MAX_PROMPT_AUDIO_LENGTH_RANGE_S, PREFIX_MAX_LENGTH
+from cosyclone.schema.endpoints import API_PREFIX, EMULATOR_OPENAPI_PATH, EMULATOR_PREFIX
 from cosyclone.schema.enrollment import CUSTOMIZATION_PATH, ENROLLMENT_MODEL, VOICE_STATUSES
 from cosyclone.schema.synthesis import SDK_DEFAULT_FORMAT, SYNTHESIS_PATH, HttpSynthesisRequest
 from cosyclone.schema.uploads import OSS_RESOLVE_HEADER, UPLOADS_PATH
 
-API_PREFIX = "/api/v1"
-CONTROL_PREFIX = "/_emulator"
-OPENAPI_PATH = f"{CONTROL_PREFIX}/openapi.json"
+CONTROL_PREFIX = EMULATOR_PREFIX
+OPENAPI_PATH = EMULATOR_OPENAPI_PATH
 #: Request bodies of the control plane, described from the very models that parse them.
 _CONTROL_MODELS: dict[str, type[BaseModel]] = {
     "TenantRef": TenantRef,

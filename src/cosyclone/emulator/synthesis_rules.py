@@ -19,7 +19,6 @@ Voice rules (contract §4, §5.3), in order:
 from __future__ import annotations
 
 import re
-import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import ValidationError
 
+from cosyclone._wav import wav_header
 from cosyclone.audio.io import EncodeFormat, encode
 from cosyclone.catalog import TARGET_MODELS, model_from_voice_id
 from cosyclone.emulator.errors import EmulatorApiError, invalid_parameter, model_not_exist
@@ -53,9 +53,6 @@ from cosyclone.schema.synthesis_params import (
 
 #: Models the HTTP endpoint serves (contract §6): every model but the legacy v1.
 HTTP_MODELS = frozenset(name for name, model in TARGET_MODELS.items() if not model.legacy)
-#: Size fields of a WAV header whose length is not known yet (FFmpeg's convention for streamed WAV):
-#: soundfile, the ``wave`` module and FFmpeg all read such a file to its end.
-WAV_STREAMING_SIZE = 0xFFFFFFFF
 OK_STATUS = "OK"
 #: The service's opus bit rate when none is asked for (contract §5.3).
 OPUS_DEFAULT_KBPS = 32
@@ -228,15 +225,7 @@ def words_of(rendered: RenderedSentence, *, offset_s: float) -> list[Word]:
 
 def wav_streaming_header(sample_rate: int) -> bytes:
     """A 44-byte mono 16-bit PCM WAV header whose sizes say "until the end of the stream"."""
-    fmt_chunk = struct.pack("<4sIHHIIHH", b"fmt ", 16, 1, 1, sample_rate, sample_rate * 2, 2, 16)
-    return (
-        b"RIFF"
-        + struct.pack("<I", WAV_STREAMING_SIZE)
-        + b"WAVE"
-        + fmt_chunk
-        + b"data"
-        + struct.pack("<I", WAV_STREAMING_SIZE)
-    )
+    return wav_header(sample_rate=sample_rate)
 
 
 class StreamEncoder:
