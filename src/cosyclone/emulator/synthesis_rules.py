@@ -32,7 +32,7 @@ from cosyclone.catalog import TARGET_MODELS, model_from_voice_id
 from cosyclone.emulator.errors import EmulatorApiError, invalid_parameter, model_not_exist
 from cosyclone.emulator.faults import Fault
 from cosyclone.emulator.ports import SynthesisBackend
-from cosyclone.emulator.voice_engine import RenderedSentence, Voice, render_sentence, voice_for
+from cosyclone.emulator.voice_engine import RenderedSentence, VoiceTimbre, render_sentence, voice_for
 from cosyclone.schema import errors as codes
 from cosyclone.schema.synthesis import (
     ENGINE_418_MESSAGE,
@@ -65,7 +65,7 @@ class SynthesisSettings:
 
     model: str
     voice_id: str
-    voice: Voice
+    voice: VoiceTimbre
     format: str
     sample_rate: int
     volume: int
@@ -149,7 +149,7 @@ def resolve_settings(
     )
 
 
-def _resolve_voice(backend: SynthesisBackend, tenant: str, model: str, voice_id: str) -> Voice:
+def _resolve_voice(backend: SynthesisBackend, tenant: str, model: str, voice_id: str) -> VoiceTimbre:
     if not voice_id:
         raise invalid_parameter("voice")
     if model_from_voice_id(voice_id) is None:
