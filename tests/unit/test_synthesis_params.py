@@ -22,7 +22,8 @@ from cosyclone.schema.synthesis_params import (
     synthesis_params,
 )
 
-NAMES = [spec.name for spec in synthesis_params()]
+NAMES_SPECS = synthesis_params()
+NAMES = [spec.name for spec in NAMES_SPECS]
 WIRE_NAMES = {spec.wire_name for spec in synthesis_params()}
 
 
@@ -96,3 +97,17 @@ def test_client_sends_a_parameter_only_with_the_formats_it_applies_to() -> None:
 def test_client_leaves_switches_that_are_off_unsent() -> None:
     wire = wire_parameters(build_options(enable_ssml=False), "v", wire_format="mp3").to_wire()
     assert "enable_ssml" not in wire and wire["format"] == "mp3" and wire["volume"] == 50
+
+
+def test_a_parameter_limited_to_some_models_is_refused_for_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from cosyclone import InvalidRequestError
+    from cosyclone.client import _speech_options
+
+    limited = [dataclasses.replace(s, models=("cosyvoice-v3-flash",)) if s.name == "seed" else s for s in NAMES_SPECS]
+    monkeypatch.setattr(_speech_options, "synthesis_params", lambda: tuple(limited))
+    _speech_options.check_model_support(build_options(seed=7), "cosyvoice-v3-flash")
+    _speech_options.check_model_support(build_options(), "cosyvoice-v2")
+    with pytest.raises(InvalidRequestError, match="seed"):
+        _speech_options.check_model_support(build_options(seed=7), "cosyvoice-v2")

@@ -33,6 +33,14 @@ def wire_parameters(options: SynthesisOptions, voice: str, *, wire_format: str) 
     return SynthesisParameters.model_validate({**values, "voice": voice})
 
 
+def check_model_support(options: SynthesisOptions, model: str) -> None:
+    """Refuse a parameter set away from its default for a model its declaration does not list (``x-models``)."""
+    for spec in synthesis_params():
+        value = getattr(options, spec.name)
+        if spec.models is not None and value not in (None, spec.default) and model not in spec.models:
+            raise InvalidRequestError([Problem(spec.name, value, f"is accepted only by {', '.join(spec.models)}")])
+
+
 def build_options(**fields: Any) -> SynthesisOptions:
     """SynthesisOptions from keyword arguments (None meaning "the default"), or InvalidRequestError."""
     try:

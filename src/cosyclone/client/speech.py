@@ -22,7 +22,13 @@ from typing_extensions import Unpack
 
 from cosyclone._exceptions import InvalidRequestError, Problem
 from cosyclone.client._audio_sink import AudioFile, wav_header
-from cosyclone.client._speech_options import SpeechOptions, build_options, resolve_model, wire_parameters
+from cosyclone.client._speech_options import (
+    SpeechOptions,
+    build_options,
+    check_model_support,
+    resolve_model,
+    wire_parameters,
+)
 from cosyclone.client._tts_http import synthesize_http
 from cosyclone.client._tts_protocol import SentenceInfo, SpeechChunk
 from cosyclone.client._tts_ws import WebSocketSynthesizer
@@ -143,6 +149,7 @@ class Speech:
             raise InvalidRequestError([Problem("text", text, "is empty: give something to say")])
         resolved = resolve_model(voice, model, self._model_lookup)
         opts = build_options(**options)
+        check_model_support(opts, resolved)
         if text is not None and opts.enable_ssml and billed_characters(text) > MAX_CHARS_PER_MESSAGE:
             raise InvalidRequestError(
                 [Problem("text", f"{len(text)} characters", f"SSML must fit one message ({MAX_CHARS_PER_MESSAGE})")]

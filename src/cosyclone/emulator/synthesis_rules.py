@@ -129,6 +129,10 @@ def resolve_settings(
     if params.text_type != "PlainText":
         raise invalid_parameter("text_type", detail="only PlainText is accepted")
     options = server_options(params.model_extra or {})
+    for spec in synthesis_params():
+        value = getattr(options, spec.name)
+        if spec.models is not None and value not in (None, spec.server_default) and model not in spec.models:
+            raise invalid_parameter(spec.wire_name, detail=f"{model} does not accept it")
     fmt = options.format
     if fmt == "opus" and TARGET_MODELS[model].legacy:
         raise invalid_parameter("format", detail=f"{model} does not speak opus")
