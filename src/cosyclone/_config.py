@@ -22,15 +22,10 @@ from pathlib import Path
 
 from cosyclone._exceptions import InvalidRequestError, MissingAPIKeyError, Problem
 from cosyclone.catalog import DEFAULT_REGION, REGIONS
+from cosyclone.schema.endpoints import REGIONAL_HOSTS, http_base_url, websocket_url
 
-HTTP_BASE_URLS = {
-    "cn-beijing": "https://dashscope.aliyuncs.com/api/v1",
-    "ap-southeast-1": "https://dashscope-intl.aliyuncs.com/api/v1",
-}
-WS_BASE_URLS = {
-    "cn-beijing": "wss://dashscope.aliyuncs.com/api-ws/v1/inference",
-    "ap-southeast-1": "wss://dashscope-intl.aliyuncs.com/api-ws/v1/inference",
-}
+HTTP_BASE_URLS = {region: http_base_url(host) for region, host in REGIONAL_HOSTS.items()}
+WS_BASE_URLS = {region: websocket_url(host) for region, host in REGIONAL_HOSTS.items()}
 
 
 class CredentialsFileWarning(UserWarning):
@@ -177,9 +172,7 @@ def resolve_endpoints(
 def ws_url_for_http_base(http_base: str) -> str:
     """``http://host:port/api/v1`` → ``ws://host:port/api-ws/v1/inference`` (the same host, DashScope layout)."""
     scheme, _, rest = http_base.rstrip("/").partition("://")
-    host = rest.split("/", 1)[0]
-    ws_scheme = "wss" if scheme == "https" else "ws"
-    return f"{ws_scheme}://{host}/api-ws/v1/inference"
+    return websocket_url(rest.split("/", 1)[0], secure=scheme == "https")
 
 
 def cosyclone_home() -> Path:

@@ -31,6 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cosyclone.schema import errors as codes
+
 
 class CosycloneError(Exception):
     """Base of every error this package raises."""
@@ -200,30 +202,54 @@ class SynthesisFailedError(APIStatusError):
     default_hint = "the synthesis task failed; check the text, voice and parameters, then try again"
 
 
-_AUDIO_REJECTIONS = ("Audio.", "BadRequest.UnsupportedFileFormat")
+#: What each code of ``schema/errors.py`` means, by code (checked before the status); a guard test keeps every
+#: declared code here or under a prefix below.
+CODE_CLASSES: dict[str, type[APIStatusError]] = {
+    codes.RESOURCE_NOT_EXIST: NotFoundError,
+    codes.ALLOCATION_QUOTA: VoiceQuotaExceededError,
+    codes.UNSUPPORTED_FILE_FORMAT: SampleRejectedError,
+    codes.INVALID_API_KEY: AuthenticationError,
+    codes.NOT_AUTHORIZED: AuthenticationError,
+}
+#: Code families: every ``Audio.*`` code is a rejected sample, every ``Throttling.*`` a rate limit (quota aside).
+CODE_PREFIX_CLASSES: tuple[tuple[str, type[APIStatusError]], ...] = (
+    (codes.AUDIO_PREFIX, SampleRejectedError),
+    (codes.THROTTLING, RateLimitError),
+)
+#: Codes whose class follows the HTTP status (400 → BadRequestError, 5xx → InternalServerError, a WebSocket
+#: ``task-failed`` → SynthesisFailedError).
+STATUS_CODES = frozenset(
+    {codes.INVALID_PARAMETER, codes.DATA_INSPECTION, codes.INTERNAL_ERROR, codes.CLIENT_ERROR, codes.THROTTLING_RATE}
+)
+
+
+def _class_for(status_code: int | None, code: str, message: str) -> type[APIStatusError]:
+    """The meaning of an error: the engine's 418 first, then the code, then the status."""
+    if codes.ENGINE_418 in message and ("Engine" in message or "engine" in message):
+        return ModelMismatchError
+    by_code = _class_for_code(code)
+    if by_code is not None:
+        return by_code
+    if status_code == 429 or "rate limit" in message.lower():
+        return RateLimitError
+    if status_code in (401, 403):
+        return AuthenticationError
+    if status_code is not None and status_code >= 500:
+        return InternalServerError
+    return SynthesisFailedError if status_code is None else BadRequestError
+
+
+def _class_for_code(code: str) -> type[APIStatusError] | None:
+    if code in CODE_CLASSES:
+        return CODE_CLASSES[code]
+    if codes.ACCESS_DENIED in code:
+        return AuthenticationError
+    return next((cls for prefix, cls in CODE_PREFIX_CLASSES if code.startswith(prefix)), None)
 
 
 def error_for(
     *, status_code: int | None, code: str, message: str, request_id: str = "", retry_after_s: float | None = None
 ) -> APIStatusError:
     """Map a DashScope error (HTTP reply or WebSocket ``task-failed``) to the exception class for its meaning."""
-    cls: type[APIStatusError]
-    if "418" in message and ("Engine" in message or "engine" in message):
-        cls = ModelMismatchError
-    elif code.startswith(_AUDIO_REJECTIONS):
-        cls = SampleRejectedError
-    elif code == "BadRequest.ResourceNotExist":
-        cls = NotFoundError
-    elif code == "Throttling.AllocationQuota":
-        cls = VoiceQuotaExceededError
-    elif code.startswith("Throttling") or status_code == 429 or "rate limit" in message.lower():
-        cls = RateLimitError
-    elif status_code in (401, 403) or code in ("InvalidApiKey", "NOT AUTHORIZED") or "AccessDenied" in code:
-        cls = AuthenticationError
-    elif status_code is not None and status_code >= 500:
-        cls = InternalServerError
-    elif status_code is None:
-        cls = SynthesisFailedError
-    else:
-        cls = BadRequestError
+    cls = _class_for(status_code, code, message)
     return cls(message, status_code=status_code, code=code, request_id=request_id, retry_after_s=retry_after_s)

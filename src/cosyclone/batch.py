@@ -27,14 +27,17 @@ from cosyclone._exceptions import (
     SynthesisFailedError,
 )
 from cosyclone._files import write_json_atomic
+from cosyclone._wav import WAV_HEADER_BYTES
 from cosyclone.client import Client
 from cosyclone.client._retry import retry_delay
+from cosyclone.schema.synthesis_params import synthesis_params
 
 MANIFEST = "manifest.json"
-#: Per-line parameters an input may carry (besides id and text).
-ITEM_PARAMETERS = ("voice", "model", "format", "sample_rate", "volume", "rate", "pitch", "instruction", "seed")
-_INT_PARAMETERS = {"sample_rate", "volume", "seed"}
-_FLOAT_PARAMETERS = {"rate", "pitch"}
+#: Per-line parameters an input may carry (besides id and text): the voice, the model and every declared
+#: synthesis parameter (``schema/synthesis_params.py``).
+ITEM_PARAMETERS = ("voice", "model", *(spec.name for spec in synthesis_params()))
+_KINDS = {spec.name: spec.kind for spec in synthesis_params()}
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 _RETRYABLE = (APIConnectionError, RateLimitError, InternalServerError, SynthesisFailedError)
 _SAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -59,16 +62,29 @@ class ItemResult:
 
 
 def _coerce(key: str, value: Any, where: str) -> Any:
+    """A column's value as its declared type (CSV cells are text: ``a,b`` is a list, ``true``/``false`` a bool)."""
     if value in (None, ""):
         return None
+    kind = _KINDS.get(key, str)
     try:
-        if key in _INT_PARAMETERS:
-            return int(value)
-        if key in _FLOAT_PARAMETERS:
-            return float(value)
+        if kind in (int, float):
+            return kind(value)
     except (TypeError, ValueError):
         raise InvalidRequestError([Problem(f"{where}: {key}", value, "must be a number")]) from None
+    if kind is bool:
+        return _coerce_bool(key, value, where)
+    if kind is list:
+        return [str(v) for v in value] if isinstance(value, list) else [v.strip() for v in str(value).split(",")]
     return str(value)
+
+
+def _coerce_bool(key: str, value: Any, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text not in (*_TRUE, *_FALSE):
+        raise InvalidRequestError([Problem(f"{where}: {key}", value, "must be true or false")])
+    return text in _TRUE
 
 
 def _item(raw: dict[str, Any], number: int, where: str) -> BatchItem:
@@ -144,7 +160,7 @@ def _duration_s(path: Path, fmt: str, sample_rate: int) -> float | None:
     if fmt == "pcm":
         return size / (2 * sample_rate)
     if fmt == "wav":
-        return max(0, size - 44) / (2 * sample_rate)
+        return max(0, size - WAV_HEADER_BYTES) / (2 * sample_rate)
     try:
         from cosyclone.audio.io import decode
 

@@ -11,11 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from cosyclone.schema.clone import DEFAULT_TARGET_MODEL as _DEFAULT_TARGET_MODEL
+from cosyclone.schema.enrollment import ENROLLMENT_MODEL as _ENROLLMENT_MODEL
+
 Region = Literal["cn-beijing", "ap-southeast-1"]
 REGIONS: tuple[Region, ...] = ("cn-beijing", "ap-southeast-1")
 DEFAULT_REGION: Region = "cn-beijing"
-DEFAULT_TARGET_MODEL = "cosyvoice-v3.5-plus"
-ENROLLMENT_MODEL = "voice-enrollment"
+#: The model a voice is cloned for when none is named: one home, ``schema.clone`` (which cannot import us).
+DEFAULT_TARGET_MODEL = _DEFAULT_TARGET_MODEL
+ENROLLMENT_MODEL = _ENROLLMENT_MODEL
 CATALOG_DATE = "2026-11-24"
 
 _BASE_HINTS = ("zh", "en", "fr", "de", "ja", "ko", "ru")
@@ -31,7 +35,7 @@ class Fact:
 
 
 @dataclass(frozen=True)
-class TargetModel:
+class ModelCapabilities:
     """One CosyVoice model a voice can be enrolled for (and must then be synthesized with)."""
 
     name: str
@@ -45,10 +49,10 @@ class TargetModel:
     sources: tuple[Fact, ...] = field(default=())
 
 
-TARGET_MODELS: dict[str, TargetModel] = {
+TARGET_MODELS: dict[str, ModelCapabilities] = {
     m.name: m
     for m in (
-        TargetModel(
+        ModelCapabilities(
             "cosyvoice-v3.5-plus",
             clone_regions=("cn-beijing",),
             synthesis_regions=("cn-beijing",),
@@ -58,7 +62,7 @@ TARGET_MODELS: dict[str, TargetModel] = {
             has_system_voices=False,
             sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-CE")),
         ),
-        TargetModel(
+        ModelCapabilities(
             "cosyvoice-v3.5-flash",
             clone_regions=("cn-beijing",),
             synthesis_regions=("cn-beijing",),
@@ -68,7 +72,7 @@ TARGET_MODELS: dict[str, TargetModel] = {
             has_system_voices=False,
             sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-CE")),
         ),
-        TargetModel(
+        ModelCapabilities(
             "cosyvoice-v3-plus",
             # SEED: in the international deployment v3-plus/v3-flash do not clone.
             clone_regions=("cn-beijing",),
@@ -79,7 +83,7 @@ TARGET_MODELS: dict[str, TargetModel] = {
             has_system_voices=True,
             sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-GUIDE")),
         ),
-        TargetModel(
+        ModelCapabilities(
             "cosyvoice-v3-flash",
             clone_regions=("cn-beijing",),
             synthesis_regions=("cn-beijing", "ap-southeast-1"),
@@ -89,7 +93,7 @@ TARGET_MODELS: dict[str, TargetModel] = {
             has_system_voices=True,
             sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-GUIDE")),
         ),
-        TargetModel(
+        ModelCapabilities(
             "cosyvoice-v2",
             clone_regions=("cn-beijing",),
             synthesis_regions=("cn-beijing",),
@@ -99,7 +103,7 @@ TARGET_MODELS: dict[str, TargetModel] = {
             has_system_voices=True,
             sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("3P")),
         ),
-        TargetModel(
+        ModelCapabilities(
             "cosyvoice-v1",
             clone_regions=("cn-beijing",),
             synthesis_regions=("cn-beijing",),

@@ -19,6 +19,7 @@ from cosyclone.client import Client
 from cosyclone.enrollment import clone_voice
 from cosyclone.evidence import Evidence
 from cosyclone.registry import VoiceRegistry
+from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
 
 DEMO_PREFIX = "demo"
 DEMO_TEXT = "Hello! This voice was cloned with cosyclone from fifteen seconds of a public domain recording."
@@ -45,7 +46,7 @@ def run_demo(
     evidence: Evidence,
     *,
     sample: Path | None = None,
-    target_model: str = "cosyvoice-v3.5-plus",
+    target_model: str = DEFAULT_TARGET_MODEL,
     text: str = DEMO_TEXT,
     out_dir: Path,
     step: Callable[[str], None] = lambda _message: None,

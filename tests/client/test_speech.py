@@ -12,6 +12,7 @@ import pytest
 from cosyclone import APIConnectionError, APIStatusError, InvalidRequestError, ModelMismatchError
 from cosyclone.audio.io import decode
 from cosyclone.client import AsyncClient, Client
+from cosyclone.client.speech import SynthesisProtocol
 from cosyclone.emulator.faults import Fault
 from cosyclone.emulator.server import EmulatorServer
 from tests.helpers.emulator_fixtures import EMULATOR_API_KEY
@@ -156,3 +157,13 @@ def test_empty_text_and_bad_options_refused(client: Client, voice: str) -> None:
     with pytest.raises(InvalidRequestError) as info:
         client.speech.synthesize("Hi.", voice=voice, format="flac", volume=101, rate=3.0)
     assert {p.field for p in info.value.problems} == {"format", "volume", "rate"}
+
+
+@pytest.mark.parametrize("protocol", ["websocket", "http"])
+@pytest.mark.parametrize("fmt", ["mp3", "opus"])
+def test_bit_rate_applies_to_mp3_and_opus(client: Client, voice: str, fmt: str, protocol: SynthesisProtocol) -> None:
+    """Contract §10 item 12: ``bit_rate`` is honoured for mp3 as well as opus, on both endpoints."""
+    low = client.speech.synthesize(TEXT, voice=voice, format=fmt, bit_rate=16, protocol=protocol)
+    high = client.speech.synthesize(TEXT, voice=voice, format=fmt, bit_rate=128, protocol=protocol)
+    assert len(high.audio) > 2 * len(low.audio)
+    assert decode(low.audio).info.duration_s > 1.0

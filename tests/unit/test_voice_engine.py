@@ -11,7 +11,7 @@ from cosyclone.audio.metrics import median_f0_hz
 from cosyclone.emulator.voice_engine import (
     CJK_CHARS_PER_S,
     LATIN_CHARS_PER_S,
-    Voice,
+    VoiceTimbre,
     render_sentence,
     sentence_duration_s,
     system_voice_f0_hz,
@@ -118,7 +118,7 @@ def test_system_voices_get_a_stable_pitch_from_their_name() -> None:
     assert system_voice_f0_hz("longxiaochun") == system_voice_f0_hz("longxiaochun")
     assert 95 <= system_voice_f0_hz("longanyang") <= 245
     assert voice_for("longxiaochun", None).f0_hz == system_voice_f0_hz("longxiaochun")
-    assert voice_for("x", 123.0) == Voice(f0_hz=123.0, formant_scale=voice_for("x", 123.0).formant_scale)
+    assert voice_for("x", 123.0) == VoiceTimbre(f0_hz=123.0, formant_scale=voice_for("x", 123.0).formant_scale)
 
 
 def test_rendering_is_far_faster_than_real_time() -> None:

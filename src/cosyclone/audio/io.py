@@ -275,45 +275,31 @@ def is_url(source: object) -> bool:
 
 
 def fetch_url(url: str, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout_s: float = DEFAULT_TIMEOUT_S) -> bytes:
-    """Download ``url`` (streaming), refusing more than ``max_bytes`` and taking at most ``timeout_s`` in total.
+    """Download ``url`` (streaming), refusing more than ``max_bytes`` and taking at most ``timeout_s`` in total
+    (headers included: a watchdog bounds the whole download).
 
     Raises AudioDecodeError: ``file_too_large`` past the cap, ``fetch_failed`` on any network/HTTP error.
     """
-    import time
+    from cosyclone._download import DownloadError, fetch_capped
 
-    import httpx
-
-    deadline = time.monotonic() + timeout_s
-    chunks: list[bytes] = []
-    total = 0
     try:
-        with (
-            httpx.Client(timeout=timeout_s, follow_redirects=True) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code >= 400:
-                raise AudioDecodeError(
-                    "fetch_failed",
-                    f"downloading {url} failed: HTTP {response.status_code}",
-                    hint="check the URL is public and points at the audio file itself",
-                )
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise _too_large(url, int(declared), max_bytes)
-            for chunk in response.iter_bytes():
-                total += len(chunk)
-                if total > max_bytes:
-                    raise _too_large(url, total, max_bytes)
-                if time.monotonic() > deadline:
-                    raise AudioDecodeError("fetch_failed", f"downloading {url} took longer than {timeout_s:g} s")
-                chunks.append(chunk)
-    except httpx.HTTPError as error:
+        return fetch_capped(url, max_bytes=max_bytes, timeout_s=timeout_s)
+    except DownloadError as error:
+        if error.reason == "too_large":
+            raise _too_large(url, error.size_bytes or max_bytes + 1, max_bytes) from None
+        if error.reason == "http_status":
+            raise AudioDecodeError(
+                "fetch_failed",
+                f"downloading {url} failed: HTTP {error.status}",
+                hint="check the URL is public and points at the audio file itself",
+            ) from None
+        if error.reason == "timeout":
+            raise AudioDecodeError("fetch_failed", f"downloading {url} took longer than {timeout_s:g} s") from None
         raise AudioDecodeError(
             "fetch_failed",
-            f"downloading {url} failed: {type(error).__name__}: {error}",
+            f"downloading {url} failed: {error.detail}",
             hint="check the URL and the network, then try again",
-        ) from error
-    return b"".join(chunks)
+        ) from None
 
 
 def _too_large(what: str, size: int, cap: int) -> AudioDecodeError:

@@ -26,8 +26,7 @@ def batch(
 ) -> None:
     """Synthesize every item of INPUT into OUT_DIR/ID.FORMAT, writing OUT_DIR/manifest.json (id, file,
     duration, characters, request_id, error). Ctrl-C stops cleanly; rerun with --resume to finish.
-    Input columns: id, text, and optionally voice, model, format, sample_rate, volume, rate, pitch,
-    instruction, seed. Exit 0 when every item is done, 4 when some failed.
+    Input columns: id, text, and optionally {columns}. Exit 0 when every item is done, 4 when some failed.
     """
     import sys
 
@@ -93,4 +92,7 @@ def batch(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("batch")(batch)
+    from cosyclone.batch import ITEM_PARAMETERS
+
+    help_text = (batch.__doc__ or "").replace("{columns}", ", ".join(ITEM_PARAMETERS))
+    app.command("batch", help=help_text)(batch)

@@ -8,12 +8,13 @@ import typer
 
 from cosyclone.cli._output import emit_json, reporting, say
 from cosyclone.cli.state import CLIState
+from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
 
 
 def demo(
     ctx: typer.Context,
     sample: Path | None = typer.Option(None, "--sample", help="Your own voice sample (default: the bundled one)."),
-    target_model: str = typer.Option("cosyvoice-v3.5-plus", "--target-model", help="Model to clone for."),
+    target_model: str = typer.Option(DEFAULT_TARGET_MODEL, "--target-model", help="Model to clone for."),
     as_json: bool = typer.Option(False, "--json", help="Print the evidence summary as JSON."),
 ) -> None:
     """Check a speech sample, clone it, wait until ready and speak a sentence with it.

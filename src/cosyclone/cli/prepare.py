@@ -23,6 +23,7 @@ from cosyclone.cli._options import (
 )
 from cosyclone.cli._output import emit_json, fail, say
 from cosyclone.cli.state import CLIState
+from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
 
 DEFAULT_REQUEST_PATH = Path("output/aliyun-cosyvoice-voice-clone/request.json")
 
@@ -33,7 +34,7 @@ def prepare(
     voice_sample_url: Annotated[
         str, typer.Option("--voice-sample-url", help="Public http(s) URL (or oss:// temporary URL) of the sample.")
     ],
-    target_model: TargetModel = "cosyvoice-v3.5-plus",
+    target_model: TargetModel = DEFAULT_TARGET_MODEL,
     language_hint: LanguageHints = None,
     max_prompt_audio_length: MaxPromptAudioLength = None,
     enable_preprocess: EnablePreprocess = False,

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
+from collections.abc import Callable
+from inspect import Parameter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
 from cosyclone._exceptions import InvalidRequestError, Problem
 from cosyclone.cli._output import emit_json, reporting, say
 from cosyclone.cli.state import CLIState
+from cosyclone.schema.synthesis_params import synthesis_params
+
+BY_NAME, VAR_KEYWORD = Parameter.POSITIONAL_OR_KEYWORD, Parameter.VAR_KEYWORD
 
 if TYPE_CHECKING:
     from cosyclone.client.speech import SynthesisProtocol
@@ -39,18 +45,10 @@ def speak(
     ),
     file: Path | None = typer.Option(None, "--file", "-f", help="Read the text from this file."),
     model: str | None = typer.Option(None, "--model", help="Synthesis model; default: the voice's target_model."),
-    audio_format: str | None = typer.Option(None, "--format", help="mp3 (default), wav, pcm or opus."),
-    sample_rate: int | None = typer.Option(None, "--sample-rate", help="8000, 16000, 22050 (default), 24000, …"),
-    volume: int | None = typer.Option(None, "--volume", help="0–100 (default 50)."),
-    rate: float | None = typer.Option(None, "--rate", help="Speed 0.5–2.0 (default 1.0)."),
-    pitch: float | None = typer.Option(None, "--pitch", help="Pitch 0.5–2.0 (default 1.0)."),
-    instruction: str | None = typer.Option(None, "--instruction", help="Style instruction (v3.5 / v3-flash)."),
-    language_hint: str | None = typer.Option(None, "--language-hint", help="Target language (zh, en, …)."),
-    seed: int | None = typer.Option(None, "--seed", help="0–65535, for repeatable output."),
-    ssml: bool = typer.Option(False, "--ssml", help="The text is SSML."),
     http: bool = typer.Option(False, "--http", help="Use the HTTP endpoint instead of the WebSocket."),
     sse: bool = typer.Option(False, "--sse", help="Use the HTTP endpoint with SSE streaming."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary (needs -o)."),
+    **synthesis: Any,
 ) -> None:
     """Speak TEXT with a voice. The model follows the voice unless --model is given (a mismatch is refused).
 
@@ -61,24 +59,14 @@ def speak(
     state: CLIState = ctx.obj
     with reporting(as_json=as_json):
         words = read_text(text, file)
-        if audio_format is None and output is not None:
+        options = synthesis_options(synthesis)
+        if options.get("format") is None and output is not None:
             from cosyclone.client.speech import format_for_path
 
-            audio_format = format_for_path(output)
-        options: dict[str, Any] = {
-            "format": audio_format,
-            "sample_rate": sample_rate,
-            "volume": volume,
-            "rate": rate,
-            "pitch": pitch,
-            "instruction": instruction,
-            "language_hints": [language_hint] if language_hint else None,
-            "seed": seed,
-            "enable_ssml": ssml or None,
-        }
+            options["format"] = format_for_path(output)
         protocol: SynthesisProtocol = "sse" if sse else ("http" if http else "websocket")
         if output is None and sys.stdout.isatty():
-            output = Path(f"speech.{audio_format or 'mp3'}")
+            output = Path(f"speech.{options.get('format') or 'mp3'}")
             say(f"writing {output} (pipe the output or pass -o to choose)")
         voice_id = resolve_voice(state, voice, system_voice_ok=True)
         client = state.client()
@@ -103,5 +91,43 @@ def speak(
         )
 
 
+def synthesis_cli_parameters() -> list[inspect.Parameter]:
+    """One CLI option per declared synthesis parameter (``schema/synthesis_params.py``): its flag, type, help.
+
+    A switch is a flag (off: not sent); a list takes one value (``--language-hint zh``).
+    """
+    parameters = []
+    for spec in synthesis_params():
+        if spec.kind is bool:
+            annotation: Any = bool
+            default = typer.Option(False, spec.cli_flag, help=spec.help)
+        else:
+            annotation = Optional[str if spec.kind is list else spec.kind]  # noqa: UP045 (a runtime type for typer)
+            default = typer.Option(None, spec.cli_flag, help=spec.help)
+        parameters.append(inspect.Parameter(spec.name, BY_NAME, default=default, annotation=annotation))
+    return parameters
+
+
+def synthesis_options(values: dict[str, Any]) -> dict[str, Any]:
+    """The parsed CLI values as ``Speech`` keyword arguments (an unset switch or option: the default)."""
+    options: dict[str, Any] = {}
+    for spec in synthesis_params():
+        value = values.get(spec.name)
+        if value is None or value is False:
+            continue
+        options[spec.name] = [value] if spec.kind is list else value
+    return options
+
+
+def with_synthesis_options(command: Callable[..., None], *, before: str) -> Callable[..., None]:
+    """``command`` with the declared synthesis options inserted into its signature before option ``before``."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.kind is not VAR_KEYWORD]
+    at = next(i for i, p in enumerate(own) if p.name == before)
+    params = [*own[:at], *synthesis_cli_parameters(), *own[at:]]
+    command.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    return command
+
+
 def register(app: typer.Typer) -> None:
-    app.command("speak")(speak)
+    app.command("speak")(with_synthesis_options(speak, before="http"))

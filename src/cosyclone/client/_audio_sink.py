@@ -8,26 +8,14 @@ streaming header (maximal sizes, as every player accepts) on a pipe. Imported by
 from __future__ import annotations
 
 import os
-import struct
 from pathlib import Path
 from types import TracebackType
 from typing import IO
 
 from cosyclone._files import check_output_path, part_path
+from cosyclone._wav import wav_header
 
-_STREAMING_SIZE = 0xFFFFFFFF
-
-
-def wav_header(*, sample_rate: int, data_bytes: int | None = None, channels: int = 1, bits: int = 16) -> bytes:
-    """A 44-byte PCM WAV header; ``data_bytes=None`` gives a streaming header with maximal sizes."""
-    block_align = channels * bits // 8
-    data_size = _STREAMING_SIZE if data_bytes is None else data_bytes
-    riff_size = _STREAMING_SIZE if data_bytes is None else 36 + data_bytes
-    return (
-        struct.pack("<4sI4s", b"RIFF", riff_size, b"WAVE")
-        + struct.pack("<4sIHHIIHH", b"fmt ", 16, 1, channels, sample_rate, sample_rate * block_align, block_align, bits)
-        + struct.pack("<4sI", b"data", data_size)
-    )
+__all__ = ["AudioFile", "wav_header"]
 
 
 class AudioFile:

@@ -8,76 +8,43 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
 from cosyclone._exceptions import InvalidRequestError, Problem
 from cosyclone.catalog import TARGET_MODELS, check_synthesis_model, model_from_voice_id
-from cosyclone.schema.synthesis import AUDIO_FORMATS, SAMPLE_RATES, SynthesisParameters, billed_characters
+from cosyclone.schema.synthesis import SynthesisParameters
+from cosyclone.schema.synthesis_params import SynthesisOptions, synthesis_params
 from cosyclone.voice_clone import problems_from_validation_error
 
-#: The docs say 100 (CJK counting 2), the SDK docstring 128: we accept up to the larger and let the service judge.
-MAX_INSTRUCTION_CHARS = 128
+#: The user-facing synthesis parameters: the one declaration in ``schema/synthesis_params.py``.
+SpeechOptions = SynthesisOptions
 
 
-class SpeechOptions(BaseModel):
-    """The user-facing synthesis parameters (contract §5.3), validated with plain-words errors."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    format: str = "mp3"
-    sample_rate: int = 22050
-    volume: int = Field(default=50, ge=0, le=100)
-    rate: float = Field(default=1.0, ge=0.5, le=2.0)
-    pitch: float = Field(default=1.0, ge=0.5, le=2.0)
-    bit_rate: int | None = Field(default=None, ge=6, le=510)
-    instruction: str | None = None
-    language_hints: list[str] | None = None
-    seed: int | None = Field(default=None, ge=0, le=65535)
-    enable_ssml: bool = False
-    word_timestamps: bool = False
-
-    @field_validator("format")
-    @classmethod
-    def _format(cls, value: str) -> str:
-        if value not in AUDIO_FORMATS:
-            raise ValueError(f"must be one of {', '.join(AUDIO_FORMATS)}")
-        return value
-
-    @field_validator("sample_rate")
-    @classmethod
-    def _rate(cls, value: int) -> int:
-        if value not in SAMPLE_RATES:
-            raise ValueError(f"must be one of {', '.join(str(r) for r in SAMPLE_RATES)}")
-        return value
-
-    @field_validator("instruction")
-    @classmethod
-    def _instruction(cls, value: str | None) -> str | None:
-        if value is not None and billed_characters(value) > MAX_INSTRUCTION_CHARS:
-            raise ValueError(f"must be at most {MAX_INSTRUCTION_CHARS} characters (CJK count 2)")
-        return value
-
-    def wire_parameters(self, voice: str, *, wire_format: str) -> SynthesisParameters:
-        return SynthesisParameters(
-            voice=voice,
-            format=wire_format,
-            sample_rate=self.sample_rate,
-            volume=self.volume,
-            rate=self.rate,
-            pitch=self.pitch,
-            bit_rate=self.bit_rate if self.format == "opus" else None,
-            enable_ssml=self.enable_ssml or None,
-            word_timestamp_enabled=self.word_timestamps or None,
-            seed=self.seed,
-            language_hints=self.language_hints[:1] if self.language_hints else None,
-            instruction=self.instruction,
-        )
+def wire_parameters(options: SynthesisOptions, voice: str, *, wire_format: str) -> SynthesisParameters:
+    """The run-task ``parameters`` (also the HTTP ``input`` options) for ``options``: a parameter that does not
+    apply to the chosen format or an optional switch left off is not sent, and only the first language hint is sent."""
+    values = options.model_dump(exclude_none=True)
+    for spec in synthesis_params():
+        if not spec.applies_to(options.format) or (spec.default is None and values.get(spec.name) is False):
+            values.pop(spec.name, None)
+    if options.language_hints:
+        values["language_hints"] = options.language_hints[:1]
+    values["format"] = wire_format
+    return SynthesisParameters.model_validate({**values, "voice": voice})
 
 
-def build_options(**fields: Any) -> SpeechOptions:
-    """SpeechOptions from keyword arguments (None meaning "the default"), or InvalidRequestError."""
+def check_model_support(options: SynthesisOptions, model: str) -> None:
+    """Refuse a parameter set away from its default for a model its declaration does not list (``x-models``)."""
+    for spec in synthesis_params():
+        value = getattr(options, spec.name)
+        if spec.models is not None and value not in (None, spec.default) and model not in spec.models:
+            raise InvalidRequestError([Problem(spec.name, value, f"is accepted only by {', '.join(spec.models)}")])
+
+
+def build_options(**fields: Any) -> SynthesisOptions:
+    """SynthesisOptions from keyword arguments (None meaning "the default"), or InvalidRequestError."""
     try:
-        return SpeechOptions.model_validate({k: v for k, v in fields.items() if v is not None})
+        return SynthesisOptions.model_validate({k: v for k, v in fields.items() if v is not None})
     except ValidationError as error:
         raise InvalidRequestError(problems_from_validation_error(error)) from None
 

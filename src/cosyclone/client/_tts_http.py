@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 from pydantic import ValidationError
@@ -15,13 +14,19 @@ from pydantic import ValidationError
 from cosyclone._exceptions import APIConnectionError, error_for
 from cosyclone.client._transport import map_transport_error, raise_for_reply
 from cosyclone.client._tts_protocol import SentenceInfo, SpeechChunk
-from cosyclone.schema.synthesis import SYNTHESIS_PATH, HttpSynthesisResponse, SynthesisParameters
+from cosyclone.schema.synthesis import (
+    SYNTHESIS_PATH,
+    HttpSynthesisInput,
+    HttpSynthesisRequest,
+    HttpSynthesisResponse,
+    SynthesisParameters,
+)
 
 
-def _body(model: str, text: str, parameters: SynthesisParameters) -> dict[str, Any]:
-    wire = parameters.to_wire()
-    wire.pop("text_type", None)
-    return {"model": model, "input": {"text": text, **wire}}
+def _body(model: str, text: str, parameters: SynthesisParameters) -> dict[str, object]:
+    """The request body: every run-task parameter but ``text_type`` goes into ``input`` (§6)."""
+    options = parameters.model_dump(exclude={"text_type"})
+    return HttpSynthesisRequest(model=model, input=HttpSynthesisInput(text=text, **options)).to_wire()
 
 
 def synthesize_http(

@@ -15,17 +15,25 @@ import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 import httpx
+from typing_extensions import Unpack
 
 from cosyclone._exceptions import InvalidRequestError, Problem
 from cosyclone.client._audio_sink import AudioFile, wav_header
-from cosyclone.client._speech_options import SpeechOptions, build_options, resolve_model
+from cosyclone.client._speech_options import (
+    SpeechOptions,
+    build_options,
+    check_model_support,
+    resolve_model,
+    wire_parameters,
+)
 from cosyclone.client._tts_http import synthesize_http
 from cosyclone.client._tts_protocol import SentenceInfo, SpeechChunk
 from cosyclone.client._tts_ws import WebSocketSynthesizer
 from cosyclone.schema.synthesis import MAX_CHARS_PER_MESSAGE, MAX_CHARS_PER_TASK, billed_characters
+from cosyclone.schema.synthesis_params import SynthesisOptionsDict
 from cosyclone.text import chunk_text
 
 SynthesisProtocol = Literal["websocket", "http", "sse"]
@@ -134,13 +142,14 @@ class Speech:
         self._ws.close()
 
     def _prepare(
-        self, text: str | None, voice: str, model: str | None, options: dict[str, Any]
+        self, text: str | None, voice: str, model: str | None, options: SynthesisOptionsDict
     ) -> tuple[str, SpeechOptions]:
         """Every check made before any call: text, options, model-follows-voice."""
         if text is not None and not text.strip():
             raise InvalidRequestError([Problem("text", text, "is empty: give something to say")])
         resolved = resolve_model(voice, model, self._model_lookup)
         opts = build_options(**options)
+        check_model_support(opts, resolved)
         if text is not None and opts.enable_ssml and billed_characters(text) > MAX_CHARS_PER_MESSAGE:
             raise InvalidRequestError(
                 [Problem("text", f"{len(text)} characters", f"SSML must fit one message ({MAX_CHARS_PER_MESSAGE})")]
@@ -151,10 +160,12 @@ class Speech:
         self, text: str, voice: str, model: str, opts: SpeechOptions, protocol: SynthesisProtocol
     ) -> Iterator[SpeechChunk]:
         """The service's chunks for ``text`` (for ``wav``: raw PCM, framed by the caller)."""
-        parameters = opts.wire_parameters(voice, wire_format="pcm" if opts.format == "wav" else opts.format)
+        parameters = wire_parameters(opts, voice, wire_format="pcm" if opts.format == "wav" else opts.format)
         if protocol == "websocket":
             # The driver cuts the text into sentences, messages and tasks itself.
-            yield from self._ws.run(iter([text]), model=model, parameters=parameters, single_message=opts.enable_ssml)
+            yield from self._ws.run(
+                iter([text]), model=model, parameters=parameters, single_message=bool(opts.enable_ssml)
+            )
             return
         for piece in [text] if opts.enable_ssml else chunk_text(text, max_chars=MAX_CHARS_PER_TASK):
             sse = protocol == "sse"
@@ -165,7 +176,7 @@ class Speech:
     def _raw_text(self, chunks: Iterable[str], voice: str, model: str, opts: SpeechOptions) -> Iterator[SpeechChunk]:
         if opts.enable_ssml:
             raise InvalidRequestError([Problem("enable_ssml", True, "SSML needs the whole text: use stream()")])
-        parameters = opts.wire_parameters(voice, wire_format="pcm" if opts.format == "wav" else opts.format)
+        parameters = wire_parameters(opts, voice, wire_format="pcm" if opts.format == "wav" else opts.format)
         return self._ws.run(iter(chunks), model=model, parameters=parameters)
 
     def stream(
@@ -175,12 +186,13 @@ class Speech:
         voice: str,
         model: str | None = None,
         protocol: SynthesisProtocol = "websocket",
-        **options: Any,
+        **options: Unpack[SynthesisOptionsDict],
     ) -> Iterator[SpeechChunk]:
         """Yield audio chunks and sentence events as they arrive.
 
-        ``options``: format, sample_rate, volume, rate, pitch, bit_rate, instruction, language_hints, seed,
-        enable_ssml, word_timestamps (see :class:`SpeechOptions`). For ``wav`` the first chunk is a streaming
+        ``options``: the synthesis parameters declared in :class:`cosyclone.schema.synthesis_params.SynthesisOptions`
+        (format, sample_rate, volume, rate, pitch, bit_rate, instruction, language_hints, seed, enable_ssml,
+        word_timestamps), ``None`` meaning the default. For ``wav`` the first chunk is a streaming
         WAV header and the rest raw PCM.
 
         Raises:
@@ -192,7 +204,7 @@ class Speech:
         return _with_wav_header(opts, self._raw(text, voice, resolved, opts, protocol))
 
     def stream_text(
-        self, chunks: Iterable[str], *, voice: str, model: str | None = None, **options: Any
+        self, chunks: Iterable[str], *, voice: str, model: str | None = None, **options: Unpack[SynthesisOptionsDict]
     ) -> Iterator[SpeechChunk]:
         """Duplex: speak text as it arrives from ``chunks`` (e.g. an LLM's output), over the WebSocket.
 
@@ -208,7 +220,7 @@ class Speech:
         voice: str,
         model: str | None = None,
         protocol: SynthesisProtocol = "websocket",
-        **options: Any,
+        **options: Unpack[SynthesisOptionsDict],
     ) -> SpeechResult:
         """Synthesize ``text`` and return the whole audio with request ids, billed characters and sentences."""
         resolved, opts = self._prepare(text, voice, model, options)
@@ -225,7 +237,7 @@ class Speech:
         voice: str,
         model: str | None = None,
         protocol: SynthesisProtocol = "websocket",
-        **options: Any,
+        **options: Unpack[SynthesisOptionsDict],
     ) -> SpeechResult:
         """Synthesize into ``path``, written as ``path.part`` and renamed when complete (nothing under ``path`` if
         it fails). ``text`` may be an iterable of pieces (duplex). Memory stays flat for any length."""
@@ -256,20 +268,35 @@ class AsyncSpeech:
     def close(self) -> None:
         self._sync.close()
 
-    async def synthesize(self, text: str, *, voice: str, model: str | None = None, **options: Any) -> SpeechResult:
+    async def synthesize(
+        self, text: str, *, voice: str, model: str | None = None, **options: Unpack[SynthesisOptionsDict]
+    ) -> SpeechResult:
         return await asyncio.to_thread(lambda: self._sync.synthesize(text, voice=voice, model=model, **options))
 
     async def to_file(
-        self, text: str, path: str | os.PathLike[str], *, voice: str, model: str | None = None, **options: Any
+        self,
+        text: str,
+        path: str | os.PathLike[str],
+        *,
+        voice: str,
+        model: str | None = None,
+        **options: Unpack[SynthesisOptionsDict],
     ) -> SpeechResult:
         return await asyncio.to_thread(lambda: self._sync.to_file(text, path, voice=voice, model=model, **options))
 
-    def stream(self, text: str, *, voice: str, model: str | None = None, **options: Any) -> AsyncIterator[SpeechChunk]:
+    def stream(
+        self, text: str, *, voice: str, model: str | None = None, **options: Unpack[SynthesisOptionsDict]
+    ) -> AsyncIterator[SpeechChunk]:
         iterator = self._sync.stream(text, voice=voice, model=model, **options)  # validates now, in the caller
         return _to_async(iterator)
 
     def stream_text(
-        self, chunks: AsyncIterable[str] | Iterable[str], *, voice: str, model: str | None = None, **options: Any
+        self,
+        chunks: AsyncIterable[str] | Iterable[str],
+        *,
+        voice: str,
+        model: str | None = None,
+        **options: Unpack[SynthesisOptionsDict],
     ) -> AsyncIterator[SpeechChunk]:
         loop = asyncio.get_running_loop()
         source = _to_sync(chunks, loop) if isinstance(chunks, AsyncIterable) else iter(chunks)

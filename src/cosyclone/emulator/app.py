@@ -23,12 +23,13 @@ from cosyclone.emulator.backend import EmulatorBackend
 from cosyclone.emulator.control import control_routes
 from cosyclone.emulator.drop import TRANSPORT_KEY, transport_of_send
 from cosyclone.emulator.openapi import OPENAPI_PATH, openapi_document
+from cosyclone.schema import endpoints
 from cosyclone.schema.enrollment import CUSTOMIZATION_PATH
 from cosyclone.schema.uploads import UPLOADS_PATH
 
-API_PREFIX = "/api/v1"
-WS_PATH = "/api-ws/v1/inference"
-CONTROL_PREFIX = "/_emulator"
+API_PREFIX = endpoints.API_PREFIX
+WS_PATH = endpoints.WEBSOCKET_PATH
+CONTROL_PREFIX = endpoints.EMULATOR_PREFIX
 SYNTHESIS_MODULE = "cosyclone.emulator.synthesis"
 
 log = logging.getLogger(__name__)

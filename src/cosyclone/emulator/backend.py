@@ -28,7 +28,7 @@ from cosyclone.emulator import errors, lifecycle
 from cosyclone.emulator.accounts import bearer_key, key_accepted, tenant_id
 from cosyclone.emulator.config import UPLOAD_CAPACITY_LIMIT_MB, UPLOAD_MAX_FILE_SIZE_MB, EmulatorConfig
 from cosyclone.emulator.faults import FaultPlan
-from cosyclone.emulator.lifecycle import VoiceRecord, VoiceSnapshot
+from cosyclone.emulator.lifecycle import StoredVoice, VoiceSnapshot
 from cosyclone.emulator.results import ResultStore, StoredResult
 from cosyclone.emulator.sample_fetch import SampleFetchError, fetch_sample
 from cosyclone.emulator.sample_judge import Judgement, judge_sample
@@ -63,7 +63,7 @@ class EmulatorBackend:
         self.sentence_latency_s = self.config.sentence_latency_s
         self._lock = threading.RLock()
         self._storage = Storage(self.config.data_dir)
-        self._voices: dict[str, dict[str, VoiceRecord]] = {}
+        self._voices: dict[str, dict[str, StoredVoice]] = {}
         self._objects: dict[str, UploadedObject] = {}
         self._results = ResultStore()
         self._signer = UploadSigner()
@@ -95,7 +95,7 @@ class EmulatorBackend:
 
     def create_voice(
         self, tenant: str, request: ReceivedCreateVoiceInput, *, model: str, oss_resolve: bool
-    ) -> VoiceRecord:
+    ) -> StoredVoice:
         """``create_voice``: validate, fetch and judge the sample, then enroll. Blocking (download, analysis)."""
         self._check_create(request)
         self._check_quota(tenant)
@@ -104,7 +104,7 @@ class EmulatorBackend:
         with self._lock:
             self._check_quota(tenant)
             self._serial += 1
-            record = VoiceRecord(
+            record = StoredVoice(
                 voice_id=f"{request.target_model}-{request.prefix}-{uuid.uuid4().hex}",
                 target_model=request.target_model,
                 prefix=request.prefix,
@@ -295,13 +295,13 @@ class EmulatorBackend:
         resource_link: str = "https://example.invalid/seed.wav",
         created_at: float | None = None,
         ready_in_s: float | None = None,
-    ) -> VoiceRecord:
+    ) -> StoredVoice:
         """Put a voice in place without a sample (``status`` forced; DEPLOYING + ``ready_in_s`` matures)."""
         now = self.clock()
         created = now if created_at is None else created_at
         with self._lock:
             self._serial += 1
-            record = VoiceRecord(
+            record = StoredVoice(
                 voice_id=voice_id or f"{target_model}-{prefix}-{uuid.uuid4().hex}",
                 target_model=target_model,
                 prefix=prefix,
@@ -320,7 +320,7 @@ class EmulatorBackend:
 
     def set_voice_status(
         self, voice_id: str, status: str, *, ready_in_s: float | None = None, tenant: str | None = None
-    ) -> VoiceRecord:
+    ) -> StoredVoice:
         """Force a voice's status (of ``tenant``, or of whichever tenant has it). Raises KeyError if none has it,
         ValueError if the status is not one of the service's."""
         with self._lock:
@@ -362,14 +362,14 @@ class EmulatorBackend:
                 "faults": [f.model_dump(mode="json") for f in self.faults.pending()],
             }
 
-    def voice(self, tenant: str, voice_id: str) -> VoiceRecord:
+    def voice(self, tenant: str, voice_id: str) -> StoredVoice:
         """A tenant's voice record (a copy is not made: read, do not mutate). Raises EmulatorApiError."""
         with self._lock:
             return self._voice(tenant, voice_id)
 
     # ----- internals ---------------------------------------------------------------------------------------
 
-    def _voice(self, tenant: str, voice_id: str) -> VoiceRecord:
+    def _voice(self, tenant: str, voice_id: str) -> StoredVoice:
         record = self._voices.get(tenant, {}).get(voice_id)
         if record is None:
             raise errors.resource_not_exist(voice_id)
@@ -447,7 +447,7 @@ class EmulatorBackend:
             return
         for tenant, voices in state.get("voices", {}).items():
             for data in voices:
-                record = VoiceRecord.from_dict(data)
+                record = StoredVoice.from_dict(data)
                 self._voices.setdefault(tenant, {})[record.voice_id] = record
                 self._serial = max(self._serial, record.serial)
         for data in state.get("objects", []):

@@ -25,6 +25,7 @@ from cosyclone.emulator.drop import DropResponse
 from cosyclone.emulator.errors import EmulatorApiError
 from cosyclone.emulator.faults import Fault
 from cosyclone.emulator.uploads import UploadRefused, oss_error_xml
+from cosyclone.schema.endpoints import EMULATOR_UPLOAD_PATH
 from cosyclone.schema.enrollment import (
     ENROLLMENT_MODEL,
     RECEIVED_INPUT_FOR_ACTION,
@@ -45,7 +46,7 @@ from cosyclone.schema.uploads import OSS_RESOLVE_HEADER, UploadPolicyResponse
 
 log = logging.getLogger(__name__)
 
-UPLOAD_PATH = "/_emulator/oss"
+UPLOAD_PATH = EMULATOR_UPLOAD_PATH
 DETAIL_HEADER = "X-Emulator-Detail"
 #: The most a multipart upload may carry in non-file fields (the policy fields are small).
 _MAX_FIELD_BYTES = 64 * 1024

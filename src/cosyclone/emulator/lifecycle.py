@@ -31,7 +31,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 
 
 @dataclass
-class VoiceRecord:
+class StoredVoice:
     """One cloned voice as the emulator keeps it (times are Unix seconds)."""
 
     voice_id: str
@@ -81,7 +81,7 @@ class VoiceRecord:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> VoiceRecord:
+    def from_dict(cls, data: dict[str, Any]) -> StoredVoice:
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in known})
 

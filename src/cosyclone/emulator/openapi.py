@@ -22,13 +22,13 @@ from cosyclone import catalog
 from cosyclone.emulator.control import SeedRequest, SettingsUpdate, StatusUpdate, TenantRef
 from cosyclone.emulator.faults import Fault
 from cosyclone.schema.clone import MAX_PROMPT_AUDIO_LENGTH_RANGE_S, PREFIX_MAX_LENGTH
+from cosyclone.schema.endpoints import API_PREFIX, EMULATOR_OPENAPI_PATH, EMULATOR_PREFIX
 from cosyclone.schema.enrollment import CUSTOMIZATION_PATH, ENROLLMENT_MODEL, VOICE_STATUSES
-from cosyclone.schema.synthesis import AUDIO_FORMATS, MAX_CHARS_PER_MESSAGE, SAMPLE_RATES, SYNTHESIS_PATH
+from cosyclone.schema.synthesis import SDK_DEFAULT_FORMAT, SYNTHESIS_PATH, HttpSynthesisRequest
 from cosyclone.schema.uploads import OSS_RESOLVE_HEADER, UPLOADS_PATH
 
-API_PREFIX = "/api/v1"
-CONTROL_PREFIX = "/_emulator"
-OPENAPI_PATH = f"{CONTROL_PREFIX}/openapi.json"
+CONTROL_PREFIX = EMULATOR_PREFIX
+OPENAPI_PATH = EMULATOR_OPENAPI_PATH
 #: Request bodies of the control plane, described from the very models that parse them.
 _CONTROL_MODELS: dict[str, type[BaseModel]] = {
     "TenantRef": TenantRef,
@@ -82,6 +82,20 @@ def _model_schemas() -> dict[str, Any]:
     return schemas
 
 
+def _synthesis_request_schemas(http_models: list[str]) -> dict[str, Any]:
+    """The HTTP synthesis body, from the very models the client builds it with (the declared parameters), widened
+    to what the emulator also accepts: the SDK's ``Default`` format and keys it ignores."""
+    schema = HttpSynthesisRequest.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=True)
+    schemas: dict[str, Any] = schema.pop("$defs", {})
+    schema["properties"]["model"] = {"type": "string", "enum": http_models}
+    schema["properties"]["parameters"] = {"type": "object"}
+    schema["additionalProperties"] = True
+    body = schemas["HttpSynthesisInput"]
+    body["properties"]["format"]["enum"] = [*body["properties"]["format"]["enum"], SDK_DEFAULT_FORMAT]
+    body["additionalProperties"] = True  # the official SDK copies any extra keyword argument into input
+    return {**schemas, "HttpSynthesisRequest": schema}
+
+
 def _schemas() -> dict[str, Any]:
     low, high = MAX_PROMPT_AUDIO_LENGTH_RANGE_S
     voice_id = {"type": "string", "minLength": 1}
@@ -90,6 +104,7 @@ def _schemas() -> dict[str, Any]:
     # The HTTP endpoint serves every model but the legacy ones (contract §6).
     http_models = sorted(name for name, model in catalog.TARGET_MODELS.items() if not model.legacy)
     return {
+        **_synthesis_request_schemas(http_models),
         "ErrorEnvelope": {
             "type": "object",
             "description": "Every refusal on an API path (contract §2, §3.8).",
@@ -248,35 +263,6 @@ def _schemas() -> dict[str, Any]:
                 "file": {"type": "string", "format": "binary"},
             },
             "required": ["OSSAccessKeyId", "Signature", "policy", "key", "file"],
-        },
-        "HttpSynthesisInput": {
-            "type": "object",
-            "properties": {
-                "text": {"type": "string", "minLength": 1, "maxLength": MAX_CHARS_PER_MESSAGE},
-                "voice": {"type": "string", "minLength": 1},
-                "format": {"type": "string", "enum": [*AUDIO_FORMATS, "Default"]},
-                "sample_rate": {"type": "integer", "enum": list(SAMPLE_RATES)},
-                "volume": {"type": "integer", "minimum": 0, "maximum": 100},
-                "rate": {"type": "number", "minimum": 0.5, "maximum": 2.0},
-                "pitch": {"type": "number", "minimum": 0.5, "maximum": 2.0},
-                "bit_rate": _nullable({"type": "integer"}),
-                "enable_ssml": {"type": "boolean"},
-                "word_timestamp_enabled": {"type": "boolean"},
-                "seed": {"type": "integer", "minimum": 0, "maximum": 65535},
-                "language_hints": _nullable({"type": "array", "items": {"type": "string"}}),
-                "instruction": _nullable({"type": "string"}),
-            },
-            "required": ["text", "voice"],
-            "additionalProperties": True,
-        },
-        "HttpSynthesisRequest": {
-            "type": "object",
-            "properties": {
-                "model": {"type": "string", "enum": http_models},
-                "input": _ref("HttpSynthesisInput"),
-                "parameters": {"type": "object"},
-            },
-            "required": ["model", "input"],
         },
         "HttpSynthesisResponse": {
             "type": "object",

@@ -11,7 +11,9 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 
-RESULTS_PATH = "/_emulator/results/"
+from cosyclone.schema.endpoints import EMULATOR_RESULTS_PATH
+
+RESULTS_PATH = EMULATOR_RESULTS_PATH
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
 
 

@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import threading
-import time
-from urllib.parse import urljoin, urlsplit
 
-import httpx
+from cosyclone._download import MAX_REDIRECTS, DownloadError, fetch_capped
 
-MAX_REDIRECTS = 5
+__all__ = ["MAX_REDIRECTS", "SampleFetchError", "address_allowed", "check_host", "fetch_sample"]
 _REFUSED_NETWORKS = tuple(
     ipaddress.ip_network(n)
     for n in (
@@ -38,14 +35,8 @@ _REFUSED_NETWORKS = tuple(
 )
 
 
-class SampleFetchError(Exception):
-    """The sample could not be fetched. ``reason``: ``bad_url``, ``refused_address``, ``unreachable``,
-    ``http_status``, ``timeout`` or ``too_large``."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
+#: The emulator's name for a failed download (``reason``: see :class:`cosyclone._download.DownloadError`).
+SampleFetchError = DownloadError
 
 
 def address_allowed(address: str, *, allow_private: bool) -> bool:
@@ -71,64 +62,9 @@ def check_host(host: str, port: int, *, allow_private: bool) -> None:
 
 
 def fetch_sample(url: str, *, allow_private: bool, timeout_s: float, max_bytes: int) -> bytes:
-    """The bytes at ``url`` (following up to 5 redirects). Raises SampleFetchError."""
-    deadline = time.monotonic() + timeout_s
-    with httpx.Client(trust_env=False, follow_redirects=False, timeout=timeout_s) as client:
-        # httpx's timeouts are per read: a server trickling its headers a byte at a time would never trip
-        # them. A watchdog closes the client at the deadline, which ends any read in progress.
-        watchdog = threading.Timer(timeout_s, client.close)
-        watchdog.daemon = True
-        watchdog.start()
-        try:
-            return _fetch(client, url, allow_private=allow_private, deadline=deadline, max_bytes=max_bytes)
-        except SampleFetchError:
-            raise
-        except Exception as error:  # whatever the closed client raised mid-read
-            if time.monotonic() >= deadline:
-                raise SampleFetchError("timeout", f"GET {url[:200]} took longer than {timeout_s:g} s") from error
-            raise SampleFetchError("unreachable", f"GET {url[:200]} failed: {error}") from error
-        finally:
-            watchdog.cancel()
+    """The bytes at ``url`` (following up to 5 redirects, each host checked). Raises SampleFetchError."""
 
+    def before_connect(host: str, port: int) -> None:
+        check_host(host, port, allow_private=allow_private)
 
-def _fetch(client: httpx.Client, url: str, *, allow_private: bool, deadline: float, max_bytes: int) -> bytes:
-    for _ in range(MAX_REDIRECTS + 1):
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise SampleFetchError("bad_url", f"not an http(s) URL: {url[:200]!r}")
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError as error:
-            raise SampleFetchError("bad_url", str(error)) from error
-        check_host(parts.hostname, port, allow_private=allow_private)
-        try:
-            with client.stream("GET", url) as response:
-                if response.is_redirect and "location" in response.headers:
-                    url = urljoin(url, response.headers["location"])
-                    continue
-                if response.status_code != 200:
-                    raise SampleFetchError("http_status", f"GET {url[:200]} answered {response.status_code}")
-                return _read_capped(response, deadline=deadline, max_bytes=max_bytes)
-        except httpx.TimeoutException as error:
-            raise SampleFetchError("timeout", f"GET {url[:200]} timed out") from error
-        except httpx.HTTPError as error:
-            if time.monotonic() >= deadline:
-                raise SampleFetchError("timeout", f"GET {url[:200]} took too long") from error
-            raise SampleFetchError("unreachable", f"GET {url[:200]} failed: {error}") from error
-    raise SampleFetchError("unreachable", f"more than {MAX_REDIRECTS} redirects")
-
-
-def _read_capped(response: httpx.Response, *, deadline: float, max_bytes: int) -> bytes:
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise SampleFetchError("too_large", f"Content-Length {declared} exceeds {max_bytes} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            raise SampleFetchError("too_large", f"more than {max_bytes} bytes")
-        if time.monotonic() > deadline:
-            raise SampleFetchError("timeout", "download took too long")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return fetch_capped(url, max_bytes=max_bytes, timeout_s=timeout_s, before_connect=before_connect, trust_env=False)

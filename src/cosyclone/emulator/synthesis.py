@@ -26,11 +26,12 @@ from cosyclone.emulator.drop import TRANSPORT_KEY, transport_of_send
 from cosyclone.emulator.ports import SynthesisBackend
 from cosyclone.emulator.synthesis_http import http_synthesis
 from cosyclone.emulator.synthesis_ws import synthesis_websocket
+from cosyclone.schema import endpoints
 from cosyclone.schema.synthesis import SYNTHESIS_PATH
 
 __all__ = ["HTTP_SYNTHESIS_PATH", "WEBSOCKET_PATH", "synthesis_routes"]
 
-WEBSOCKET_PATH = "/api-ws/v1/inference"
+WEBSOCKET_PATH = endpoints.WEBSOCKET_PATH
 HTTP_SYNTHESIS_PATH = "/api/v1/" + SYNTHESIS_PATH
 
 

@@ -19,7 +19,6 @@ Voice rules (contract §4, §5.3), in order:
 from __future__ import annotations
 
 import re
-import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,33 +26,36 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import ValidationError
 
+from cosyclone._wav import wav_header
 from cosyclone.audio.io import EncodeFormat, encode
 from cosyclone.catalog import TARGET_MODELS, model_from_voice_id
 from cosyclone.emulator.errors import EmulatorApiError, invalid_parameter, model_not_exist
 from cosyclone.emulator.faults import Fault
 from cosyclone.emulator.ports import SynthesisBackend
-from cosyclone.emulator.voice_engine import RenderedSentence, Voice, render_sentence, voice_for
+from cosyclone.emulator.voice_engine import RenderedSentence, VoiceTimbre, render_sentence, voice_for
 from cosyclone.schema import errors as codes
 from cosyclone.schema.synthesis import (
-    AUDIO_FORMATS,
-    DEFAULT_FORMAT,
-    DEFAULT_SAMPLE_RATE,
     ENGINE_418_MESSAGE,
     MAX_CHARS_PER_MESSAGE,
     MAX_CHARS_PER_TASK,
-    SAMPLE_RATES,
     SDK_DEFAULT_FORMAT,
     ServerSynthesisParameters,
     Word,
     billed_characters,
 )
+from cosyclone.schema.synthesis_params import (
+    DEFAULT_FORMAT,
+    DEFAULT_SAMPLE_RATE,
+    SynthesisOptions,
+    synthesis_param,
+    synthesis_params,
+)
 
 #: Models the HTTP endpoint serves (contract §6): every model but the legacy v1.
 HTTP_MODELS = frozenset(name for name, model in TARGET_MODELS.items() if not model.legacy)
-#: Size fields of a WAV header whose length is not known yet (FFmpeg's convention for streamed WAV):
-#: soundfile, the ``wave`` module and FFmpeg all read such a file to its end.
-WAV_STREAMING_SIZE = 0xFFFFFFFF
 OK_STATUS = "OK"
+#: The service's opus bit rate when none is asked for (contract §5.3).
+OPUS_DEFAULT_KBPS = 32
 _SSML_TAG = re.compile(r"<[^>]*>")
 
 
@@ -63,7 +65,7 @@ class SynthesisSettings:
 
     model: str
     voice_id: str
-    voice: Voice
+    voice: VoiceTimbre
     format: str
     sample_rate: int
     volume: int
@@ -84,12 +86,34 @@ def engine_418(detail: str) -> EmulatorApiError:
 
 
 def parse_parameters(raw: dict[str, Any], model_type: type[ServerSynthesisParameters]) -> ServerSynthesisParameters:
-    """``raw`` as ``model_type``; a malformed value is 400 ``InvalidParameter`` naming the first bad field."""
+    """``raw`` as ``model_type``; a malformed value is 400 ``InvalidParameter`` naming the first bad field.
+
+    The declared options stay in ``model_extra``, for :func:`resolve_settings` to check.
+    """
     try:
         return model_type.model_validate(raw)
     except ValidationError as exc:
         name = ".".join(str(part) for part in exc.errors()[0]["loc"]) or "parameters"
         raise invalid_parameter(name, detail=str(exc.errors()[0]["msg"])) from None
+
+
+def server_options(raw: dict[str, Any]) -> SynthesisOptions:
+    """The declared options of a request as the service reads them: server defaults for what is absent, the
+    SDK's ``Default`` format as mp3, any case of a format name, ``sample_rate`` 0 as the default.
+
+    Raises:
+        EmulatorApiError: 400 ``InvalidParameter`` naming the first option outside its declared type or bounds.
+    """
+    values = {spec.wire_name: raw.get(spec.wire_name, spec.server_default) for spec in synthesis_params()}
+    fmt = values["format"]
+    values["format"] = DEFAULT_FORMAT if fmt == SDK_DEFAULT_FORMAT else fmt.lower() if isinstance(fmt, str) else fmt
+    values["sample_rate"] = values["sample_rate"] or DEFAULT_SAMPLE_RATE
+    try:
+        return SynthesisOptions.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = ".".join(str(part) for part in error["loc"]) or "parameters"
+        raise invalid_parameter(name, detail=f"{error['msg']} (got {error.get('input')!r})") from None
 
 
 def resolve_settings(
@@ -104,41 +128,32 @@ def resolve_settings(
         raise model_not_exist(model)
     if params.text_type != "PlainText":
         raise invalid_parameter("text_type", detail="only PlainText is accepted")
-    fmt = params.format.lower()
-    if params.format == SDK_DEFAULT_FORMAT:
-        fmt = DEFAULT_FORMAT
-    sample_rate = params.sample_rate or DEFAULT_SAMPLE_RATE
-    if fmt not in AUDIO_FORMATS or (fmt == "opus" and TARGET_MODELS[model].legacy):
-        raise invalid_parameter("format", detail=f"{params.format!r} is not one of {', '.join(AUDIO_FORMATS)}")
-    if sample_rate not in SAMPLE_RATES:
-        raise invalid_parameter("sample_rate", detail=f"{sample_rate} is not one of {SAMPLE_RATES}")
-    if not 0 <= params.volume <= 100:
-        raise invalid_parameter("volume", detail="0 to 100")
-    for name, value in (("rate", params.rate), ("pitch", params.pitch)):
-        if not 0.5 <= value <= 2.0:
-            raise invalid_parameter(name, detail="0.5 to 2.0")
-    if not 0 <= params.seed <= 65535:
-        raise invalid_parameter("seed", detail="0 to 65535")
-    bit_rate = params.bit_rate if fmt == "opus" else None
-    if bit_rate is not None and not 6 <= bit_rate <= 510:
-        raise invalid_parameter("bit_rate", detail="6 to 510 kbps")
+    options = server_options(params.model_extra or {})
+    for spec in synthesis_params():
+        value = getattr(options, spec.name)
+        if spec.models is not None and value not in (None, spec.server_default) and model not in spec.models:
+            raise invalid_parameter(spec.wire_name, detail=f"{model} does not accept it")
+    fmt = options.format
+    if fmt == "opus" and TARGET_MODELS[model].legacy:
+        raise invalid_parameter("format", detail=f"{model} does not speak opus")
+    bit_rate = options.bit_rate if synthesis_param("bit_rate").applies_to(fmt) else None
     return SynthesisSettings(
         model=model,
         voice_id=params.voice,
         voice=_resolve_voice(backend, tenant, model, params.voice),
         format=fmt,
-        sample_rate=sample_rate,
-        volume=params.volume,
-        rate=params.rate,
-        pitch=params.pitch,
-        bit_rate_kbps=bit_rate or (32 if fmt == "opus" else None),
-        seed=params.seed,
-        word_timestamps=params.word_timestamp_enabled,
-        enable_ssml=params.enable_ssml,
+        sample_rate=options.sample_rate,
+        volume=options.volume,
+        rate=options.rate,
+        pitch=options.pitch,
+        bit_rate_kbps=bit_rate or (OPUS_DEFAULT_KBPS if fmt == "opus" else None),
+        seed=options.seed or 0,
+        word_timestamps=bool(options.word_timestamps),
+        enable_ssml=bool(options.enable_ssml),
     )
 
 
-def _resolve_voice(backend: SynthesisBackend, tenant: str, model: str, voice_id: str) -> Voice:
+def _resolve_voice(backend: SynthesisBackend, tenant: str, model: str, voice_id: str) -> VoiceTimbre:
     if not voice_id:
         raise invalid_parameter("voice")
     if model_from_voice_id(voice_id) is None:
@@ -214,15 +229,7 @@ def words_of(rendered: RenderedSentence, *, offset_s: float) -> list[Word]:
 
 def wav_streaming_header(sample_rate: int) -> bytes:
     """A 44-byte mono 16-bit PCM WAV header whose sizes say "until the end of the stream"."""
-    fmt_chunk = struct.pack("<4sIHHIIHH", b"fmt ", 16, 1, 1, sample_rate, sample_rate * 2, 2, 16)
-    return (
-        b"RIFF"
-        + struct.pack("<I", WAV_STREAMING_SIZE)
-        + b"WAVE"
-        + fmt_chunk
-        + b"data"
-        + struct.pack("<I", WAV_STREAMING_SIZE)
-    )
+    return wav_header(sample_rate=sample_rate)
 
 
 class StreamEncoder:

@@ -15,7 +15,7 @@ How a sentence becomes sound:
   shaped by four formant resonators for the vowel, the formants scaled per voice. A sentence starts high and
   falls (rises at the end of a question). Rendering is thus one multiply-add per output sample, which is why a
   200 000-character task renders in seconds.
-- **Voice.** ``f0_hz`` is the enrolled sample's median pitch; a system voice gets one derived from a hash of its
+- **VoiceTimbre.** ``f0_hz`` is the enrolled sample's median pitch; a system voice gets one derived from a hash of its
   name (:func:`system_voice_f0_hz`). ``pitch`` multiplies it, ``volume`` (0–100) scales the level linearly
   (50 → peak 0.45), ``rate`` (0.5–2.0) divides durations.
 - **Determinism.** The same (voice, text, seed, parameters) gives the same samples: syllable choices come from a
@@ -36,7 +36,7 @@ from cosyclone.audio._dsp import sos_filter_mono
 
 __all__ = [
     "RenderedSentence",
-    "Voice",
+    "VoiceTimbre",
     "WordTiming",
     "render_sentence",
     "sentence_duration_s",
@@ -70,7 +70,7 @@ _ONSETS = 2  # none, noisy consonant
 
 
 @dataclass(frozen=True)
-class Voice:
+class VoiceTimbre:
     """What makes one voice sound like itself: its pitch and how its formants are scaled."""
 
     f0_hz: float
@@ -111,15 +111,15 @@ def system_voice_f0_hz(name: str) -> float:
     return 95.0 + (_stable_hash("f0", name) % 1500) / 10.0
 
 
-def voice_for(voice_id: str, f0_hz: float | None) -> Voice:
-    """The :class:`Voice` of ``voice_id``: its enrolled ``f0_hz`` (or a hashed one), formants scaled with pitch.
+def voice_for(voice_id: str, f0_hz: float | None) -> VoiceTimbre:
+    """The :class:`VoiceTimbre` of ``voice_id``: its enrolled ``f0_hz`` (or a hashed one), formants scaled with pitch.
 
     Higher voices get slightly higher formants (as shorter vocal tracts do), with a small per-voice spread.
     """
     f0 = f0_hz if f0_hz is not None and f0_hz > 0 else system_voice_f0_hz(voice_id)
     spread = ((_stable_hash("formants", voice_id) % 1000) / 1000.0 - 0.5) * 0.08
     scale = float(np.clip((f0 / 150.0) ** 0.15 + spread, 0.85, 1.2))
-    return Voice(f0_hz=float(f0), formant_scale=round(scale, 3))
+    return VoiceTimbre(f0_hz=float(f0), formant_scale=round(scale, 3))
 
 
 @dataclass(frozen=True)
@@ -249,7 +249,7 @@ def _envelope(n: int) -> NDArray[np.float32]:
 def render_sentence(
     text: str,
     *,
-    voice: Voice,
+    voice: VoiceTimbre,
     sample_rate: int,
     volume: int = 50,
     rate: float = 1.0,

@@ -33,6 +33,12 @@ INVALID_API_KEY = "InvalidApiKey"
 ACCESS_DENIED = "AccessDenied"
 THROTTLING = "Throttling"
 THROTTLING_RATE = "Throttling.RateQuota"
+#: Every ``Audio.*`` code is a sample the service rejected (the ones above and any new one).
+AUDIO_PREFIX = "Audio."
+#: The gateway's spelling of a refused key (seen beside ``InvalidApiKey``).
+NOT_AUTHORIZED = "NOT AUTHORIZED"
+#: The engine code inside the message of a voice the model cannot use (contract §4, §5.4).
+ENGINE_418 = "418"
 CLIENT_ERROR = "CLIENT_ERROR"
 #: ``oss://`` URL used without the ``X-DashScope-OssResourceResolve: enable`` header (contract §7).
 DATA_INSPECTION = "InvalidParameter.DataInspection"

@@ -11,53 +11,36 @@ from pydantic import Field
 
 from cosyclone.schema.base import RequestModel, ResponseModel
 
+# The declared names other modules still import from here (re-exported).
+from cosyclone.schema.synthesis_params import AUDIO_FORMATS as AUDIO_FORMATS
+from cosyclone.schema.synthesis_params import DEFAULT_FORMAT as DEFAULT_FORMAT
+from cosyclone.schema.synthesis_params import DEFAULT_SAMPLE_RATE as DEFAULT_SAMPLE_RATE
+from cosyclone.schema.synthesis_params import SAMPLE_RATES as SAMPLE_RATES
+from cosyclone.schema.synthesis_params import AudioFormat as AudioFormat
+from cosyclone.schema.synthesis_params import SynthesisOptions as SynthesisOptions
+from cosyclone.schema.synthesis_params import billed_characters as billed_characters
+
 SYNTHESIS_PATH = "services/audio/tts/SpeechSynthesizer"
-AudioFormat = Literal["pcm", "wav", "mp3", "opus"]
-AUDIO_FORMATS: tuple[str, ...] = ("pcm", "wav", "mp3", "opus")
-SAMPLE_RATES: tuple[int, ...] = (8000, 16000, 22050, 24000, 44100, 48000)
-DEFAULT_FORMAT = "mp3"
-DEFAULT_SAMPLE_RATE = 22050
 #: Per-message and per-task text limits (CJK characters count 2) and the idle gap allowed between messages.
 MAX_CHARS_PER_MESSAGE = 20_000
 MAX_CHARS_PER_TASK = 200_000
 IDLE_TIMEOUT_S = 23.0
 
 
-class SynthesisParameters(RequestModel):
-    """run-task ``parameters`` (§5.3). Extra keys the SDK adds (``type``, hot_fix, …) are accepted as extras
-    by the server side via :class:`ServerSynthesisParameters`."""
+class SynthesisParameters(SynthesisOptions):
+    """run-task ``parameters`` (§5.3): the declared options plus the voice. Extra keys the SDK adds (``type``,
+    hot_fix, …) are accepted by the server side via :class:`ServerSynthesisParameters`."""
 
     text_type: str = "PlainText"
     voice: str
-    format: str = DEFAULT_FORMAT
-    sample_rate: int = DEFAULT_SAMPLE_RATE
-    volume: int = 50
-    rate: float = 1.0
-    pitch: float = 1.0
-    bit_rate: int | None = None
-    enable_ssml: bool | None = None
-    word_timestamp_enabled: bool | None = None
-    seed: int | None = None
-    language_hints: list[str] | None = None
-    instruction: str | None = None
 
 
 class ServerSynthesisParameters(ResponseModel):
-    """What a server accepts in ``parameters``: the documented keys plus anything else (kept, ignored)."""
+    """What a server reads in ``parameters`` besides the declared options (which it checks against
+    :class:`SynthesisOptions`); anything else is kept and ignored."""
 
     text_type: str = "PlainText"
     voice: str = ""
-    format: str = DEFAULT_FORMAT
-    sample_rate: int = DEFAULT_SAMPLE_RATE
-    volume: int = 50
-    rate: float = 1.0
-    pitch: float = 1.0
-    bit_rate: int | None = None
-    enable_ssml: bool = False
-    word_timestamp_enabled: bool = False
-    seed: int = 0
-    language_hints: list[str] | None = None
-    instruction: str | None = None
 
 
 # ----- WebSocket: client messages ---------------------------------------------------------------------------
@@ -95,31 +78,20 @@ class ClientMessage(ResponseModel):
 
 
 def run_task_message(task_id: str, model: str, parameters: SynthesisParameters) -> dict[str, object]:
-    return {
-        "header": {"action": "run-task", "task_id": task_id, "streaming": "duplex"},
-        "payload": {
-            "task_group": "audio",
-            "task": "tts",
-            "function": "SpeechSynthesizer",
-            "model": model,
-            "parameters": parameters.to_wire(),
-            "input": {},
-        },
-    }
+    payload = RunTaskPayload(model=model, parameters=parameters.to_wire())
+    return ClientMessage(header=TaskHeader(action="run-task", task_id=task_id), payload=payload.to_wire()).to_wire()
 
 
 def continue_task_message(task_id: str, text: str) -> dict[str, object]:
-    return {
-        "header": {"action": "continue-task", "task_id": task_id, "streaming": "duplex"},
-        "payload": {"input": {"text": text}},
-    }
+    payload = ContinuePayload(input=TaskInput(text=text))
+    return ClientMessage(
+        header=TaskHeader(action="continue-task", task_id=task_id), payload=payload.to_wire()
+    ).to_wire()
 
 
 def finish_task_message(task_id: str) -> dict[str, object]:
-    return {
-        "header": {"action": "finish-task", "task_id": task_id, "streaming": "duplex"},
-        "payload": {"input": {}},
-    }
+    header = TaskHeader(action="finish-task", task_id=task_id)
+    return ClientMessage(header=header, payload=ContinuePayload().to_wire()).to_wire()
 
 
 # ----- WebSocket: server events -----------------------------------------------------------------------------
@@ -172,28 +144,16 @@ class ServerEvent(ResponseModel):
 # ----- HTTP synthesis ---------------------------------------------------------------------------------------
 
 
-class HttpSynthesisInput(ResponseModel):
-    """All parameters go inside ``input`` (§6). Tolerant: the SDK copies any extra kwargs here."""
+class HttpSynthesisInput(SynthesisOptions):
+    """HTTP synthesis ``input`` (§6): the text, the voice and every declared option (no ``text_type``)."""
 
-    text: str = ""
-    voice: str = ""
-    format: str = "wav"
-    sample_rate: int = 24000
-    volume: int = 50
-    rate: float = 1.0
-    pitch: float = 1.0
-    bit_rate: int | None = None
-    enable_ssml: bool = False
-    word_timestamp_enabled: bool = False
-    seed: int = 0
-    language_hints: list[str] | None = None
-    instruction: str | None = None
+    text: str = Field(json_schema_extra={"minLength": 1, "maxLength": MAX_CHARS_PER_MESSAGE})
+    voice: str = Field(json_schema_extra={"minLength": 1})
 
 
-class HttpSynthesisRequest(ResponseModel):
+class HttpSynthesisRequest(RequestModel):
     model: str
     input: HttpSynthesisInput
-    parameters: dict[str, Any] = Field(default_factory=dict)
 
 
 class HttpAudio(ResponseModel):
@@ -217,25 +177,6 @@ class HttpSynthesisResponse(ResponseModel):
     usage: CharacterUsage | None = None
 
 
-def billed_characters(text: str) -> int:
-    """Characters as the service bills them: CJK ideographs (and full-width forms) count 2, others 1."""
-    return sum(2 if _is_wide(ch) else 1 for ch in text)
-
-
-def _is_wide(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        0x1100 <= code <= 0x115F
-        or 0x2E80 <= code <= 0xA4CF
-        or 0xAC00 <= code <= 0xD7A3
-        or 0xF900 <= code <= 0xFAFF
-        or 0xFE30 <= code <= 0xFE4F
-        or 0xFF00 <= code <= 0xFF60
-        or 0xFFE0 <= code <= 0xFFE6
-        or 0x20000 <= code <= 0x3FFFD
-    )
-
-
 # ----- Server side: what a server accepts and the events it builds ------------------------------------------
 
 #: What the official SDK sends for ``AudioFormat.DEFAULT`` (contract §5.5); a server reads it as mp3 at 22050 Hz.
@@ -246,7 +187,7 @@ ENGINE_418_MESSAGE = "[cosyvoice:]Engine return error code: 418"
 
 
 class ServerHttpSynthesisInput(ServerSynthesisParameters):
-    """HTTP synthesis ``input`` as a server reads it: the text plus every §5.3 key, server defaults (§6)."""
+    """HTTP synthesis ``input`` as a server reads it: the text, the voice; the options as for run-task (§6)."""
 
     text: str | None = None
 
