@@ -7,8 +7,8 @@ depend only on :class:`~cosyclone.emulator.ports.SynthesisBackend`; wire message
 
 - ``/api-ws/v1/inference`` (WebSocket): :mod:`cosyclone.emulator.synthesis_ws` (contract §5).
 - ``POST /api/v1/services/audio/tts/SpeechSynthesizer``: :mod:`cosyclone.emulator.synthesis_http` (contract §6).
-- Rules both share (voices, models, parameters, text limits, audio framing, faults):
-  :mod:`cosyclone.emulator.synthesis_rules`.
+- Rules both share (voices, models, parameters, text limits, audio framing):
+  :mod:`cosyclone.emulator.synthesis_rules`; faults: :mod:`cosyclone.emulator.faults`.
 
 The protocol as emulated, and the choice made on every point the contract leaves UNCERTAIN, is written up in
 ``docs/emulator-synthesis.md``.
@@ -23,15 +23,12 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from cosyclone.emulator.drop import TRANSPORT_KEY, transport_of_send
+from cosyclone.emulator.paths import HTTP_SYNTHESIS_PATH, WEBSOCKET_PATH
 from cosyclone.emulator.ports import SynthesisBackend
 from cosyclone.emulator.synthesis_http import http_synthesis
 from cosyclone.emulator.synthesis_ws import synthesis_websocket
-from cosyclone.schema.synthesis import SYNTHESIS_PATH
 
 __all__ = ["HTTP_SYNTHESIS_PATH", "WEBSOCKET_PATH", "synthesis_routes"]
-
-WEBSOCKET_PATH = "/api-ws/v1/inference"
-HTTP_SYNTHESIS_PATH = "/api/v1/" + SYNTHESIS_PATH
 
 
 class _WebSocketEndpoint:

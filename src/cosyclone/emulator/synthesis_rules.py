@@ -1,4 +1,4 @@
-"""What WebSocket and HTTP synthesis share: parameter and voice rules, text limits, audio framing, faults.
+"""What WebSocket and HTTP synthesis share: parameter and voice rules, text limits, audio framing.
 
 Imported only by :mod:`cosyclone.emulator.synthesis_ws` and :mod:`cosyclone.emulator.synthesis_http`. Rules
 raise :class:`~cosyclone.emulator.errors.EmulatorApiError`; the WebSocket side turns one into ``task-failed``
@@ -30,7 +30,6 @@ from pydantic import ValidationError
 from cosyclone.audio.io import EncodeFormat, encode
 from cosyclone.catalog import TARGET_MODELS, model_from_voice_id
 from cosyclone.emulator.errors import EmulatorApiError, invalid_parameter, model_not_exist
-from cosyclone.emulator.faults import Fault
 from cosyclone.emulator.ports import SynthesisBackend
 from cosyclone.emulator.voice_engine import RenderedSentence, Voice, render_sentence, voice_for
 from cosyclone.schema import errors as codes
@@ -294,14 +293,3 @@ def mp3_frames_only(data: bytes) -> bytes:
             start += length
     end = len(data) - 128 if data[-128:-125] == b"TAG" else len(data)
     return data[start:end]
-
-
-def fault_failure(fault: Fault) -> EmulatorApiError:
-    """The error a ``task_failed`` or ``http_error`` fault answers with."""
-    if fault.kind == "task_failed":
-        code = fault.code or codes.INTERNAL_ERROR
-        message = fault.message or codes.INTERNAL_ERROR_MESSAGE
-        return EmulatorApiError(fault.status, code, message, detail="emulated fault")
-    code, message = fault.envelope()
-    headers = {"Retry-After": f"{fault.retry_after_s:g}"} if fault.retry_after_s is not None else None
-    return EmulatorApiError(fault.status, code, message, detail="emulated fault", headers=headers)
