@@ -125,6 +125,21 @@ def test_handshake_without_an_accepted_key_is_refused_with_401(
     assert json.loads(refused.value.response.body or b"{}")["code"] == "InvalidApiKey"
 
 
+@pytest.mark.parametrize("suffix", ["", "/"])
+def test_the_path_is_served_with_and_without_a_trailing_slash(emulator: EmulatorServer, suffix: str) -> None:
+    # Several public clients hard-code ``…/api-ws/v1/inference/`` (contract §10.6).
+    url = emulator.ws_url.rstrip("/") + suffix
+    with connect(url, additional_headers={"Authorization": f"Bearer {EMULATOR_API_KEY}"}) as conn:
+        result = Client(conn).speak(seed(emulator), "Slash or not.")
+    assert result.last["header"]["event"] == "task-finished" and len(result.frames) == 1
+
+
+def test_the_slash_path_refuses_a_bad_key_like_the_other(emulator: EmulatorServer) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        connect(emulator.ws_url + "/", additional_headers={"Authorization": "Bearer not-a-key"})
+    assert refused.value.response.status_code == 401
+
+
 # ----- the happy path -------------------------------------------------------------------------------------------
 
 
@@ -446,3 +461,58 @@ def test_fault_drop_after_cuts_before_task_finished(emulator: EmulatorServer, ws
             received.append(ws.conn.recv(timeout=5))
     assert sum(isinstance(m, bytes) for m in received) == 2
     assert not any(isinstance(m, str) and "task-finished" in m for m in received)
+
+
+# ----- one task-failed per task (contract §10.7) ----------------------------------------------------------------
+
+
+def assert_silent(ws: Client, *, for_s: float = 0.4) -> None:
+    """Nothing more arrives on the connection for ``for_s`` seconds."""
+    with pytest.raises(TimeoutError):
+        message = ws.conn.recv(timeout=for_s)
+        pytest.fail(f"unexpected frame {message!r}")
+
+
+def refused_run(emulator: EmulatorServer, ws: Client, how: str) -> str:
+    """Send a run-task that is refused (``how``), followed at once by continue-task and finish-task."""
+    if how == "voice":
+        task = ws.run("cosyvoice-v3-flash-nobody-" + "0" * 32)
+    elif how == "parameter":
+        task = ws.run(seed(emulator), volume=500)
+    elif how == "busy":
+        ws.run(seed(emulator), task_id="busy")
+        assert ws.started()["header"]["event"] == "task-started"
+        task = ws.run(seed(emulator))
+    else:
+        emulator.backend.faults.add(Fault(target="synthesis_ws", kind="http_error", status=429))
+        task = ws.run(seed(emulator))
+    ws.text(task, "Sent before task-started. ")
+    ws.text(task, "And more.", flush=True)
+    ws.finish(task)
+    return task
+
+
+@pytest.mark.parametrize("how", ["voice", "parameter", "busy", "fault"])
+def test_a_refused_task_gets_exactly_one_task_failed(emulator: EmulatorServer, ws: Client, how: str) -> None:
+    task = refused_run(emulator, ws, how)
+    refused = ws.collect()
+    assert refused.last["header"]["task_id"] == task and failure(refused)[0] in (
+        "InvalidParameter",
+        "Throttling.RateQuota",
+    )
+    assert refused.frames == []
+    if how == "busy":  # the running task is untouched: finish it
+        ws.finish("busy")
+        assert ws.collect().last["header"]["event"] == "task-finished"
+    assert_silent(ws)
+    assert ws.speak(seed(emulator), "The connection still serves.").last["header"]["event"] == "task-finished"
+
+
+def test_a_task_failed_mid_stream_gets_no_second_task_failed(emulator: EmulatorServer, ws: Client) -> None:
+    task = ws.run(seed(emulator))
+    ws.started()
+    ws.text(task, "好" * 10_001)  # over the per-message limit: task-failed
+    ws.text(task, "More.")
+    ws.finish(task)
+    assert failure(ws.collect())[0] == "InvalidParameter"
+    assert_silent(ws)

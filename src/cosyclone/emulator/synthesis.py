@@ -5,7 +5,8 @@ depend only on :class:`~cosyclone.emulator.ports.SynthesisBackend`; wire message
 :mod:`cosyclone.schema.synthesis`; audio comes from :mod:`cosyclone.emulator.voice_engine` and is encoded by
 :func:`cosyclone.audio.io.encode`.
 
-- ``/api-ws/v1/inference`` (WebSocket): :mod:`cosyclone.emulator.synthesis_ws` (contract §5).
+- ``/api-ws/v1/inference`` and ``/api-ws/v1/inference/`` (WebSocket; several public clients hard-code the
+  slash, contract §10.6): :mod:`cosyclone.emulator.synthesis_ws` (contract §5).
 - ``POST /api/v1/services/audio/tts/SpeechSynthesizer``: :mod:`cosyclone.emulator.synthesis_http` (contract §6).
 - Rules both share (voices, models, parameters, text limits, audio framing):
   :mod:`cosyclone.emulator.synthesis_rules`; faults: :mod:`cosyclone.emulator.faults`.
@@ -23,7 +24,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from cosyclone.emulator.drop import TRANSPORT_KEY, transport_of_send
-from cosyclone.emulator.paths import HTTP_SYNTHESIS_PATH, WEBSOCKET_PATH
+from cosyclone.emulator.paths import HTTP_SYNTHESIS_PATH, WEBSOCKET_PATH, WEBSOCKET_PATHS
 from cosyclone.emulator.ports import SynthesisBackend
 from cosyclone.emulator.synthesis_http import http_synthesis
 from cosyclone.emulator.synthesis_ws import synthesis_websocket
@@ -50,7 +51,8 @@ def synthesis_routes(backend: SynthesisBackend) -> list[BaseRoute]:
     async def http_endpoint(request: Request) -> Response:
         return await http_synthesis(request, backend)
 
+    websocket = _WebSocketEndpoint(backend)
     return [
-        WebSocketRoute(WEBSOCKET_PATH, _WebSocketEndpoint(backend), name="synthesis_websocket"),
+        *(WebSocketRoute(path, websocket) for path in WEBSOCKET_PATHS),
         Route(HTTP_SYNTHESIS_PATH, http_endpoint, methods=["POST"], name="synthesis_http"),
     ]

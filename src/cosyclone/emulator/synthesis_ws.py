@@ -1,4 +1,5 @@
-"""The WebSocket duplex synthesis protocol at ``/api-ws/v1/inference`` (contract §5), one connection at a time.
+"""The WebSocket duplex synthesis protocol at ``/api-ws/v1/inference`` (also with a trailing slash; contract §5),
+one connection at a time.
 
 Imported by :mod:`cosyclone.emulator.synthesis`, which mounts :func:`synthesis_websocket`.
 
@@ -18,8 +19,9 @@ Imported by :mod:`cosyclone.emulator.synthesis`, which mounts :func:`synthesis_w
   task's binary frames is always one playable file (WAV: header once, with streaming sizes; MP3: bare frames;
   Opus: chained Ogg).
 - **Errors** end the task with ``task-failed`` (``header.error_code``/``error_message``, ``payload: {}``); the
-  connection stays open for another task. What fails: ``continue-task`` or ``finish-task`` without a running
-  task with that id (late messages for a task that has just ended are ignored instead); a second
+  connection stays open for another task. Exactly one ``task-failed`` per task: messages for a task that ended,
+  failed or was refused at ``run-task`` (sent before the client saw the answer) are ignored. What fails:
+  ``continue-task`` or ``finish-task`` for an id that never ran (each such message is answered); a second
   ``continue-task`` with ``enable_ssml``; a ``run-task`` while a task runs (answered for the new id, the running
   task goes on); text over the limits; the idle timeout (``CLIENT_ERROR`` "request timeout after N seconds.",
   N being the backend's ``idle_timeout_s``, counted only while a task runs and the server waits for the client).
@@ -138,8 +140,9 @@ class _Session:
         self.tenant = tenant
         self.task: _Task | None = None
         self.inbox: asyncio.Queue[str | bytes | None] = asyncio.Queue()
-        #: Tasks that finished or failed: late messages for them (a finish-task sent before the client saw the
-        #: task-failed) are ignored rather than answered with another task-failed.
+        #: Tasks that finished, failed or were refused at run-task: late messages for them (a continue-task or
+        #: finish-task sent before the client saw the task-failed) are ignored, not answered with another
+        #: task-failed: exactly one task-failed per task.
         self._ended: collections.deque[str] = collections.deque(maxlen=16)
 
     async def run(self) -> None:
@@ -238,6 +241,10 @@ class _Session:
         action, task_id = message.header.action, message.header.task_id
         if action == "run-task":
             await self._run_task(task_id, message.payload)
+            if self.task is None or self.task.task_id != task_id:
+                # Refused (or ended at once): it had its one task-failed; what the client sent after run-task
+                # without waiting for task-started is ignored, not answered with another.
+                self._ended.append(task_id)
             return
         if task_id in self._ended and (self.task is None or self.task.task_id != task_id):
             logger.debug("ignoring %s for task %s, which already ended", action, task_id)
