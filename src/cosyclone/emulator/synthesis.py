@@ -3,7 +3,8 @@
 Who may import it: the emulator's app (which mounts :func:`synthesis_routes`), tests and benchmarks. The handlers
 depend only on :class:`~cosyclone.emulator.ports.SynthesisBackend`; wire messages are built and parsed through
 :mod:`cosyclone.schema.synthesis`; audio comes from :mod:`cosyclone.emulator.voice_engine` and is encoded by
-:func:`cosyclone.audio.io.encode`.
+:mod:`cosyclone.emulator.stream_encoder` (streams, one encoder per task) and :func:`cosyclone.audio.io.encode`
+(whole files).
 
 - ``/api-ws/v1/inference`` and ``/api-ws/v1/inference/`` (WebSocket; several public clients hard-code the
   slash, contract §10.6): :mod:`cosyclone.emulator.synthesis_ws` (contract §5).

@@ -14,10 +14,11 @@ Imported by :mod:`cosyclone.emulator.synthesis`, which mounts :func:`http_synthe
   (a string) and cumulative ``usage.characters``; then a final event with ``finish_reason: "stop"``, the URL and
   empty ``data``. Word timestamps (``word_timestamp_enabled``) ride on the synthesis and end events, in ms
   from the start of the audio, as on the WebSocket. Frames are ``id:N`` / ``event:result`` /
-  ``:HTTP_STATUS/200`` / ``data:{json}``. The chunks' concatenation is one playable file (framing as on the
-  WebSocket). An error **after** the stream has started is one ``event:error`` frame (``:HTTP_STATUS/<n>`` and
-  ``status:<n>``, data ``{request_id, code, message}``) that ends the stream: the official SDK's parser reads
-  exactly that as an error.
+  ``:HTTP_STATUS/200`` / ``data:{json}``. The chunks' concatenation is one playable file from one encoder per
+  request (framing as on the WebSocket; the last sentence's chunk also carries the encoder's tail, and for MP3
+  and Opus the stored file is exactly what was streamed). An error **after** the stream has started is one
+  ``event:error`` frame (``:HTTP_STATUS/<n>`` and ``status:<n>``, data ``{request_id, code, message}``) that
+  ends the stream: the official SDK's parser reads exactly that as an error.
 - **Faults** (``faults.arm("synthesis_http")`` once per valid request; :mod:`cosyclone.emulator.faults` says
   what strikes when and builds the reply): asked before the request, before each sentence, when the text ran
   out and after the result is stored. A refusal is the envelope with its status and headers (plain) or an
@@ -46,11 +47,12 @@ from cosyclone.emulator.errors import EmulatorApiError, invalid_api_key, invalid
 from cosyclone.emulator.faults import ArmedFault, Delay, Drop, FaultAction
 from cosyclone.emulator.ports import SynthesisBackend
 from cosyclone.emulator.replies import carry_out, error_response, new_request_id
+from cosyclone.emulator.stream_encoder import StreamEncoder
 from cosyclone.emulator.synthesis_rules import (
-    StreamEncoder,
     SynthesisSettings,
     check_text_size,
     encode_file,
+    encoder_for,
     parse_parameters,
     render,
     resolve_settings,
@@ -76,6 +78,8 @@ from cosyclone.text import split_sentences
 
 FAULT_TARGET = "synthesis_http"
 RESULT_TTL_S = 24 * 3600
+#: Formats whose streamed chunks, joined, are the file to keep (no header that needs the length first).
+STREAMED_FILE_FORMATS = ("mp3", "opus")
 
 
 @dataclass
@@ -154,10 +158,21 @@ async def _render(job: _Job, backend: SynthesisBackend, sentence: str) -> Render
     return await asyncio.to_thread(render, job.settings, sentence)
 
 
-async def _store(job: _Job, backend: SynthesisBackend, segments: list[NDArray[np.float32]]) -> str:
-    samples = np.concatenate(segments) if segments else np.zeros(1, dtype=np.float32)
-    data = await asyncio.to_thread(encode_file, job.settings, samples)
+async def _store(job: _Job, backend: SynthesisBackend, segments: list[NDArray[np.float32]], streamed: bytes) -> str:
+    """Keep the result for download: what was streamed when it is a complete file (MP3, Opus: one stream from one
+    encoder), else one file encoded from ``segments`` (WAV with its real sizes, PCM)."""
+    if job.settings.format in STREAMED_FILE_FORMATS and streamed:
+        data = streamed
+    else:
+        samples = np.concatenate(segments) if segments else np.zeros(1, dtype=np.float32)
+        data = await asyncio.to_thread(encode_file, job.settings, samples)
     return job.base_url + backend.store_result(job.tenant, data, job.settings.suffix)
+
+
+def _encode_sentence(encoder: StreamEncoder, samples: NDArray[np.float32], *, last: bool) -> bytes:
+    """A sentence's chunk; the last one also carries what the encoder held back and the end of the stream."""
+    chunk = encoder.chunk(samples)
+    return chunk + encoder.finish() if last else chunk
 
 
 def _total_characters(job: _Job) -> int:
@@ -172,7 +187,7 @@ async def _plain(job: _Job, backend: SynthesisBackend) -> Response:
         segments.append((await _render(job, backend, sentence)).samples)
     if (reply := await carry_out(job.fault.at_end(len(job.sentences)), job.request_id)) is not None:
         return reply
-    url = await _store(job, backend, segments)
+    url = await _store(job, backend, segments, b"")
     audio = HttpAudio(data="", url=url, id=job.audio_id, expires_at=job.expires_at)
     body = HttpSynthesisResponse(
         request_id=job.request_id,
@@ -191,11 +206,11 @@ class _Cut(Exception):
 
 
 async def _sse_events(job: _Job, backend: SynthesisBackend, request: Request) -> AsyncIterator[str]:
-    encoder = StreamEncoder(job.settings)
+    encoder = encoder_for(job.settings)
     segments: list[NDArray[np.float32]] = []
+    streamed: list[bytes] = []
     billed = 0
     event_id = 0
-
     audio_s = 0.0
 
     def frame(kind: str, index: int, text: str | None, data: str = "", words: list[Word] | None = None) -> str:
@@ -213,25 +228,30 @@ async def _sse_events(job: _Job, backend: SynthesisBackend, request: Request) ->
         ).to_wire()
         return sse_frame(event_id, body)
 
-    for done, sentence in enumerate(job.sentences):
-        if (failure := await _sse_fault(job.fault.before_sentence(done), job, event_id + 1)) is not None:
-            yield failure
-            return
-        if await request.is_disconnected():
-            return
-        yield frame("sentence-begin", done, sentence)
-        rendered = await _render(job, backend, sentence)
-        segments.append(rendered.samples)
-        chunk = await asyncio.to_thread(encoder.chunk, rendered.samples)
-        words = words_of(rendered, offset_s=audio_s) if job.settings.word_timestamps else []
-        audio_s += rendered.duration_s
-        billed += billed_characters(sentence)
-        yield frame("sentence-synthesis", done, None, base64.b64encode(chunk).decode("ascii"), words)
-        yield frame("sentence-end", done, sentence, words=words)
+    try:
+        for done, sentence in enumerate(job.sentences):
+            if (failure := await _sse_fault(job.fault.before_sentence(done), job, event_id + 1)) is not None:
+                yield failure
+                return
+            if await request.is_disconnected():
+                return
+            yield frame("sentence-begin", done, sentence)
+            rendered = await _render(job, backend, sentence)
+            segments.append(rendered.samples)
+            last = done == len(job.sentences) - 1
+            chunk = await asyncio.to_thread(_encode_sentence, encoder, rendered.samples, last=last)
+            streamed.append(chunk)
+            words = words_of(rendered, offset_s=audio_s) if job.settings.word_timestamps else []
+            audio_s += rendered.duration_s
+            billed += billed_characters(sentence)
+            yield frame("sentence-synthesis", done, None, base64.b64encode(chunk).decode("ascii"), words)
+            yield frame("sentence-end", done, sentence, words=words)
+    finally:
+        encoder.close()
     if (failure := await _sse_fault(job.fault.at_end(len(job.sentences)), job, event_id + 1)) is not None:
         yield failure
         return
-    url = await _store(job, backend, segments)
+    url = await _store(job, backend, segments, b"".join(streamed))
     if (failure := await _sse_fault(job.fault.after_response(), job, event_id + 1)) is not None:
         yield failure
         return

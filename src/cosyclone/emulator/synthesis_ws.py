@@ -15,9 +15,11 @@ Imported by :mod:`cosyclone.emulator.synthesis`, which mounts :func:`synthesis_w
   frame, ``sentence-end`` (``original_text``, cumulative billed ``usage.characters``). Word timestamps, when
   ``word_timestamp_enabled``, go on ``sentence-synthesis`` and ``sentence-end``, in ms from the task's first
   audio sample.
-- **Audio framing**: see :class:`cosyclone.emulator.synthesis_rules.StreamEncoder`: the concatenation of a
-  task's binary frames is always one playable file (WAV: header once, with streaming sizes; MP3: bare frames;
-  Opus: chained Ogg).
+- **Audio framing**: one :class:`~cosyclone.emulator.stream_encoder.StreamEncoder` per task: the concatenation
+  of a task's binary frames is always one playable file (WAV: header once, with streaming sizes; MP3: one
+  continuous stream of bare frames; Opus: one logical Ogg stream). MP3 and Opus encoders hold a few ms back:
+  that tail and the end of the stream go out as one more binary frame after the last ``sentence-end``, just
+  before ``task-finished``.
 - **Errors** end the task with ``task-failed`` (``header.error_code``/``error_message``, ``payload: {}``); the
   connection stays open for another task. Exactly one ``task-failed`` per task: messages for a task that ended,
   failed or was refused at ``run-task`` (sent before the client saw the answer) are ignored. What fails:
@@ -51,10 +53,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from cosyclone.emulator.errors import EmulatorApiError, invalid_api_key, invalid_parameter
 from cosyclone.emulator.faults import ArmedFault, Delay, DropStyle, FaultAction, Refuse
 from cosyclone.emulator.ports import SynthesisBackend
+from cosyclone.emulator.stream_encoder import StreamEncoder
 from cosyclone.emulator.synthesis_rules import (
-    StreamEncoder,
     SynthesisSettings,
     check_text_size,
+    encoder_for,
     parse_parameters,
     render,
     resolve_settings,
@@ -161,6 +164,8 @@ class _Session:
         except _Closed:
             pass
         finally:
+            if self.task is not None:
+                self.task.encoder.close()
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
@@ -197,6 +202,8 @@ class _Session:
         running = self.task.task_id if self.task is not None else ""
         target = running if task_id is None else task_id
         logger.info("task %s failed: %s %s", target, code, message)
+        if self.task is not None and (task_id is None or task_id == running):
+            self.task.encoder.close()
         if task_id is None or task_id == running:
             self.task = None
             self._ended.append(target)
@@ -275,7 +282,7 @@ class _Session:
             await self._fail_with(error, task_id=task_id)
             return
         fault = self.backend.faults.arm(FAULT_TARGET)
-        self.task = _Task(task_id, settings, StreamEncoder(settings), fault)
+        self.task = _Task(task_id, settings, encoder_for(settings), fault)
         if not await self._carry_out(fault.before_request() or fault.before_sentence(0)):
             return
         await self._send_event(task_started_event(task_id))
@@ -324,6 +331,9 @@ class _Session:
                 return
             if not await self._carry_out(task.fault.at_end(task.sentences) or task.fault.after_response()):
                 return
+        tail = await asyncio.to_thread(task.encoder.finish)
+        if tail:
+            await self._send(tail)
         self.task = None
         self._ended.append(task.task_id)
         await self._send_event(task_finished_event(task.task_id, str(uuid.uuid4()), task.billed))
