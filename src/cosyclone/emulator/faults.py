@@ -12,16 +12,14 @@ the returned :class:`ArmedFault` "what now?" at named points; the answer is ``No
 Targets are the five enrollment actions, ``get_policy``, ``upload``, ``synthesis_ws`` and ``synthesis_http``.
 The points, and which kinds strike at each:
 
-================== ===========================================================================================
-``before_request``  ``http_error`` → Refuse (nothing is done); ``latency`` → Delay (except ``synthesis_ws``,
-                    where it is a per-sentence delay); ``drop_before`` → Drop (nothing is done).
-``sentence_delay_s`` ``latency`` on ``synthesis_ws``: extra seconds before each sentence's audio.
-``before_sentence`` (synthesis) ``task_failed`` → Refuse, ``ws_close`` → Drop, once ``after_sentences``
-                    sentences are out.
-``at_end``          (synthesis) the text ran out: a ``task_failed``/``ws_close`` that has not struck strikes now.
-``after_response``  ``drop_after`` → Drop: the server has acted (voice created, result stored), the client
-                    never hears it.
-================== ===========================================================================================
+- ``before_request()``: ``http_error`` → Refuse (nothing is done); ``drop_before`` → Drop (nothing is done);
+  ``latency`` → Delay (except on ``synthesis_ws``, where it is per sentence).
+- ``sentence_delay_s()``: ``latency`` on ``synthesis_ws``: extra seconds before each sentence's audio.
+- ``before_sentence(n)`` (synthesis): ``task_failed`` → Refuse, ``ws_close`` → Drop, once ``after_sentences``
+  sentences are out.
+- ``at_end(n)`` (synthesis): the text ran out; a ``task_failed``/``ws_close`` that has not struck strikes now.
+- ``after_response()``: ``drop_after`` → Drop: the server has acted (voice created, result stored), the client
+  never hears it.
 
 Every fault strikes at most once per armed call. Where the handlers ask: HTTP enrollment handlers take the fault
 first, before checking the API key (a gateway fails before auth), keyed by the body's ``input.action`` (a body
