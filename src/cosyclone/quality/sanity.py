@@ -2,9 +2,10 @@
 
 Each measure comes from :mod:`cosyclone.audio.metrics` (loudness BS.1770, clipping ratio, voice activity, YIN
 pitch) except the speaking rate, which needs no transcript: *syllable nuclei per second of speech* — peaks of
-the 30 ms frame level inside speech, each at least 3 dB above the dips on both sides (de Jong & Wempe's idea,
-simplified). It is crude in absolute terms (±20 % against hand counts) but the same method runs on both
-signals, so their ratio is a fair "speaks faster/slower than the sample".
+the 10 ms level (smoothed over 50 ms) inside speech, each at least 3 dB above the dips on both sides (de Jong &
+Wempe's idea, simplified). It is crude in absolute terms and under-reads fast speech (audio played twice as
+fast reads 1.5-1.6x), but the same method runs on both signals, so their ratio is a fair "speaks faster or
+slower than the sample".
 
 Who may import it: :mod:`cosyclone.quality`. Pure functions of decoded audio.
 """
@@ -30,6 +31,7 @@ RATE_TOLERANCE = 1.4
 #: Flags: the clone's median pitch is outside the sample's × [1/1.25, 1.25] (about four semitones).
 PITCH_TOLERANCE = 1.25
 _PEAK_PROMINENCE_DB = 3.0
+_ENVELOPE_S = 0.01
 
 
 @dataclass(frozen=True)
@@ -66,12 +68,19 @@ class Sanity:
         return data
 
 
-def _syllable_rate(level_dbfs: npt.NDArray[Any], speech: npt.NDArray[np.bool_], frame_s: float) -> float | None:
+def _syllable_rate(
+    mono: npt.NDArray[np.float32], rate_hz: int, speech: npt.NDArray[np.bool_], frame_s: float
+) -> float | None:
     speech_s = float(np.count_nonzero(speech)) * frame_s
     if speech_s < 1.0:
         return None
-    level = np.convolve(level_dbfs, np.ones(3) / 3.0, mode="same")  # 90 ms smoothing
-    maxima = [i for i in range(1, level.shape[0] - 1) if speech[i] and level[i - 1] < level[i] >= level[i + 1]]
+    hop = max(1, int(rate_hz * _ENVELOPE_S))
+    count = mono.shape[0] // hop
+    power = np.mean(np.square(mono[: count * hop].reshape(count, hop), dtype=np.float64), axis=1)
+    level = 10.0 * np.log10(np.convolve(power, np.ones(5) / 5.0, mode="same") + 1e-10)  # 50 ms smoothing
+    inside = np.repeat(speech, round(frame_s / _ENVELOPE_S))[:count]
+    inside = np.concatenate((inside, np.zeros(count - inside.shape[0], dtype=bool)))
+    maxima = [i for i in range(1, count - 1) if inside[i] and level[i - 1] < level[i] >= level[i + 1]]
     peaks, last = 0, -1
     for i in maxima:
         if last < 0:
@@ -96,7 +105,7 @@ def measure_speech(samples: npt.NDArray[Any], *, sample_rate_hz: int) -> SpeechM
         loudness_lufs=metrics.loudness_lufs(mono, sample_rate_hz=sample_rate_hz),
         peak_dbfs=metrics.peak_dbfs(mono),
         clipping_ratio=metrics.clipping_ratio(mono),
-        syllables_per_s=_syllable_rate(activity.level_dbfs, activity.speech, activity.frame_s),
+        syllables_per_s=_syllable_rate(mono, sample_rate_hz, activity.speech, activity.frame_s),
         median_f0_hz=metrics.median_f0_hz(mono, sample_rate_hz=sample_rate_hz),
     )
 
