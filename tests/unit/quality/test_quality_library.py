@@ -127,3 +127,18 @@ def test_compare_deletes_the_losers_it_made_and_keeps_older_voices(
     assert winner in live and existing in live and not (made_losers & live)
     assert outcome.recommendation.startswith(("use ", "no model reproduced"))
     assert registry.latest_score(winner) is not None
+
+
+@pytest.mark.slow
+def test_score_voice_tool_scores_stores_and_draws(
+    client_and_registry: tuple[Client, VoiceRegistry], tmp_path: Path
+) -> None:
+    client, registry = client_and_registry
+    from cosyclone.enrollment import clone_voice
+
+    voice_id = clone_voice(client, registry, sample=AWB, prefix="tool").voice_id
+    data = agent.score_voice_tool(client, registry, voice="tool", sample=AWB, plot_path=str(tmp_path / "s.png"))
+    assert data["voice_id"] == voice_id and data["verdict"] == "not judged"  # today's emulator: formant engine
+    assert Path(data["plot"]).read_bytes()[:4] == b"\x89PNG"
+    view = agent.stored_score_view(registry, voice_id)
+    assert view is not None and view["similarity"] == data["similarity"]["score"] and view["verdict"] == "not judged"
