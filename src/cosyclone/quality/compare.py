@@ -8,7 +8,8 @@ The CLI shows the count and asks before ``compare_models`` spends it.
 ``compare_models``: for each model, ``enrollment.clone_voice`` (dedupe and claims included, no second preflight),
 then ``quality.score_voice``; a ranked list by ``ranking_score`` (similarity less a WER penalty) and a
 recommendation. The voices this comparison made that lost are deleted unless ``keep``; voices that existed
-before are never deleted. With an emulator that cannot judge resemblance nothing is deleted (the ranking means
+before are never deleted, nor voices tied with the best (within ``TIE_MARGIN``: then the recommendation says
+they clone the voice alike). With an emulator that cannot judge resemblance nothing is deleted (the ranking means
 nothing there).
 
 **Resuming.** The run's state (which voices it made) is saved in the registry (``compare_runs``, keyed by
@@ -41,6 +42,9 @@ from cosyclone.registry.store import claim_key
 __all__ = ["CompareOutcome", "ComparePlan", "compare_models", "default_models", "plan_compare"]
 
 DEFAULT_PREFIX = "compare"
+#: Voices whose ranking scores are this close to the best are tied with it: none of them is a loser. The
+#: embedding of one voice varies by about this much between syntheses, so a smaller lead is not a lead.
+TIE_MARGIN = 0.01
 Progress = Callable[[str], None]
 
 
@@ -191,6 +195,7 @@ def compare_models(
     keep: bool = False,
     language: str | None = None,
     on_progress: Progress | None = None,
+    tie_margin: float = TIE_MARGIN,
 ) -> CompareOutcome:
     """Clone ``plan.sample`` into each of ``plan.models``, score each, rank; see the module docstring."""
     from cosyclone.enrollment import clone_voice
@@ -219,6 +224,9 @@ def compare_models(
         entries.append({"target_model": model, "voice_id": outcome.voice_id, "made_by_compare": made, "score": score})
     entries.sort(key=lambda e: float(e["score"]["ranking_score"]), reverse=True)
     judged = all(bool(e["score"]["engine"]["judgeable"]) for e in entries)
+    best = float(entries[0]["score"]["ranking_score"]) if entries else 0.0
+    for entry in entries:
+        entry["tied_with_best"] = float(entry["score"]["ranking_score"]) >= best - tie_margin
     ranking = [{"rank": i + 1, **_row(e)} for i, e in enumerate(entries)]
     deleted, notes = _delete_losers(client, registry, entries, keep=keep, judged=judged, say=say)
     state["made"] = {m: v for m, v in state["made"].items() if v not in deleted}
@@ -233,6 +241,7 @@ def _row(entry: dict[str, Any]) -> dict[str, Any]:
         "target_model": entry["target_model"],
         "voice_id": entry["voice_id"],
         "made_by_compare": entry["made_by_compare"],
+        "tied_with_best": entry["tied_with_best"],
         "verdict": score["verdict"],
         "similarity": score["similarity"]["score"],
         "word_error_rate": score["intelligibility"]["word_error_rate"],
@@ -253,13 +262,19 @@ def _recommend(entries: list[dict[str, Any]], judged: bool) -> str:
             f"no model reproduced this speaker well (best: {best['target_model']}, similarity "
             f"{score['similarity']['score']:.3f}); try a cleaner or longer sample"
         )
+    tied = [e["target_model"] for e in entries if e["tied_with_best"]]
+    if len(tied) > 1:
+        return (
+            f"{', '.join(tied)} clone this voice alike (within {TIE_MARGIN} of each other): choose by price or "
+            f"latency; {score['summary']}"
+        )
     return f"use {best['target_model']} ({best['voice_id']}): {score['summary']}"
 
 
 def _delete_losers(
     client: Client, registry: VoiceRegistry, entries: list[dict[str, Any]], *, keep: bool, judged: bool, say: Progress
 ) -> tuple[list[str], list[str]]:
-    losers = [e["voice_id"] for e in entries[1:] if e["made_by_compare"]]
+    losers = [e["voice_id"] for e in entries if e["made_by_compare"] and not e["tied_with_best"]]
     if keep or not losers:
         return [], [f"kept {len(losers)} voice(s) this comparison made (--keep)"] if keep and losers else []
     if not judged:

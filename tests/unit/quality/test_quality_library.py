@@ -118,14 +118,16 @@ def test_compare_deletes_the_losers_it_made_and_keeps_older_voices(
     assert unconfirmed["plan"]["reuse"] == {"cosyvoice-v2": existing}
 
     plan = plan_compare(client, registry, sample=AWB, target_models=models)
-    outcome = compare_models(client, registry, plan)
+    outcome = compare_models(client, registry, plan, tie_margin=0.0)  # strict: only the best is kept
     assert outcome.judged and len(outcome.ranking) == 3
     winner = outcome.ranking[0]["voice_id"]
-    made_losers = {r["voice_id"] for r in outcome.ranking[1:] if r["made_by_compare"]}
+    assert outcome.ranking[0]["tied_with_best"] is True
+    made_losers = {r["voice_id"] for r in outcome.ranking if r["made_by_compare"] and not r["tied_with_best"]}
+    assert made_losers
     assert set(outcome.deleted) == made_losers and existing not in outcome.deleted
     live = {v.voice_id for v in client.voices.iter_all()}
     assert winner in live and existing in live and not (made_losers & live)
-    assert outcome.recommendation.startswith(("use ", "no model reproduced"))
+    assert outcome.recommendation.startswith(("use ", "no model reproduced", "cosyvoice"))
     assert registry.latest_score(winner) is not None
 
 
