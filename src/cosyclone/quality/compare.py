@@ -42,8 +42,9 @@ from cosyclone.registry.store import claim_key
 __all__ = ["CompareOutcome", "ComparePlan", "compare_models", "default_models", "plan_compare"]
 
 DEFAULT_PREFIX = "compare"
-#: Voices whose ranking scores are this close to the best are tied with it: none of them is a loser. The
-#: embedding of one voice varies by about this much between syntheses, so a smaller lead is not a lead.
+#: Voices whose ranking scores are this close to the best are tied with it: none of them is a loser. The 1.6 s
+#: windows of one voice spread by about ±0.04 around its mean (see the --plot picture), so the mean of the ~7
+#: windows of a probe set is uncertain by about 0.015: a smaller lead is not a lead.
 TIE_MARGIN = 0.01
 Progress = Callable[[str], None]
 
