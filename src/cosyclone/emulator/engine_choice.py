@@ -1,7 +1,7 @@
 """Which voice engine an emulator speaks with: ``speech`` (words, a voice near the sample) or ``formant`` (a buzz).
 
 Who may import it: the emulator's config users (backend, server, CLI) and :mod:`cosyclone.emulator.voice_engine`.
-No I/O, nothing heavy imported.
+No I/O, nothing heavy imported (the speech engine's packages are only looked for).
 
 Choice, first that applies: the ``voice_engine`` setting (``cosyclone emulator --voice-engine``,
 ``EmulatorServer(voice_engine=…)``), then the environment variable :data:`ENGINE_ENV`
@@ -20,6 +20,8 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from cosyclone._exceptions import ConfigurationError
 
 __all__ = [
     "ENGINES",
@@ -41,7 +43,7 @@ NOT_INSTALLED_NOTE = (
 )
 
 
-class EngineChoiceError(ValueError):
+class EngineChoiceError(ConfigurationError):
     """An unknown engine name, or ``speech`` asked for without the extra installed."""
 
 

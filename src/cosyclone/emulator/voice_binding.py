@@ -5,15 +5,16 @@ speech engine, tests and benchmarks. Pure numpy at import; WORLD (``pyworld``) a
 when a sample is measured or the reference is rendered.
 
 The speech engine has one neural voice (Piper "joe") and derives its *engine voices* from it: :data:`PRESETS`
-scale its formants from 0.90 (a longer vocal tract, darker) to 1.19 (shorter, brighter). Binding a sample:
+scale its formants from 0.88 (a longer vocal tract, darker) to 1.40 (shorter, brighter). Binding a sample:
 
 1. Measure the sample's median pitch and long-term spectral envelope
    (:func:`cosyclone.emulator.voice_transform.envelope_db`).
-2. Find the formant scale that best fits joe's envelope to the sample's (least squares over 0.82–1.25), and
+2. Find the formant scale that best fits joe's envelope to the sample's (least squares over 0.82–1.40, spectral tilt aside), and
    call the nearest preset the voice's engine voice.
-3. Keep what is left of the difference, smoothed and limited to ±9 dB, as an equaliser curve (timbre).
-4. When a speaker-embedding function is given, try the fit with the full, half and no equaliser curve on a
-   reference rendering, and keep the one whose embedding is closest to the sample's.
+3. Keep what is left of the difference, smoothed and limited to ±15 dB, as an equaliser curve (timbre).
+4. When a speaker-embedding function is given, try every preset and the fit, then equaliser strengths
+   (1.5, 1, 0.5, 0), twice in turn, on a reference rendering, and keep what brings its embedding closest to the
+   sample's.
 
 The voice then speaks at the sample's pitch. Everything is deterministic: the same sample always gives the
 same :class:`SpeechVoice`. Voices without a sample (system voices, seeded ones) get a pitch and preset from a
@@ -48,21 +49,24 @@ Embedder = Callable[[NDArray[np.float32], int], NDArray[np.float32]]
 
 #: The engine voices: joe with formants scaled.
 PRESETS: dict[str, float] = {
-    "joe-deep": 0.90,
-    "joe-dark": 0.95,
+    "joe-deep": 0.88,
+    "joe-dark": 0.94,
     "joe": 1.0,
-    "joe-light": 1.06,
-    "joe-bright": 1.12,
-    "joe-high": 1.19,
+    "joe-light": 1.07,
+    "joe-bright": 1.15,
+    "joe-high": 1.23,
+    "joe-higher": 1.32,
+    "joe-highest": 1.40,
 }
 #: Harvard sentences (public domain): the reference joe is measured on.
 REFERENCE_TEXT = (
     "The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background. "
     "It is easy to tell the depth of a well. These days a chicken leg is a rare dish."
 )
-_FORMANT_GRID = np.round(np.arange(0.82, 1.2501, 0.01), 3)
-_EQ_LIMIT_DB = 9.0
-_EQ_STRENGTHS = (1.0, 0.5, 0.0)
+_FORMANT_GRID = np.round(np.arange(0.82, 1.4001, 0.01), 3)
+_EQ_LIMIT_DB = 15.0
+_EQ_STRENGTHS = (1.0, 1.5, 0.5, 0.0)
+_TRIAL_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -123,22 +127,19 @@ def voice_without_sample(name: str, f0_hz: float | None) -> SpeechVoice:
     return SpeechVoice(preset=nearest_preset(formant), f0_hz=round(float(f0), 1), formant=round(formant, 3))
 
 
-def _fit_formant(sample_env: NDArray[np.float64], engine_env: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-    """The formant scale that best fits the engine's envelope to the sample's, and the residual (dB)."""
+def _residual(
+    sample_env: NDArray[np.float64], engine_env: NDArray[np.float64], formant: float
+) -> tuple[float, NDArray[np.float64]]:
+    """How badly the engine's envelope warped by ``formant`` fits the sample's (spectral tilt aside, which is
+    the equaliser's job), and the difference (dB, mean removed)."""
     from cosyclone.emulator.voice_transform import ENVELOPE_HZ
 
     log_hz = np.log(ENVELOPE_HZ)
-    best: tuple[float, float, NDArray[np.float64]] | None = None
-    for formant in _FORMANT_GRID:
-        warped = np.interp(log_hz - np.log(formant), log_hz, engine_env)
-        residual = sample_env - warped
-        residual = residual - float(np.mean(residual))
-        tilt = np.polyval(np.polyfit(log_hz, residual, 1), log_hz)  # spectral tilt is the equaliser's job
-        cost = float(np.mean((residual - tilt) ** 2))
-        if best is None or cost < best[0]:
-            best = (cost, float(formant), residual)
-    assert best is not None
-    return best[1], best[2]
+    warped = np.interp(log_hz - np.log(formant), log_hz, engine_env)
+    residual = sample_env - warped
+    residual = residual - float(np.mean(residual))
+    tilt = np.polyval(np.polyfit(log_hz, residual, 1), log_hz)
+    return float(np.mean((residual - tilt) ** 2)), residual
 
 
 def _smooth(curve: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -152,38 +153,89 @@ def bind_sample(
 ) -> SpeechVoice:
     """The engine voice for an enrolled sample (mono float audio at ``rate``). Deterministic.
 
-    ``f0_hz`` is the pitch the judge measured (None: measured here). ``embed`` (optional) chooses how much of
-    the equaliser curve to keep by comparing speaker embeddings of a reference rendering with the sample's.
+    ``f0_hz`` is the pitch the judge measured (None: measured here). Without ``embed`` the formant scale is
+    the best envelope fit; with it, each preset (and the fit) is tried on a reference rendering, and then the
+    equaliser's strength, keeping whatever makes the rendering's speaker embedding closest to the sample's.
     """
     from cosyclone.emulator.voice_transform import envelope_db
 
-    reference_audio, reference_env, reference_f0 = _reference()
+    _, reference_env, reference_f0 = _reference()
     sample_env, measured_f0 = envelope_db(samples, rate)
     f0 = f0_hz if f0_hz is not None and f0_hz > 0 else (measured_f0 or reference_f0)
-    formant, residual = _fit_formant(sample_env, reference_env)
-    eq = _smooth(residual)
-    strength = _EQ_STRENGTHS[0] if embed is None else _best_strength(samples, rate, embed, f0, formant, eq)
+    fitted = min(_FORMANT_GRID, key=lambda k: _residual(sample_env, reference_env, float(k))[0])
+    candidates = [(float(fitted), 1.0)]
+    if embed is not None:
+        score = _scorer(samples, rate, embed, f0 / reference_f0, sample_env, reference_env)
+        formants = sorted({float(fitted), *PRESETS.values()})
+        formant, strength = max(formants, key=lambda k: score(k, 1.0)), 1.0
+        for _ in range(2):  # coordinate ascent: equaliser strength, then formant scale again
+            strength = max(_EQ_STRENGTHS, key=lambda s: score(formant, s))
+            formant = max(formants, key=lambda k: score(k, strength))
+        candidates = [(formant, strength)]
+    formant, strength = candidates[0]
+    eq = _smooth(_residual(sample_env, reference_env, formant)[1]) * strength
     return SpeechVoice(
         preset=nearest_preset(formant),
         f0_hz=round(float(f0), 1),
         formant=round(formant, 3),
-        eq_db=tuple(round(float(v) * strength, 2) for v in eq) if strength > 0 else (),
+        eq_db=tuple(round(float(v), 2) for v in eq) if strength > 0 else (),
     )
 
 
-def _best_strength(
-    samples: NDArray[Any], rate: int, embed: Embedder, f0: float, formant: float, eq: NDArray[np.float64]
-) -> float:
+def _scorer(
+    samples: NDArray[Any],
+    rate: int,
+    embed: Embedder,
+    f0_ratio: float,
+    sample_env: NDArray[np.float64],
+    reference_env: NDArray[np.float64],
+) -> Callable[[float, float], float]:
+    """score(formant, eq strength): cosine similarity of the transformed reference to the sample (memoised)."""
     from cosyclone.emulator.speech_engine import ENGINE_RATE
-    from cosyclone.emulator.voice_transform import transform
+    from cosyclone.emulator.voice_transform import resynthesise
 
-    reference_audio, _, reference_f0 = _reference()
+    analysis = _reference_analysis()
     target = embed(np.asarray(samples, dtype=np.float32), rate)
-    scores = []
-    for strength in _EQ_STRENGTHS:
-        rendered = transform(
-            reference_audio, ENGINE_RATE, f0_ratio=f0 / reference_f0, formant=formant, eq_db=eq * strength
-        )
-        scores.append(float(np.dot(embed(rendered, ENGINE_RATE), target)))
-    log.debug("equaliser strengths %s scored %s", _EQ_STRENGTHS, scores)
-    return _EQ_STRENGTHS[int(np.argmax(scores))]
+    cache: dict[tuple[float, float], float] = {}
+
+    def score(formant: float, strength: float) -> float:
+        if (formant, strength) not in cache:
+            eq = _smooth(_residual(sample_env, reference_env, formant)[1]) * strength
+            audio = resynthesise(analysis, f0_ratio=f0_ratio, formant=formant, eq_db=eq)
+            cache[(formant, strength)] = float(np.dot(embed(audio, ENGINE_RATE), target))
+        return cache[(formant, strength)]
+
+    return score
+
+
+@functools.lru_cache(maxsize=1)
+def _reference_analysis() -> Any:
+    """WORLD analysis of the reference rendering's first sentences (about 5 s), for trying voices quickly."""
+    from cosyclone.emulator.speech_engine import ENGINE_RATE
+    from cosyclone.emulator.voice_transform import analyse
+
+    audio = _reference()[0]
+    return analyse(audio[: int(_TRIAL_SECONDS * ENGINE_RATE)], ENGINE_RATE)
+
+
+def default_embedder() -> Embedder | None:
+    """The project's speaker encoder (:mod:`cosyclone.audio.speaker`), or None when its weights are missing."""
+    from cosyclone._exceptions import CosycloneError
+
+    try:
+        from cosyclone.audio.speaker import embed_speaker, load_encoder
+
+        load_encoder()
+    except (ImportError, CosycloneError) as error:
+        log.info("speaker embedding unavailable, binding voices by pitch and envelope only: %s", error)
+        return None
+
+    def embed(samples: NDArray[np.float32], rate: int) -> NDArray[np.float32]:
+        return embed_speaker(samples, sample_rate_hz=rate)
+
+    return embed
+
+
+def measure_sample(samples: NDArray[Any], rate: int, *, f0_hz: float | None) -> dict[str, Any]:
+    """What the emulator keeps of an enrolled sample for the speech engine: its :class:`SpeechVoice`, as a dict."""
+    return bind_sample(samples, rate, f0_hz=f0_hz, embed=default_embedder()).to_dict()

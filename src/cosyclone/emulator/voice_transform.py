@@ -12,12 +12,13 @@ imported inside the functions, so importing this module costs nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["ENVELOPE_HZ", "ANALYSIS_RATE", "envelope_db", "transform"]
+__all__ = ["ANALYSIS_RATE", "ENVELOPE_HZ", "Analysis", "analyse", "envelope_db", "resynthesise", "transform"]
 
 #: Where envelopes are compared: 40 log-spaced frequencies from 120 Hz to 7 kHz (below an 8 kHz Nyquist,
 #: so a 16 kHz sample and the engine's 22.05 kHz voice are measured alike).
@@ -78,6 +79,24 @@ def _aperiodicity(f0: NDArray[np.float64], bins: int, rate: int) -> NDArray[np.f
     return ap
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """WORLD's view of a recording: pitch track and spectral envelope (5 ms frames), length and level."""
+
+    rate: int
+    length: int
+    rms: float
+    f0: NDArray[np.float64]
+    sp: NDArray[np.float64]
+
+
+def analyse(samples: NDArray[Any], rate: int) -> Analysis:
+    """Analyse mono float audio once, to re-synthesise it in several voices (:func:`resynthesise`)."""
+    x = np.asarray(samples, dtype=np.float64).reshape(-1)
+    f0, sp, _ = _analyse(x, rate)
+    return Analysis(rate, x.shape[0], float(np.sqrt(np.mean(x * x))) if x.size else 0.0, f0, sp)
+
+
 def transform(
     samples: NDArray[np.float32],
     rate: int,
@@ -91,11 +110,20 @@ def transform(
     ``eq_db`` holds gains at :data:`ENVELOPE_HZ` (held flat beyond its ends). Returns the same number of
     samples, at the input's RMS level.
     """
-    x = np.asarray(samples, dtype=np.float64).reshape(-1)
+    x = np.asarray(samples, dtype=np.float32).reshape(-1)
     if x.shape[0] < rate // 20 or not np.any(x):
-        return np.asarray(samples, dtype=np.float32)
-    f0, sp, pyworld = _analyse(x, rate)
-    sp = _warp(sp, formant)
+        return x
+    return resynthesise(analyse(x, rate), f0_ratio=f0_ratio, formant=formant, eq_db=eq_db)
+
+
+def resynthesise(
+    analysis: Analysis, *, f0_ratio: float, formant: float = 1.0, eq_db: NDArray[np.float64] | None = None
+) -> NDArray[np.float32]:
+    """:func:`transform` from an :func:`analyse` result."""
+    import pyworld
+
+    rate, f0 = analysis.rate, analysis.f0
+    sp = _warp(analysis.sp, formant)
     if eq_db is not None and len(eq_db) == len(ENVELOPE_HZ):
         bins = np.linspace(0.0, rate / 2, sp.shape[1])
         gain_db = np.interp(np.log(np.maximum(bins, 1.0)), np.log(ENVELOPE_HZ), np.asarray(eq_db, dtype=np.float64))
@@ -104,7 +132,6 @@ def transform(
     y = pyworld.synthesize(
         np.ascontiguousarray(f0 * f0_ratio), np.ascontiguousarray(sp), np.ascontiguousarray(ap), rate, _FRAME_MS
     )
-    y = np.pad(y, (0, max(0, x.shape[0] - y.shape[0])))[: x.shape[0]]
-    rms_in = float(np.sqrt(np.mean(x * x)))
+    y = np.pad(y, (0, max(0, analysis.length - y.shape[0])))[: analysis.length]
     rms_out = float(np.sqrt(np.mean(y * y))) or 1.0
-    return (y * (rms_in / rms_out)).astype(np.float32)
+    return (y * (analysis.rms / rms_out)).astype(np.float32)
