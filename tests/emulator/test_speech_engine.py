@@ -60,8 +60,9 @@ def test_a_cloned_voice_is_bound_at_enrollment_and_the_same_sample_gives_the_sam
     assert prints[0] is not None and prints[0] == prints[1]
     assert prints[2] is not None and prints[2] != prints[0]
     assert np.array_equal(_pcm(client, first), _pcm(client, again))
-    high, low = median_f0_hz(_pcm(client, first), sample_rate_hz=16000), median_f0_hz(
-        _pcm(client, other), sample_rate_hz=16000
+    high, low = (
+        median_f0_hz(_pcm(client, first), sample_rate_hz=16000),
+        median_f0_hz(_pcm(client, other), sample_rate_hz=16000),
     )
     assert high is not None and low is not None and high > 1.4 * low  # slt speaks higher than kal16
 

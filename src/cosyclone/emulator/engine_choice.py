@@ -26,8 +26,8 @@ from cosyclone._exceptions import ConfigurationError
 __all__ = [
     "ENGINES",
     "ENGINE_ENV",
-    "EngineContext",
     "EngineChoiceError",
+    "EngineContext",
     "choose_engine",
     "current_context",
     "serving",

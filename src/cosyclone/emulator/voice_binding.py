@@ -9,8 +9,8 @@ scale its formants from 0.88 (a longer vocal tract, darker) to 1.40 (shorter, br
 
 1. Measure the sample's median pitch and long-term spectral envelope
    (:func:`cosyclone.emulator.voice_transform.envelope_db`).
-2. Find the formant scale that best fits joe's envelope to the sample's (least squares over 0.82–1.40, spectral tilt aside), and
-   call the nearest preset the voice's engine voice.
+2. Find the formant scale that best fits joe's envelope to the sample's (least squares over 0.82–1.40,
+   spectral tilt aside), and call the nearest preset the voice's engine voice.
 3. Keep what is left of the difference, smoothed and limited to ±15 dB, as an equaliser curve (timbre).
 4. When a speaker-embedding function is given, try every preset and the fit, then equaliser strengths
    (1.5, 1, 0.5, 0), twice in turn, on a reference rendering, and keep what brings its embedding closest to the
@@ -148,9 +148,7 @@ def _smooth(curve: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.clip(np.convolve(padded, kernel, mode="valid"), -_EQ_LIMIT_DB, _EQ_LIMIT_DB)
 
 
-def bind_sample(
-    samples: NDArray[Any], rate: int, *, f0_hz: float | None, embed: Embedder | None = None
-) -> SpeechVoice:
+def bind_sample(samples: NDArray[Any], rate: int, *, f0_hz: float | None, embed: Embedder | None = None) -> SpeechVoice:
     """The engine voice for an enrolled sample (mono float audio at ``rate``). Deterministic.
 
     ``f0_hz`` is the pitch the judge measured (None: measured here). Without ``embed`` the formant scale is
