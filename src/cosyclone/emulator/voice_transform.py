@@ -25,8 +25,8 @@ __all__ = ["ANALYSIS_RATE", "ENVELOPE_HZ", "Analysis", "analyse", "envelope_db",
 ENVELOPE_HZ: NDArray[np.float64] = np.geomspace(120.0, 7000.0, 40)
 #: Every measurement is made at this rate.
 ANALYSIS_RATE = 16000
-_FRAME_MS = 5.0
-_F0_FLOOR, _F0_CEIL = 60.0, 500.0
+_FRAME_MS = 10.0
+_F0_FLOOR, _F0_CEIL = 71.0, 500.0
 
 
 def _analyse(x: NDArray[np.float64], rate: int) -> tuple[NDArray[np.float64], NDArray[np.float64], Any]:
@@ -81,7 +81,7 @@ def _aperiodicity(f0: NDArray[np.float64], bins: int, rate: int) -> NDArray[np.f
 
 @dataclass(frozen=True)
 class Analysis:
-    """WORLD's view of a recording: pitch track and spectral envelope (5 ms frames), length and level."""
+    """WORLD's view of a recording: pitch track and spectral envelope (10 ms frames), length and level."""
 
     rate: int
     length: int
