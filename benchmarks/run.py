@@ -332,7 +332,7 @@ def render(info: dict[str, Any], results: list[dict[str, Any]], *, quick: bool, 
         elif name == "preflight":
             out += _table(_flatten(result["cases"]))
         elif name == "voice_engine":
-            out += _table(_flatten(result["figures"])) + ["", "Speaker similarity (cosine, GE2E):", ""]
+            out += [*_table(_flatten(result["figures"])), "", "Speaker similarity (cosine, GE2E):", ""]
             out += _module(name).matrix_lines(result["similarity_matrix"])
         else:
             rows = _flatten({k: v for k, v in result.items() if k not in _META})
