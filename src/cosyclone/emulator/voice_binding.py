@@ -13,7 +13,7 @@ scale its formants from 0.88 (a longer vocal tract, darker) to 1.40 (shorter, br
    spectral tilt aside), and call the nearest preset the voice's engine voice.
 3. Keep what is left of the difference, smoothed and limited to ±15 dB, as an equaliser curve (timbre).
 4. When a speaker-embedding function is given, try every preset and the fit, then equaliser strengths
-   (1.5, 1, 0.5, 0), twice in turn, on a reference rendering, and keep what brings its embedding closest to the
+   (1.5, 1, 0.5, 0), then the presets again, on a 4 s reference rendering, and keep what brings its embedding closest to the
    sample's.
 
 The voice then speaks at the sample's pitch. Everything is deterministic: the same sample always gives the
@@ -66,7 +66,7 @@ REFERENCE_TEXT = (
 _FORMANT_GRID = np.round(np.arange(0.82, 1.4001, 0.01), 3)
 _EQ_LIMIT_DB = 15.0
 _EQ_STRENGTHS = (1.0, 1.5, 0.5, 0.0)
-_TRIAL_SECONDS = 5.0
+_TRIAL_SECONDS = 4.0
 
 
 @dataclass(frozen=True)
@@ -166,9 +166,9 @@ def bind_sample(samples: NDArray[Any], rate: int, *, f0_hz: float | None, embed:
         score = _scorer(samples, rate, embed, f0 / reference_f0, sample_env, reference_env)
         formants = sorted({float(fitted), *PRESETS.values()})
         formant, strength = max(formants, key=lambda k: score(k, 1.0)), 1.0
-        for _ in range(2):  # coordinate ascent: equaliser strength, then formant scale again
-            strength = max(_EQ_STRENGTHS, key=lambda s: score(formant, s))
-            formant = max(formants, key=lambda k: score(k, strength))
+        # coordinate ascent: formant scale, equaliser strength, formant scale again
+        strength = max(_EQ_STRENGTHS, key=lambda s: score(formant, s))
+        formant = max(formants, key=lambda k: score(k, strength))
         candidates = [(formant, strength)]
     formant, strength = candidates[0]
     eq = _smooth(_residual(sample_env, reference_env, formant)[1]) * strength
