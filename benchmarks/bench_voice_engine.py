@@ -17,7 +17,8 @@ What is measured:
 - **Speed and memory, per engine**: in a fresh child process each, the engine renders 8 sentences at 24 kHz
   through `render_sentence` after one warm-up sentence; the real-time factor per sentence is render time over
   audio duration (median and worst); peak RSS is the child's `VmHWM` (interpreter, numpy, the engine, its
-  model, and for speech the speaker encoder used to bind the voice). The speech voice is a voice bound to the LibriVox sample (pitch, formants and equaliser all applied).
+  model, and for speech the speaker encoder used to bind the voice). The speech voice is one bound to the
+  LibriVox sample (pitch, formants and equaliser all applied).
 - **Install size** of the `speech` extra: the files of every distribution its requirements pull in that the
   base install does not (from the installed distributions' RECORDs).
 

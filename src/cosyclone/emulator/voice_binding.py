@@ -13,8 +13,8 @@ scale its formants from 0.88 (a longer vocal tract, darker) to 1.40 (shorter, br
    spectral tilt aside), and call the nearest preset the voice's engine voice.
 3. Keep what is left of the difference, smoothed and limited to ±15 dB, as an equaliser curve (timbre).
 4. When a speaker-embedding function is given, try every preset and the fit, then equaliser strengths
-   (1.5, 1, 0.5, 0), then the presets again, on a 4 s reference rendering, and keep what brings its embedding closest to the
-   sample's.
+   (1.5, 1, 0.5, 0), then the presets again, on a 4 s reference rendering, and keep what brings its
+   embedding closest to the sample's.
 
 The voice then speaks at the sample's pitch. Everything is deterministic: the same sample always gives the
 same :class:`SpeechVoice`. Voices without a sample (system voices, seeded ones) get a pitch and preset from a
