@@ -17,9 +17,9 @@ What is measured:
 - **Speed and memory, per engine**: in a fresh child process each, the engine renders 8 sentences at 24 kHz
   through `render_sentence` after one warm-up sentence; the real-time factor per sentence is render time over
   audio duration (median and worst), and CPU seconds per audio second (median: the wall-clock real-time factor
-  on an otherwise idle core, since the engine runs one thread); peak RSS is the child's `VmHWM` (interpreter, numpy, the engine, its
-  model, and for speech the speaker encoder used to bind the voice). The speech voice is one bound to the
-  LibriVox sample (pitch, formants and equaliser all applied).
+  on an otherwise idle core, since the engine runs one thread); peak RSS is the child's `VmHWM` (interpreter,
+  numpy, the engine, its model, and for speech the speaker encoder used to bind the voice). The speech voice is
+  one bound to the LibriVox sample (pitch, formants and equaliser all applied).
 - **Install size** of the `speech` extra: the files of every distribution its requirements pull in that the
   base install does not (from the installed distributions' RECORDs).
 
@@ -303,8 +303,8 @@ def _targets(
         },
         {
             "target": f"speech engine real-time factor ≤ {TARGET_RTF} per sentence after warm-up",
-            "measured": f"median {speed['speech']['rtf_median']}, worst {rtf} (CPU {speed['speech']['cpu_s_per_audio_s']} "
-            f"s per audio s; load average {_load()} at the end)",
+            "measured": f"median {speed['speech']['rtf_median']}, worst {rtf} "
+            f"(CPU {speed['speech']['cpu_s_per_audio_s']} s per audio s; load average {_load()} at the end)",
             **verdict(
                 rtf <= TARGET_RTF,
                 f"worst sentence {rtf} in wall time on a 2-core machine shared with other jobs; the engine's own CPU "
