@@ -6,7 +6,8 @@ abbreviations and currency ("$5" → "five dollars") and gives IPA phonemes in t
 which is what Piper voices were trained on, without eSpeak NG (GPL-3) itself.
 
 gruut looks words up in an SQLite lexicon that has no index on the word column (a full scan per word, ~40 ms);
-the lexicon is copied into memory once with an index, which makes a sentence take a few milliseconds.
+the lexicon is copied into memory once with an index, which makes a sentence take a few milliseconds, and a few
+words of this domain are added to it (:data:`LEXICON_ADDITIONS`: "cosyclone" is said "cozy clone").
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ _SOURCE_WORD = re.compile(r"[^\W_]+(?:['’\-.][^\W_]+)*")
 _NORMAL = re.compile(r"[^\w]+")
 _LOCK = threading.Lock()
 _PROCESSOR: Any = None
+#: Words of this domain the lexicon does not know (its guesses would be unintelligible), in its own notation.
+LEXICON_ADDITIONS = {
+    "cosyclone": "k ˈoʊ z i k l ˌoʊ n",
+    "cosyvoice": "k ˈoʊ z i v ˌɔɪ s",
+    "dashscope": "d ˈæ ʃ s k ˌoʊ p",
+}
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,10 @@ def _processor() -> Any:
             disk.backup(memory)
             disk.close()
             memory.execute("CREATE INDEX IF NOT EXISTS word_phonemes_word ON word_phonemes(word)")
+            memory.executemany(
+                "INSERT INTO word_phonemes (word, pron_order, phonemes, role) VALUES (?, 0, ?, '')",
+                LEXICON_ADDITIONS.items(),
+            )
             lookup = SqlitePhonemizer(
                 db_conn=memory,
                 word_transform_funcs=[
