@@ -64,3 +64,18 @@ def test_nothing_heavy_is_imported_until_the_engine_speaks() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []
+
+
+def test_a_missing_speech_extra_is_noted_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from cosyclone.emulator import server as server_module
+
+    monkeypatch.delenv(ENGINE_ENV, raising=False)
+    monkeypatch.setattr(speech_engine, "available", lambda: False)
+    monkeypatch.setattr(server_module, "_noted", set())
+    for _ in range(2):
+        with EmulatorServer(port=0) as server:
+            assert server.backend.voice_engine == "formant"
+    notes = [r.getMessage() for r in caplog.records if "speech voice engine is not installed" in r.getMessage()]
+    assert notes == [engine_choice.NOT_INSTALLED_NOTE]

@@ -73,8 +73,6 @@ def emulator(
     except EngineChoiceError as error:
         say(f"error: {error}")
         raise typer.Exit(exit_codes.BAD_INPUT) from error
-    if server.backend.voice_engine_note:
-        say(server.backend.voice_engine_note)
     try:
         server.start()
     except OSError as error:

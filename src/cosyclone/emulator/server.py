@@ -56,6 +56,16 @@ class _WithVoiceEngine:
             done_serving(token)
 
 
+_noted: set[str] = set()
+
+
+def _note_engine(note: str | None) -> None:
+    """Say once per process (stderr, through logging) that the speech engine is missing and formant answers."""
+    if note and note not in _noted:
+        _noted.add(note)
+        logging.getLogger(__name__).warning(note)
+
+
 def _warm_up_speech() -> None:
     """Load the speech engine in the background, so that the first sentence does not wait for it."""
     from cosyclone.emulator.voice_binding import engine_f0_hz
@@ -135,6 +145,7 @@ class EmulatorServer:
             raise
         self._socket = sock
         self.port = int(sock.getsockname()[1])
+        _note_engine(self.backend.voice_engine_note)
         if self.backend.voice_engine == SPEECH:
             threading.Thread(target=_warm_up_speech, name="cosyclone-speech-warm-up", daemon=True).start()
         config = uvicorn.Config(
