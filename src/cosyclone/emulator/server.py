@@ -48,6 +48,10 @@ class _WithVoiceEngine:
         self.app = app
         self.context = context
 
+    def __getattr__(self, name: str) -> Any:
+        """Everything else is the wrapped app's (its ``routes``, ``state`` …)."""
+        return getattr(self.app, name)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         token = serving(self.context)
         try:
