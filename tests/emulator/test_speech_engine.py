@@ -5,7 +5,11 @@ Skipped when the ``cosyclone[speech]`` extra is not installed (the dev extra ins
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +19,7 @@ from cosyclone.audio.metrics import median_f0_hz
 from cosyclone.client import Client
 from cosyclone.emulator import speech_engine
 from cosyclone.emulator.server import EmulatorServer
+from tests.conftest import AUDIO_FIXTURES
 from tests.emulator._api import create_ok
 from tests.helpers.emulator_fixtures import EMULATOR_API_KEY, SampleServer
 
@@ -114,3 +119,27 @@ def test_word_timestamps_follow_the_words(client: Client) -> None:
 def test_text_the_engine_does_not_read_falls_back_to_the_formant_voice(client: Client) -> None:
     samples = _pcm(client, "longxiaochun_v3", text="你好，今天天气很好。")
     assert len(samples) > 16000 and np.max(np.abs(samples)) > 0.1
+
+
+def test_the_binding_survives_a_restart(tmp_path: Path, sample_server: SampleServer) -> None:
+    with EmulatorServer(port=0, voice_engine="speech", data_dir=tmp_path) as first:
+        voice_id = create_ok(first, sample_server.url("good/flite-awb.wav"), target_model=MODEL)
+        bound = first.backend.voice_print(voice_id)
+    with EmulatorServer(port=0, voice_engine="speech", data_dir=tmp_path) as again:
+        assert bound is not None and again.backend.voice_print(voice_id) == bound
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="no unshare(1) to cut the network")
+def test_binding_and_speaking_need_no_network() -> None:
+    code = (
+        "from cosyclone.audio.io import decode; from cosyclone.emulator import speech_engine as se; "
+        "from cosyclone.emulator.voice_binding import SpeechVoice, measure_sample; "
+        f"d = decode({str(AUDIO_FIXTURES / 'good' / 'flite-rms.wav')!r}); "
+        "v = SpeechVoice.from_dict(measure_sample(d.samples[:, 0], d.sample_rate, f0_hz=None)); "
+        "r = se.render_speech('No network here.', voice=v, sample_rate=16000); print(len(r.words))"
+    )
+    proc = subprocess.run(["unshare", "-n", sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0 and "unshare" in proc.stderr:
+        pytest.skip(f"cannot make a network namespace here: {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "3"
