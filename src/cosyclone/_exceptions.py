@@ -56,6 +56,11 @@ class CosycloneError(Exception):
     def _render(self) -> str:
         return f"{self.message} — {self.hint}" if self.hint else self.message
 
+    def rehint(self, hint: str) -> None:
+        """Replace the next step (a front end whose flags differ from the ones the default hint names)."""
+        self.hint = hint
+        self.args = (self._render(),)
+
 
 class ConfigurationError(CosycloneError):
     """Local configuration is missing or wrong."""

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.anyio
 WAV = str(AUDIO_FIXTURES / "good" / "librivox-reader-15s.wav")
 SHORT = str(AUDIO_FIXTURES / "bad" / "short-3s.wav")
 NOT_AUDIO = str(AUDIO_FIXTURES / "bad" / "not-audio.wav")
-TOOLS = {"check_sample", "clone_voice", "list_voices", "get_voice", "delete_voice", "synthesize"}
+TOOLS = {"update_voice", "check_sample", "clone_voice", "list_voices", "get_voice", "delete_voice", "synthesize"}
 
 
 class Agent:

@@ -17,7 +17,6 @@ import traceback
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
-import click
 import typer
 
 from cosyclone._exceptions import (
@@ -25,6 +24,7 @@ from cosyclone._exceptions import (
     APIStatusError,
     CosycloneError,
     InvalidRequestError,
+    ModelMismatchError,
     Problem,
     RegistryDamagedError,
     SamplePreflightError,
@@ -73,11 +73,14 @@ def exit_code_for(error: BaseException) -> int:
 
 def error_payload(error: CosycloneError) -> dict[str, Any]:
     payload: dict[str, Any] = {"ok": False, "error": type(error).__name__, "message": error.message}
+    families = [c.__name__ for c in (ModelMismatchError, InvalidRequestError) if isinstance(error, c)]
+    if families and families != [type(error).__name__]:
+        payload["is_a"] = families  # e.g. a model contradiction: both a ModelMismatchError and an InvalidRequestError
     if error.hint:
         payload["hint"] = error.hint
     if isinstance(error, InvalidRequestError):
         payload["problems"] = [{"field": p.field, "value": p.value, "rule": p.rule} for p in error.problems]
-    if isinstance(error, APIStatusError):
+    if isinstance(error, APIStatusError) and not isinstance(error, InvalidRequestError):
         payload.update(status_code=error.status_code, code=error.code, request_id=error.request_id)
     return payload
 
@@ -108,7 +111,7 @@ def reporting(*, as_json: bool = False) -> Iterator[None]:
     """Turn any error raised in the block into one message and its exit code (see the module docstring)."""
     try:
         yield
-    except (click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+    except (typer.Exit, typer.Abort, typer.TyperException):  # typer's own: usage errors, exits
         raise
     except CosycloneError as error:
         fail(error, as_json=as_json)

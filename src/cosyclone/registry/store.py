@@ -178,9 +178,14 @@ class VoiceRegistry:
             return None
         return record
 
-    def list(self, *, account: str | None = None, prefix: str | None = None) -> list[VoiceRecord]:
-        """Live voices, newest first, optionally of one account and/or prefix."""
-        query = "SELECT * FROM voices WHERE deleted_at IS NULL"
+    def list(
+        self, *, account: str | None = None, prefix: str | None = None, include_deleted: bool = False
+    ) -> list[VoiceRecord]:
+        """Live voices (and deleted ones with ``include_deleted``), newest first, optionally of one account and/or
+        prefix."""
+        query = (
+            "SELECT * FROM voices WHERE 1 = 1" if include_deleted else "SELECT * FROM voices WHERE deleted_at IS NULL"
+        )
         args: list[str] = []
         if account:
             query += " AND account = ?"
