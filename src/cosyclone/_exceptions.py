@@ -80,11 +80,15 @@ class MissingAPIKeyError(ConfigurationError):
 
 def _why_no_key(place: str) -> str:
     """``place`` (as ``_config`` names it), plus why a key file named there gave no key: missing, a directory,
-    unreadable or empty."""
-    match = re.search(r"\(([^()]*)\)$", place) or re.match(r"^([^\[]+?)(?: \[.*)?$", place)
-    if match is None or os.path.sep not in match.group(1):
+    unreadable."""
+    named = re.search(r"\(([^()]*)\)$", place)  # "DASHSCOPE_API_KEY_FILE_PATH (path)"
+    plain = re.match(r"^([^\[]+?)(?: \[.*)?$", place)  # "path" or "path [profile] dashscope_api_key"
+    if named is not None and named.group(1) != "unset":
+        path = named.group(1).strip()
+    elif plain is not None and os.path.sep in plain.group(1):
+        path = plain.group(1).strip()
+    else:
         return place
-    path = match.group(1).strip()
     if not os.path.lexists(path):
         reason = "no such file"
     elif os.path.isdir(path):

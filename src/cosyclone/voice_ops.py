@@ -39,13 +39,15 @@ def resolve_voice(session: Session, name: str, *, system_voice_ok: bool = False)
     if len(matches) == 1:
         return matches[0].voice_id
     if not matches:
-        if system_voice_ok:
+        why = _why_unknown(session, name, account)
+        if system_voice_ok and why.rule == _NEITHER:  # a name the registry never saw may be a system voice
             return name
-        raise InvalidRequestError([_why_unknown(session, name, account)], hint=_UNKNOWN_HINT)
+        raise InvalidRequestError([why], hint=_UNKNOWN_HINT)
     ids = ", ".join(m.voice_id for m in matches)
     raise InvalidRequestError([Problem("voice", name, f"matches several voices ({ids}); give the voice_id")])
 
 
+_NEITHER = "is neither a voice_id nor a prefix in the registry"
 _UNKNOWN_HINT = "see the voices with `cosyclone voices list` (or `voices list --local`), and give a voice_id or prefix"
 
 
@@ -61,7 +63,7 @@ def _why_unknown(session: Session, name: str, account: str) -> Problem:
         return Problem(
             "voice", name, f"is a prefix of {len(records)} voice(s) of another account (cloned with another API key)"
         )
-    return Problem("voice", name, "is neither a voice_id nor a prefix in the registry")
+    return Problem("voice", name, _NEITHER)
 
 
 def utc_text(moment: dt.datetime | str | None) -> str | None:
