@@ -5,7 +5,7 @@ The service is the truth for existence and status; the local registry remembers 
 model, region) and lets a prefix stand for a voice_id. Times are given in UTC (ISO 8601 with ``+00:00``), the
 service's (read as UTC+8) and the registry's alike. Every function takes a :class:`~cosyclone.session.Session`
 and returns JSON-ready data for the front end to render; evidence is written here. Who may import it: the front
-ends (``cli/``, ``mcp_server.py``).
+ends (``cli/``, ``mcp_server.py``) and ``quality/`` (name resolution).
 """
 
 from __future__ import annotations
@@ -20,26 +20,33 @@ from cosyclone._exceptions import InvalidRequestError, NotFoundError, Problem
 
 if TYPE_CHECKING:
     from cosyclone.client.types import Voice
-    from cosyclone.registry import VoiceRecord
+    from cosyclone.registry import VoiceRecord, VoiceRegistry
     from cosyclone.session import Session
 
 
 def resolve_voice(session: Session, name: str, *, system_voice_ok: bool = False) -> str:
     """A voice_id from a voice_id or an unambiguous registry prefix of this account (or, for synthesis, a system
-    voice name).
+    voice name). See :func:`resolve_voice_name`."""
+    if "-" in name:
+        return name
+    return resolve_voice_name(
+        session.registry(), name, account=session.client().account, system_voice_ok=system_voice_ok
+    )
+
+
+def resolve_voice_name(registry: VoiceRegistry, name: str, *, account: str, system_voice_ok: bool = False) -> str:
+    """A voice_id from a voice_id or an unambiguous prefix of ``account``'s voices in ``registry``.
 
     Raises:
         InvalidRequestError: the name matches nothing (and system voices are not allowed here), or several voices.
     """
     if "-" in name:
         return name
-    registry = session.registry()
-    account = session.client().account
     matches = registry.resolve(name, account=account)
     if len(matches) == 1:
         return matches[0].voice_id
     if not matches:
-        why = _why_unknown(session, name, account)
+        why = _why_unknown(registry, name, account)
         if system_voice_ok and why.rule == _NEITHER:  # a name the registry never saw may be a system voice
             return name
         raise InvalidRequestError([why], hint=_UNKNOWN_HINT)
@@ -51,9 +58,9 @@ _NEITHER = "is neither a voice_id nor a prefix in the registry"
 _UNKNOWN_HINT = "see the voices with `cosyclone voices list` (or `voices list --local`), and give a voice_id or prefix"
 
 
-def _why_unknown(session: Session, name: str, account: str) -> Problem:
+def _why_unknown(registry: VoiceRegistry, name: str, account: str) -> Problem:
     """Why ``name`` names no live voice of this account: deleted, another account's, or simply unknown."""
-    records = session.registry().list(prefix=name, include_deleted=True)
+    records = registry.list(prefix=name, include_deleted=True)
     mine = [r for r in records if r.account == account]
     if mine:
         latest = mine[0]
