@@ -281,8 +281,26 @@ CASES: dict[str, Case] = {
     "clone-bad-prefix": Case(["clone", str(GOOD), "--prefix", "my-voice"], 2, ("prefix", "my-voice")),
     # ---- voices
     "voices-delete-declined": Case(
-        ["voices", "delete", "{voice}"], 1, ("not deleted",), lambda w: w.seed("voice"), stdin=b"n\n"
+        ["voices", "delete", "{voice}"], 2, ("not deleted", "--yes"), lambda w: w.seed("voice"), stdin=b"n\n"
     ),
+    "prepare-saved-response-invalid": Case(
+        [
+            "prepare",
+            "--prefix",
+            "demo",
+            "--voice-sample-url",
+            "https://example.invalid/a.wav",
+            "--validate-response",
+            "saved.json",
+        ],
+        1,
+        ("response_valid", "voice_id"),
+        lambda w: w.write("saved.json", '{"output": {"voice_id": 3}}'),
+    ),
+    "score-plot-not-png": Case(
+        ["score", "{voice}", "--sample", str(GOOD), "--plot", "p.jpg"], 2, ("--plot", ".png"), _speakable
+    ),
+    "score-unknown-prefix": Case(["score", "nobody", "--sample", str(GOOD)], 2, ("nobody", "neither")),
     "voices-show-unknown-id": Case(["voices", "show", GHOST], 4, ("ResourceNotExist", "voices list")),
     "voices-show-unknown-prefix": Case(["voices", "show", "nobody"], 2, ("nobody", "neither a voice_id nor a prefix")),
     "voices-show-wait-timeout": Case(

@@ -6,12 +6,10 @@ Which error gets which code is decided in one place, :func:`cosyclone.cli._outpu
 from __future__ import annotations
 
 OK = 0
-#: Not done, on purpose: ``prepare --validate-response`` found the saved response invalid, or a confirmation
-#: (``voices delete``) was declined. Nothing was changed.
-NOT_DONE = 1
-INVALID_RESPONSE = NOT_DONE
-#: Bad input: a flag, a field, a missing file, a file that is not audio, conflicting options, a damaged
-#: registry, no API key. Nothing was sent.
+#: ``prepare --validate-response``: the saved response is not valid.
+INVALID_RESPONSE = 1
+#: Bad input, or not confirmed: a flag, a field, a missing file, a file that is not audio, conflicting options,
+#: a damaged registry, no API key, a declined confirmation (``voices delete``, ``compare``). Nothing was sent.
 BAD_INPUT = 2
 #: The voice sample failed the local preflight.
 SAMPLE_FAILED = 3
@@ -29,7 +27,8 @@ INTERRUPTED = 130
 STDOUT_CLOSED = 141
 
 HELP = (
-    "Exit codes: 0 ok · 1 not done (saved response invalid, confirmation declined) · 2 bad input, nothing sent · "
+    "Exit codes: 0 ok · 1 saved response invalid (prepare --validate-response) · 2 bad input or not confirmed, "
+    "nothing sent · "
     "3 sample failed preflight · 4 service refused (incl. voice rejected, batch items failed) · 5 network · "
     "6 voice still DEPLOYING after --timeout · 70 internal error · 130 interrupted · 141 stdout closed early."
 )

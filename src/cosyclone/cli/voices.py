@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from cosyclone import voice_ops
-from cosyclone.cli import exit_codes
+from cosyclone._exceptions import InvalidRequestError, Problem
 from cosyclone.cli._output import emit_json, reporting, say, table
 from cosyclone.cli.state import CLIState
 
@@ -99,8 +99,10 @@ def delete(
     with reporting(as_json=as_json):
         voice_id = resolve_voice(state, voice)
         if not yes and not typer.confirm(f"Delete voice {voice_id}? This cannot be undone", default=False):
-            say("not deleted (declined)")
-            raise typer.Exit(exit_codes.NOT_DONE)
+            raise InvalidRequestError(
+                [Problem("--yes", False, f"not confirmed: {voice_id} was not deleted")],
+                hint=f"run `cosyclone voices delete {voice_id} --yes` to delete it without asking",
+            )
         result = voice_ops.delete_voice(state, voice_id)
     if as_json:
         emit_json(result)
