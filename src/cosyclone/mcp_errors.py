@@ -55,7 +55,8 @@ def describe_error(error: BaseException, *, secrets: tuple[str, ...] = ()) -> st
     else:
         lines = [
             f"{type(error).__name__}: {error}",
-            "hint: an unexpected failure inside cosyclone; the server's stderr has the details",
+            "hint: an unexpected failure inside cosyclone (a bug); its details are in "
+            "$COSYCLONE_HOME/logs/last-error.txt",
         ]
     text = "\n".join(lines)
     for secret in secrets:

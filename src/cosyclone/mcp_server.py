@@ -155,6 +155,15 @@ class _ToolGuard:
         self.session = session
         self.lock = threading.Lock()
 
+    def _log_unexpected(self, tool: str, error: Exception) -> None:
+        """One line on stderr and the stack in the error log (on stderr too with --verbose)."""
+        from cosyclone.session_log import write_error_log
+
+        where, details = write_error_log(error, secrets=self.session.secrets)
+        logger.error("tool %s failed unexpectedly: %s: %s (details in %s)", tool, type(error).__name__, error, where)
+        if self.session.verbose:
+            logger.error("%s", details)
+
     def guarded(self, *, exclusive: bool) -> Callable[[_F], _F]:
         """Turn every exception into a ToolError with a readable text; optionally serialize the call."""
 
@@ -170,7 +179,7 @@ class _ToolGuard:
                     return fn(*args, **kwargs)
                 except Exception as error:
                     if not isinstance(error, (CosycloneError, OSError)):
-                        logger.error("tool %s failed unexpectedly", fn.__name__, exc_info=True)
+                        self._log_unexpected(fn.__name__, error)
                     raise ToolError(describe_error(error, secrets=self.session.secrets)) from None
 
             return cast(_F, wrapper)

@@ -317,3 +317,24 @@ def test_importing_the_server_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+async def test_an_unexpected_failure_is_one_line_with_the_stack_in_the_error_log(
+    monkeypatch: pytest.MonkeyPatch, own_cosyclone_home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from cosyclone.mcp_server import build_server
+    from cosyclone.session import Session
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr("cosyclone.voice_ops.list_voices", broken)
+    server = build_server(Session(use_emulator=True))
+    with pytest.raises(Exception) as raised:
+        await server.call_tool("list_voices", {"local": True})
+    assert "KeyError" in str(raised.value) and "last-error.txt" in str(raised.value)
+    assert "Traceback" not in str(raised.value) and "Traceback" not in caplog.text
+    assert "Traceback" in (own_cosyclone_home / "logs" / "last-error.txt").read_text()
+    with pytest.raises(Exception) as typo:
+        await server.call_tool("list_voices", {"locl": True})
+    assert "locl" in str(typo.value) and "is not an argument of list_voices" in str(typo.value)

@@ -13,7 +13,6 @@ import os
 import re
 import sqlite3
 import sys
-import traceback
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
@@ -135,10 +134,9 @@ def reporting(*, as_json: bool = False) -> Iterator[None]:
 def internal_error(error: BaseException, *, as_json: bool = False) -> NoReturn:
     """Report an unexpected exception: one line naming it and the file holding its stack (the stack itself on
     stderr only with ``--verbose``); exit 70."""
-    details = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    for secret in getattr(SESSION, "secrets", ()):
-        details = details.replace(secret, "[REDACTED]") if secret else details
-    where = _write_error_log(details)
+    from cosyclone.session_log import write_error_log
+
+    where, details = write_error_log(error, secrets=tuple(getattr(SESSION, "secrets", ())))
     if VERBOSE:
         sys.stderr.write(details)
     if as_json:
@@ -148,18 +146,6 @@ def internal_error(error: BaseException, *, as_json: bool = False) -> NoReturn:
         "(rerun with --verbose to see them here)"
     )
     raise typer.Exit(exit_codes.INTERNAL)
-
-
-def _write_error_log(details: str) -> str:
-    from cosyclone._config import cosyclone_home
-
-    try:
-        path = cosyclone_home() / "logs" / "last-error.txt"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(details, encoding="utf-8")
-        return str(path)
-    except OSError:
-        return "(no log: the cosyclone home is not writable)"
 
 
 def table(title: str | None, columns: list[str], rows: list[list[str]]) -> None:
