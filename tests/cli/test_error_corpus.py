@@ -204,6 +204,7 @@ CASES: dict[str, Case] = {
         lambda w: w.write("old.wav", GOOD.read_bytes()),
     ),
     "check-fix-not-wav": Case(["check", str(GOOD), "--fix", "out.mp3"], 2, ("--fix", "out.mp3", ".wav")),
+    "check-fix-dot": Case(["check", str(GOOD), "--fix", "."], 2, ("output", "directory")),
     "check-plot-jpg": Case(["check", str(GOOD), "--plot", "p.jpg"], 2, ("--plot", "p.jpg", ".png")),
     "check-plot-existing": Case(
         ["check", str(GOOD), "--plot", "p.png"], 2, ("p.png", "already exists"), lambda w: w.write("p.png", b"x")

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cosyclone._exceptions import InvalidRequestError, Problem
-from cosyclone._files import write_bytes_atomic
+from cosyclone._files import check_output_path, write_bytes_atomic
 from cosyclone.audio import metrics as m
 from cosyclone.audio.io import DecodedAudio, encode, resample
 from cosyclone.audio.metrics import Region
@@ -74,7 +74,7 @@ def check_fix_target(source: str, out_path: str | os.PathLike[str], *, overwrite
     Raises:
         InvalidRequestError: naming ``--fix``, the path and the rule.
     """
-    target = Path(out_path)
+    target = check_output_path(out_path)  # a directory or a path under a file: refused first
     if target.suffix.lower() != ".wav":
         raise InvalidRequestError(
             [Problem("--fix", str(out_path), "the repaired copy is a WAV file: name it .wav")],

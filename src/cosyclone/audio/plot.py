@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cosyclone._exceptions import InvalidRequestError, Problem
-from cosyclone._files import write_bytes_atomic
+from cosyclone._files import check_output_path, write_bytes_atomic
 from cosyclone.audio.io import DecodedAudio
 from cosyclone.audio.preflight import PreflightReport
 
@@ -44,7 +44,7 @@ def check_plot_target(out_path: str | os.PathLike[str]) -> None:
     Raises:
         InvalidRequestError: naming ``--plot``, the path and the rule.
     """
-    if Path(out_path).suffix.lower() != ".png":
+    if check_output_path(out_path).suffix.lower() != ".png":  # a directory or a path under a file: refused first
         raise InvalidRequestError(
             [Problem("--plot", str(out_path), "the picture is a PNG: name it .png")],
             hint=f"e.g. --plot {Path(out_path).with_suffix('.png')}",
