@@ -26,12 +26,14 @@ from cosyclone._exceptions import (
     NotFoundError,
     Problem,
     RateLimitError,
+    RegistryDamagedError,
     SamplePreflightError,
     SampleRejectedError,
     SynthesisFailedError,
     VoiceNotReadyError,
     VoiceQuotaExceededError,
     VoiceRejectedError,
+    VoiceUnavailableError,
 )
 from cosyclone._version import __version__
 
@@ -93,6 +95,7 @@ __all__ = [
     "PreparedClone",
     "Problem",
     "RateLimitError",
+    "RegistryDamagedError",
     "SamplePreflightError",
     "SampleRejectedError",
     "SpeechResult",
@@ -104,6 +107,7 @@ __all__ = [
     "VoiceQuotaExceededError",
     "VoiceRegistry",
     "VoiceRejectedError",
+    "VoiceUnavailableError",
     "__version__",
     "check_sample",
     "clone_voice",

@@ -4,8 +4,10 @@
 
     CosycloneError
     ├── ConfigurationError                 bad or missing local configuration
-    │   └── MissingAPIKeyError             no API key anywhere we looked (lists the places)
+    │   ├── MissingAPIKeyError             no API key anywhere we looked (lists the places, says why each failed)
+    │   └── RegistryDamagedError           the registry file is not a readable database (says how to recover)
     ├── InvalidRequestError                a rule broken before any call: .problems = [Problem(field, value, rule)]
+    │   └── ModelContradictionError        (also a ModelMismatchError) the model contradicts the voice: not sent
     ├── SamplePreflightError               the local sample check failed (.report)
     ├── VoiceNotReadyError                 wait_until_ready timed out while DEPLOYING
     ├── VoiceRejectedError                 the voice reached UNDEPLOYED (terminal)
@@ -14,20 +16,26 @@
         │   └── APITimeoutError
         └── APIStatusError                 an answer with an error code: status_code, code, message, request_id
             ├── BadRequestError            InvalidParameter and other 400s
-            │   ├── ModelMismatchError     engine error 418: voice and model do not match
+            │   ├── ModelMismatchError     the voice and the model do not match (engine 418, or refused locally)
+            │   ├── VoiceUnavailableError  engine 418 for a voice that is not OK: still DEPLOYING, or UNDEPLOYED
             │   └── SampleRejectedError    Audio.*, BadRequest.UnsupportedFileFormat
             ├── AuthenticationError        401/403: wrong key, wrong region, no access
-            ├── NotFoundError              BadRequest.ResourceNotExist
+            ├── NotFoundError              BadRequest.ResourceNotExist; engine 418 for an unknown, deleted or
+            │                              another account's voice
             ├── VoiceQuotaExceededError    Throttling.AllocationQuota (1000 voices per account)
             ├── RateLimitError             429 Throttling*
             ├── InternalServerError        5xx
             └── SynthesisFailedError       a task-failed event not covered above
 
-Every message ends with what to do next. The API key never appears in any of them.
+Every message ends with what to do next. The API key never appears in any of them. Why a synthesis was refused
+with the engine's 418 (unknown voice, voice not ready, another account's voice, model mismatch) is decided in one
+place, :mod:`cosyclone.client._refusal`.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +56,11 @@ class CosycloneError(Exception):
     def _render(self) -> str:
         return f"{self.message} — {self.hint}" if self.hint else self.message
 
+    def rehint(self, hint: str) -> None:
+        """Replace the next step (a front end whose flags differ from the ones the default hint names)."""
+        self.hint = hint
+        self.args = (self._render(),)
+
 
 class ConfigurationError(CosycloneError):
     """Local configuration is missing or wrong."""
@@ -58,10 +71,46 @@ class MissingAPIKeyError(ConfigurationError):
 
     def __init__(self, looked_at: list[str]) -> None:
         self.looked_at = looked_at
-        places = "; ".join(looked_at)
+        places = "; ".join(_why_no_key(place) for place in looked_at)
         super().__init__(
             f"no DashScope API key found (looked at: {places})",
             hint="set DASHSCOPE_API_KEY, or run against the local emulator with --emulator",
+        )
+
+
+def _why_no_key(place: str) -> str:
+    """``place`` (as ``_config`` names it), plus why a key file named there gave no key: missing, a directory,
+    unreadable."""
+    named = re.search(r"\(([^()]*)\)$", place)  # "DASHSCOPE_API_KEY_FILE_PATH (path)"
+    plain = re.match(r"^([^\[]+?)(?: \[.*)?$", place)  # "path" or "path [profile] dashscope_api_key"
+    if named is not None and named.group(1) != "unset":
+        path = named.group(1).strip()
+    elif plain is not None and os.path.sep in plain.group(1):
+        path = plain.group(1).strip()
+    else:
+        return place
+    if not os.path.lexists(path):
+        reason = "no such file"
+    elif os.path.isdir(path):
+        reason = "a directory, not a file"
+    elif not os.access(path, os.R_OK):
+        reason = "not readable"
+    else:
+        return place
+    return f"{place}: {reason}"
+
+
+class RegistryDamagedError(ConfigurationError):
+    """The registry file cannot be read as a database; nothing was changed in it."""
+
+    def __init__(self, path: object, detail: str) -> None:
+        self.path = path
+        super().__init__(
+            f"the voice registry {path} is damaged ({detail}); it was left untouched",
+            hint=(
+                f"move it aside (`mv {path} {path}.damaged`), then run `cosyclone voices sync --adopt` to rebuild it "
+                "from the service"
+            ),
         )
 
 
@@ -165,10 +214,40 @@ class BadRequestError(APIStatusError):
 
 
 class ModelMismatchError(BadRequestError):
+    """The voice and the model do not match: refused by the service (engine 418, after
+    :mod:`cosyclone.client._refusal` ruled out the other causes) or, as :class:`ModelContradictionError`, before
+    any call."""
+
     default_hint = (
         "synthesize with the same model the voice was enrolled for (its target_model); "
         "omit --model to let it follow the voice"
     )
+
+
+class ModelContradictionError(ModelMismatchError, InvalidRequestError):
+    """The model asked for contradicts the voice's target model: refused before any call (nothing was sent).
+
+    Both a :class:`ModelMismatchError` (the meaning) and an :class:`InvalidRequestError` (nothing sent, with
+    ``.problems``), so either ``except`` catches it; ``status_code`` is None and ``request_id`` empty."""
+
+    def __init__(self, problems: list[Problem], *, hint: str | None = None) -> None:
+        self.problems = problems
+        self.status_code = None
+        self.retry_after_s = None
+        self.code = "ModelMismatch"
+        self.request_id = ""
+        self.service_message = ""
+        CosycloneError.__init__(
+            self, "invalid request: " + "; ".join(str(p) for p in problems), hint=hint if hint is not None else ""
+        )
+
+
+class VoiceUnavailableError(BadRequestError):
+    """The service refused to synthesize with a voice that is not OK: still ``DEPLOYING`` (wait) or
+    ``UNDEPLOYED`` (rejected: clone again). ``.voice_id`` and ``.status`` say which."""
+
+    voice_id: str = ""
+    status: str = ""
 
 
 class SampleRejectedError(BadRequestError):

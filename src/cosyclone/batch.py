@@ -1,6 +1,10 @@
 """Render a whole script: read items (text, CSV or JSONL), synthesize them with bounded concurrency and per-item
 retries, write each file atomically, keep a manifest, and resume where an interrupted run stopped.
 
+Resume skips an item only when the manifest says it was done *for the same request* (its fingerprint: text,
+voice, model and parameters) and its file still decodes to the duration recorded then; an edited line, or a
+file cut short or damaged since, is synthesized again.
+
 Who may import it: the CLI (``cosyclone batch``), the MCP server, benchmarks. Each worker thread gets its own
 client (and so its own reused WebSocket connection).
 """
@@ -8,6 +12,7 @@ client (and so its own reused WebSocket connection).
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 import threading
@@ -30,7 +35,7 @@ from cosyclone._files import write_json_atomic
 from cosyclone._wav import WAV_HEADER_BYTES
 from cosyclone.client import Client
 from cosyclone.client._retry import retry_delay
-from cosyclone.schema.synthesis_params import synthesis_params
+from cosyclone.schema.synthesis_params import DEFAULT_SAMPLE_RATE, synthesis_params
 
 MANIFEST = "manifest.json"
 #: Per-line parameters an input may carry (besides id and text): the voice, the model and every declared
@@ -59,6 +64,8 @@ class ItemResult:
     error: str | None = None
     attempts: int = 0
     skipped: bool = False
+    #: What was asked (text, voice, model, parameters), hashed: resume redoes an item whose request changed.
+    fingerprint: str | None = None
 
 
 def _coerce(key: str, value: Any, where: str) -> Any:
@@ -155,6 +162,24 @@ def load_manifest(out_dir: Path) -> dict[str, ItemResult]:
         return {}
 
 
+#: A file whose duration is off by more than this from the one recorded when it was written is not complete.
+DURATION_TOLERANCE = 0.05
+
+
+def fingerprint(item: BatchItem, options: dict[str, Any]) -> str:
+    """A stable hash of what was asked for ``item``: its text and every option (voice, model, parameters)."""
+    asked = json.dumps({"text": item.text, **options}, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(asked.encode("utf-8")).hexdigest()
+
+
+def plausible(path: Path, fmt: str, sample_rate: int, recorded_s: float | None) -> bool:
+    """Whether ``path`` still holds what was written: it decodes, to the duration recorded then (±5 %)."""
+    if recorded_s is None or not path.is_file():
+        return False
+    measured = _duration_s(path, fmt, sample_rate)
+    return measured is not None and abs(measured - recorded_s) <= max(0.05, DURATION_TOLERANCE * recorded_s)
+
+
 def _duration_s(path: Path, fmt: str, sample_rate: int) -> float | None:
     size = path.stat().st_size
     if fmt == "pcm":
@@ -217,9 +242,18 @@ class BatchRun:
     def target(self, item: BatchItem) -> Path:
         return self.out_dir / f"{item.id}.{self._options(item).get('format') or 'mp3'}"
 
+    def fingerprint(self, item: BatchItem) -> str:
+        return fingerprint(item, self._options(item))
+
     def is_done(self, item: BatchItem) -> bool:
+        """Done in an earlier run: for this very request, and its file still whole (see the module docstring)."""
         previous = self.results.get(item.id)
-        return self.target(item).exists() and (previous is None or previous.error is None)
+        if previous is None or previous.error is not None or previous.fingerprint != self.fingerprint(item):
+            return False
+        options = self._options(item)
+        fmt = options.get("format") or "mp3"
+        rate = options.get("sample_rate") or DEFAULT_SAMPLE_RATE
+        return plausible(self.target(item), fmt, rate, previous.duration_s)
 
     def _render(self, item: BatchItem) -> ItemResult:
         options = self._options(item)
@@ -248,6 +282,7 @@ class BatchRun:
                 characters=result.characters,
                 request_id=result.request_id,
                 attempts=attempt,
+                fingerprint=self.fingerprint(item),
             )
 
     def run(self, on_progress: Callable[[ItemResult], None] | None = None) -> list[ItemResult]:

@@ -161,6 +161,11 @@ def clone_voice(
             existing = registry.find_by_sample(**identity, sample_sha256=sha256)
             if existing is not None:
                 notes.append("this sample was already cloned for this model, region and account: reusing it")
+                if existing.prefix and existing.prefix != prefix:
+                    notes.append(
+                        f"it was cloned under prefix {existing.prefix!r}, not {prefix!r}: the voice_id keeps "
+                        f"{existing.prefix!r} (pass --new to enroll another voice under {prefix!r})"
+                    )
                 outcome = CloneOutcome(existing.voice_id, existing, True, None, report, notes, timings)
                 return _finish(client, registry, outcome, wait=wait, timeout_s=wait_timeout_s, started=started)
         known = {r.voice_id for r in registry.list(account=client.account)}

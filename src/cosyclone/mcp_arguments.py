@@ -1,8 +1,8 @@
 """The arguments of the MCP tools that clone and keep track of voices, declared once as annotated types: the
 type, bounds and description of each land in the tool's JSON input schema (through pydantic).
 
-The synthesis arguments are not here: they will be derived from the one declaration of synthesis parameters in
-``schema/`` (issue 11, item 1). Who may import it: :mod:`cosyclone.mcp_server`.
+The synthesis parameters are not here: the ``synthesize`` tool takes them from their one declaration
+(:func:`cosyclone.schema.synthesis_params.mcp_synthesis_input_schema`). Who may import it: :mod:`cosyclone.mcp_server`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pydantic import Field
 from cosyclone.schema.clone import PREFIX_MAX_LENGTH
 
 # A test checks this against cosyclone.catalog; it is spelled out because a JSON schema enum needs a static Literal.
-TargetModel = Literal[
+# (Named for what it holds, a model name: not catalog.ModelCapabilities, not the --target-model option.)
+TargetModelName = Literal[
     "cosyvoice-v3.5-plus", "cosyvoice-v3.5-flash", "cosyvoice-v3-plus", "cosyvoice-v3-flash", "cosyvoice-v2"
 ]
 
@@ -49,7 +50,7 @@ PrefixArg = Annotated[
     ),
 ]
 TargetModelArg = Annotated[
-    TargetModel,
+    TargetModelName,
     Field(
         description=(
             "The synthesis model the voice is for; synthesis must later use the same model. "
@@ -115,4 +116,20 @@ VoiceToDelete = Annotated[
 Confirm = Annotated[
     bool,
     Field(description="Must be true: deleting cannot be undone, and anything still using the voice_id stops working."),
+]
+NewSample = Annotated[
+    str,
+    Field(
+        description=(
+            "The new reference recording: the absolute path of a local audio file (checked locally first) or a public "
+            "http(s)/oss:// URL."
+        ),
+        min_length=1,
+    ),
+]
+VoiceToUpdate = Annotated[
+    str, Field(description="The voice_id (or a registry prefix naming one voice) to re-enroll.", min_length=1)
+]
+Overwrite = Annotated[
+    bool, Field(description="Replace output_path if it exists (by default an existing file is never replaced).")
 ]

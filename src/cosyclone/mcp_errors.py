@@ -8,14 +8,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cosyclone._exceptions import APIStatusError, CosycloneError, SamplePreflightError
+from cosyclone._exceptions import (
+    APIStatusError,
+    CosycloneError,
+    InvalidRequestError,
+    ModelMismatchError,
+    SamplePreflightError,
+)
+
+#: Classes an agent may catch by: a subclass says which of them it also is (a model contradiction is both).
+_FAMILIES = (ModelMismatchError, InvalidRequestError)
+
+
+def error_name(error: CosycloneError) -> str:
+    """The class name, plus the families it belongs to: ``ModelContradictionError (a ModelMismatchError, an
+    InvalidRequestError)``."""
+    families = [f"a {c.__name__}" for c in _FAMILIES if isinstance(error, c) and type(error) is not c]
+    return f"{type(error).__name__} ({', '.join(families)})" if families else type(error).__name__
 
 
 def describe_error(error: BaseException, *, secrets: tuple[str, ...] = ()) -> str:
     """The text of a tool error: class and message, then ``hint``, ``code``, ``status_code``, ``request_id`` lines
     (and the failing findings of a preflight), with every secret in ``secrets`` replaced by ``[REDACTED]``."""
     if isinstance(error, CosycloneError):
-        lines = [f"{type(error).__name__}: {error.message}"]
+        lines = [f"{error_name(error)}: {error.message}"]
         if isinstance(error, SamplePreflightError) and error.report is not None:
             for finding in error.report.findings:
                 if finding.level == "fail":
@@ -25,7 +41,7 @@ def describe_error(error: BaseException, *, secrets: tuple[str, ...] = ()) -> st
                     )
         if error.hint:
             lines.append(f"hint: {error.hint}")
-        if isinstance(error, APIStatusError):
+        if isinstance(error, APIStatusError) and not isinstance(error, InvalidRequestError):  # sent: service facts
             lines.append(f"code: {error.code}")
             if error.status_code is not None:
                 lines.append(f"status_code: {error.status_code}")
@@ -39,7 +55,8 @@ def describe_error(error: BaseException, *, secrets: tuple[str, ...] = ()) -> st
     else:
         lines = [
             f"{type(error).__name__}: {error}",
-            "hint: an unexpected failure inside cosyclone; the server's stderr has the details",
+            "hint: an unexpected failure inside cosyclone (a bug); its details are in "
+            "$COSYCLONE_HOME/logs/last-error.txt",
         ]
     text = "\n".join(lines)
     for secret in secrets:

@@ -7,7 +7,10 @@ the registry, the evidence folder and ``--emulator`` come from a :class:`cosyclo
 CLI built from its global options), so ``cosyclone --emulator mcp`` serves against the embedded emulator and
 ``cosyclone --region … mcp`` against the service. It never imports the CLI.
 
-Tools: ``check_sample``, ``clone_voice``, ``list_voices``, ``get_voice``, ``delete_voice``, ``synthesize``.
+Tools: ``check_sample``, ``clone_voice``, ``list_voices``, ``get_voice``, ``update_voice``, ``delete_voice``,
+``synthesize``. Every tool refuses an argument it does not know (its input schema says ``additionalProperties:
+false``), naming the argument and the ones it takes: a misspelt option is never silently dropped. The synthesis
+parameters of ``synthesize`` come from their one declaration (:mod:`cosyclone.schema.synthesis_params`).
 
 Results are JSON objects (``structuredContent`` plus the same JSON as text). Audio is never returned inline:
 ``synthesize`` always writes a file and returns its absolute path, size and billing facts (audio in a tool
@@ -38,13 +41,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 import logging
 import os
 import secrets as _random
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast, get_args
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast, get_args
 
 from pydantic import Field
 
@@ -60,20 +64,25 @@ from cosyclone.mcp_arguments import (
     LocalOnly,
     MaxPromptAudioLength,
     New,
+    NewSample,
+    Overwrite,
     PrefixArg,
     PrefixFilter,
     SampleToCheck,
     SampleToClone,
     ShowTimeout,
     SkipCatalogCheck,
-    TargetModel,
     TargetModelArg,
+    TargetModelName,
     VoiceName,
     VoiceToDelete,
+    VoiceToUpdate,
     WaitBeforeAnswer,
     WaitForOK,
 )
 from cosyclone.mcp_errors import describe_error
+from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
+from cosyclone.schema.synthesis_params import AUDIO_FORMATS, SAMPLE_RATES, mcp_synthesis_input_schema, synthesis_params
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -84,20 +93,17 @@ __all__ = ["AUDIO_FORMATS", "SAMPLE_RATES", "TARGET_MODELS", "build_server", "de
 
 logger = logging.getLogger("cosyclone.mcp")
 
-# The enums of the input schemas (TargetModel: in mcp_arguments). A test checks them against cosyclone.catalog and
-# cosyclone.schema.synthesis; they are spelled out here because a JSON schema enum needs a static Literal.
-AudioFormat = Literal["mp3", "wav", "pcm", "opus"]
-SampleRate = Literal[8000, 16000, 22050, 24000, 44100, 48000]
-TARGET_MODELS: tuple[str, ...] = get_args(TargetModel)
-AUDIO_FORMATS: tuple[str, ...] = get_args(AudioFormat)
-SAMPLE_RATES: tuple[int, ...] = get_args(SampleRate)
+# The model enum of the input schemas (in mcp_arguments; a test checks it against cosyclone.catalog). The audio
+# formats and sample rates are the declaration's (schema/synthesis_params.py), re-exported for the same test.
+TARGET_MODELS: tuple[str, ...] = get_args(TargetModelName)
 
 
 INSTRUCTIONS = """\
 cosyclone clones a voice with Alibaba Cloud Model Studio CosyVoice and speaks with it.
 
 Workflow: check_sample (10-20 s of one speaker, no long pauses) -> clone_voice (returns a voice_id, waits until \
-it is OK) -> synthesize (text + voice_id -> an audio file). list_voices / get_voice / delete_voice keep track.
+it is OK) -> synthesize (text + voice_id -> an audio file). list_voices / get_voice / update_voice / delete_voice \
+keep track. Every tool refuses an argument it does not know.
 
 Rules the tools enforce (and explain when broken):
 - prefix: letters and digits only, at most 10.
@@ -149,6 +155,15 @@ class _ToolGuard:
         self.session = session
         self.lock = threading.Lock()
 
+    def _log_unexpected(self, tool: str, error: Exception) -> None:
+        """One line on stderr and the stack in the error log (on stderr too with --verbose)."""
+        from cosyclone.session_log import write_error_log
+
+        where, details = write_error_log(error, secrets=self.session.secrets)
+        logger.error("tool %s failed unexpectedly: %s: %s (details in %s)", tool, type(error).__name__, error, where)
+        if self.session.verbose:
+            logger.error("%s", details)
+
     def guarded(self, *, exclusive: bool) -> Callable[[_F], _F]:
         """Turn every exception into a ToolError with a readable text; optionally serialize the call."""
 
@@ -164,7 +179,7 @@ class _ToolGuard:
                     return fn(*args, **kwargs)
                 except Exception as error:
                     if not isinstance(error, (CosycloneError, OSError)):
-                        logger.error("tool %s failed unexpectedly", fn.__name__, exc_info=True)
+                        self._log_unexpected(fn.__name__, error)
                     raise ToolError(describe_error(error, secrets=self.session.secrets)) from None
 
             return cast(_F, wrapper)
@@ -198,7 +213,7 @@ def _clone_voice_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
     def clone_voice(
         sample: SampleToClone,
         prefix: PrefixArg,
-        target_model: TargetModelArg = "cosyvoice-v3.5-plus",
+        target_model: TargetModelArg = cast("TargetModelName", DEFAULT_TARGET_MODEL),
         language_hint: CloneLanguageHint = None,
         max_prompt_audio_length: MaxPromptAudioLength = None,
         enable_preprocess: EnablePreprocess = None,
@@ -283,6 +298,25 @@ def _delete_voice_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
     return delete_voice
 
 
+def _update_voice_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
+    @guard.guarded(exclusive=True)
+    def update_voice(
+        voice: VoiceToUpdate, sample: NewSample, force: Force = False, wait: WaitForOK = True
+    ) -> dict[str, Any]:
+        """Re-enroll a cloned voice from a new sample; its voice_id stays the same.
+
+        A local sample is checked first (refused with the rules it breaks unless force=true). Waits until the voice
+        is OK again unless wait=false. Returns {ok, voice_id, request_id, status} and writes evidence (update.json).
+        """
+        return voice_ops.update_voice(guard.session, voice, sample, force=force, wait=wait)
+
+    return update_voice
+
+
+#: The synthesize tool's own arguments; the synthesis parameters are added from their declaration.
+_SPEAK_ARGUMENTS = ("text", "voice", "output_path", "model", "overwrite", "language_hint")
+
+
 def _synthesize_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
     @guard.guarded(exclusive=True)
     def synthesize(
@@ -301,40 +335,51 @@ def _synthesize_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
             str | None,
             Field(
                 description=(
-                    "Audio file to write (relative to the server's working directory; overwritten if it exists). "
-                    "Default: speech-<UTC time>-<random>.<format> in the working directory (or in "
-                    "$COSYCLONE_HOME/speech when that is not writable). Prefer an absolute path."
+                    "Audio file to write (relative to the server's working directory; an existing file is kept "
+                    "unless overwrite=true). Its extension names the format. Default: speech-<UTC time>-<random>."
+                    "<format> in the working directory (or in $COSYCLONE_HOME/speech when that is not writable). "
+                    "Prefer an absolute path."
                 )
             ),
         ] = None,
         model: Annotated[
-            TargetModel | None,
+            TargetModelName | None,
             Field(description="Synthesis model. Leave empty: it follows the voice's target_model (must match)."),
         ] = None,
-        format: Annotated[
-            AudioFormat | None,
-            Field(description="Audio format. Default: from output_path's extension, else mp3."),
+        overwrite: Overwrite = False,
+        language_hint: Annotated[
+            str | None, Field(description="Language of the text, e.g. zh or en (same as language_hints=[…]).")
         ] = None,
-        sample_rate: Annotated[SampleRate | None, Field(description="Sample rate in Hz. Default: 22050.")] = None,
-        volume: Annotated[int | None, Field(description="Volume 0-100 (default 50).", ge=0, le=100)] = None,
-        rate: Annotated[float | None, Field(description="Speed 0.5-2.0 (default 1.0).", ge=0.5, le=2.0)] = None,
-        pitch: Annotated[float | None, Field(description="Pitch 0.5-2.0 (default 1.0).", ge=0.5, le=2.0)] = None,
-        instruction: Annotated[
-            str | None, Field(description="Style instruction, e.g. 'speak slowly' (cosyvoice-v3.5-*, v3-flash).")
-        ] = None,
-        language_hint: Annotated[str | None, Field(description="Language of the text, e.g. zh or en.")] = None,
-        seed: Annotated[int | None, Field(description="0-65535, for repeatable output.", ge=0, le=65535)] = None,
+        **options: Any,
     ) -> dict[str, Any]:
         """Speak a text with a voice into an audio file; the audio itself is not returned inline.
 
         Returns {ok, file (absolute path), bytes, characters (billed), model, voice, format, sample_rate,
         request_id, request_ids, sentences, first_audio_s, elapsed_s} and writes evidence (speak.json).
         """
-        options: dict[str, Any] = {"volume": volume, "rate": rate, "pitch": pitch, "instruction": instruction}
-        options.update(seed=seed, language_hints=[language_hint] if language_hint else None)
-        return _speak_to_file(guard.session, text, voice, output_path, model, format, sample_rate, options)
+        if language_hint is not None:
+            if options.get("language_hints") not in (None, [language_hint]):
+                raise InvalidRequestError(
+                    [Problem("language_hint", language_hint, "contradicts language_hints: give one of them")]
+                )
+            options["language_hints"] = [language_hint]
+        return _speak_to_file(guard.session, text, voice, output_path, model, overwrite, options)
 
-    return synthesize
+    return _with_declared_parameters(synthesize)
+
+
+def _with_declared_parameters(tool: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """``tool`` with one keyword parameter per declared synthesis parameter (default None) in place of
+    ``**options``; the types and bounds the host sees come from :func:`_input_schema`, the checks from the
+    client (which refuses a bad value naming the field)."""
+    signature = inspect.signature(tool, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    declared = [
+        inspect.Parameter(spec.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Any)
+        for spec in synthesis_params()
+    ]
+    tool.__signature__ = signature.replace(parameters=[*own, *declared])  # type: ignore[attr-defined]
+    return tool
 
 
 def _speak_to_file(
@@ -343,27 +388,24 @@ def _speak_to_file(
     voice: str,
     output_path: str | None,
     model: str | None,
-    audio_format: str | None,
-    sample_rate: int | None,
+    overwrite: bool,
     options: dict[str, Any],
 ) -> dict[str, Any]:
     """The body of ``synthesize``: where the file goes (and its format), the voice, the call, the summary."""
-    from cosyclone.speech_ops import record_speech
+    from cosyclone import speech_ops
 
+    options = {k: v for k, v in options.items() if v is not None}
     if output_path is None:
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        target = _default_output_dir() / f"speech-{stamp}-{_random.token_hex(3)}.{audio_format or 'mp3'}"
+        audio_format = options.get("format") or "mp3"
+        target = _default_output_dir() / f"speech-{stamp}-{_random.token_hex(3)}.{audio_format}"
     else:
         target = Path(output_path).expanduser()
-        if audio_format is None:
-            from cosyclone.client.speech import format_for_path
-
-            audio_format = format_for_path(target)
+        options["format"] = speech_ops.output_format(target, options.get("format"))
+        speech_ops.check_new_file(target, overwrite=overwrite, flag="overwrite=true")
     voice_id = voice_ops.resolve_voice(session, voice, system_voice_ok=True)
-    result = session.client().speech.to_file(
-        text, target, voice=voice_id, model=model, format=audio_format, sample_rate=sample_rate, **options
-    )
-    return record_speech(session, result, voice_id=voice_id, file=(result.path or target).resolve())
+    result = session.client().speech.to_file(text, target, voice=voice_id, model=model, **options)
+    return speech_ops.record_speech(session, result, voice_id=voice_id, file=(result.path or target).resolve())
 
 
 # ---------------------------------------------------------------------------------------------------- the server
@@ -380,6 +422,11 @@ _TOOLS: tuple[tuple[Callable[[_ToolGuard], Callable[..., dict[str, Any]]], str, 
     (_list_voices_tool, "List cloned voices", _READ_ONLY),
     (_get_voice_tool, "Show one voice", _READ_ONLY),
     (
+        _update_voice_tool,
+        "Re-enroll a voice from a new sample",
+        {"read_only_hint": False, "destructive_hint": True, "idempotent_hint": False},
+    ),
+    (
         _delete_voice_tool,
         "Delete a voice",
         {"read_only_hint": False, "destructive_hint": True, "idempotent_hint": True},
@@ -392,16 +439,56 @@ _TOOLS: tuple[tuple[Callable[[_ToolGuard], Callable[..., dict[str, Any]]], str, 
 )
 
 
+def _input_schema(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A tool's published input schema: closed (``additionalProperties: false``); for ``synthesize`` the synthesis
+    parameters as their declaration states them (:func:`mcp_synthesis_input_schema`)."""
+    schema = {**schema, "additionalProperties": False}
+    if name == "synthesize":
+        own = {k: v for k, v in schema["properties"].items() if k in _SPEAK_ARGUMENTS}
+        schema["properties"] = {**own, **mcp_synthesis_input_schema()["properties"]}
+    return schema
+
+
+def _unknown_arguments(tool: str, arguments: dict[str, Any], known: set[str]) -> InvalidRequestError | None:
+    unknown = sorted(set(arguments) - known)
+    if not unknown:
+        return None
+    takes = ", ".join(sorted(known))
+    problems = [Problem(name, arguments[name], f"is not an argument of {tool}") for name in unknown]
+    return InvalidRequestError(problems, hint=f"{tool} takes: {takes}")
+
+
+def _strict_server_class() -> type[MCPServer[Any]]:
+    """MCPServer whose tools refuse arguments they do not declare, and publish :func:`_input_schema`."""
+    from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    class StrictServer(MCPServer[Any]):
+        async def list_tools(self) -> list[Any]:
+            tools = await super().list_tools()
+            for tool in tools:
+                tool.input_schema = _input_schema(tool.name, tool.input_schema)
+            return tools
+
+        async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+            known = {t.name: set(t.input_schema.get("properties", {})) for t in await super().list_tools()}
+            refused = _unknown_arguments(name, arguments, known[name]) if name in known else None
+            if refused is not None:
+                raise ToolError(f"Error executing tool {name}: {describe_error(refused)}")
+            return await super().call_tool(name, arguments, context)
+
+    return StrictServer
+
+
 def build_server(session: Session) -> MCPServer[Any]:
     """The MCP server with cosyclone's tools, using ``session`` for the client, the registry and the evidence.
 
     A tool's work is done once it returns, so evidence it cannot write becomes a warning in its result.
     """
-    from mcp.server.mcpserver import MCPServer
     from mcp.types import ToolAnnotations
 
     session.evidence_failures_are_warnings = True
-    server: MCPServer[Any] = MCPServer(
+    server: MCPServer[Any] = _strict_server_class()(
         name="cosyclone",
         title="cosyclone: CosyVoice voice cloning",
         version=__version__,

@@ -1,13 +1,15 @@
-"""The verbose request log of a :class:`~cosyclone.session.Session`: cosyclone's own loggers on stderr, redacted.
+"""The verbose request log of a :class:`~cosyclone.session.Session`: cosyclone's own loggers on stderr, redacted;
+and the error log where an unexpected failure's details go (one line on the terminal, the stack here).
 
 Third-party loggers stay quiet: websockets, for one, logs the handshake headers (the Authorization header among
-them) at DEBUG. Who may import it: :mod:`cosyclone.session`.
+them) at DEBUG. Who may import it: :mod:`cosyclone.session` and the front ends (the error log).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from collections.abc import Callable
 
 from cosyclone.evidence import scrub
@@ -43,3 +45,18 @@ def log_verbosely(secrets: Callable[[], tuple[str, ...]]) -> Callable[[], None]:
         logger.propagate = previous[1]
 
     return restore
+
+
+def write_error_log(error: BaseException, *, secrets: tuple[str, ...] = ()) -> tuple[str, str]:
+    """Write ``error``'s stack, scrubbed of ``secrets``, to ``$COSYCLONE_HOME/logs/last-error.txt``; returns
+    (where it went, the text). Never raises: an unwritable home is reported in the place of a path."""
+    from cosyclone._config import cosyclone_home
+
+    details = scrub("".join(traceback.format_exception(type(error), error, error.__traceback__)), secrets)
+    try:
+        path = cosyclone_home() / "logs" / "last-error.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(details, encoding="utf-8")
+        return str(path), details
+    except OSError:
+        return "(nowhere: the cosyclone home is not writable)", details

@@ -2,7 +2,8 @@
 update, delete, sync and import.
 
 The service is the truth for existence and status; the local registry remembers what we made (sample, prefix,
-model, region) and lets a prefix stand for a voice_id. Every function takes a :class:`~cosyclone.session.Session`
+model, region) and lets a prefix stand for a voice_id. Times are given in UTC (ISO 8601 with ``+00:00``), the
+service's (read as UTC+8) and the registry's alike. Every function takes a :class:`~cosyclone.session.Session`
 and returns JSON-ready data for the front end to render; evidence is written here. Who may import it: the front
 ends (``cli/``, ``mcp_server.py``) and ``quality/`` (name resolution).
 """
@@ -10,6 +11,7 @@ ends (``cli/``, ``mcp_server.py``) and ``quality/`` (name resolution).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,11 +46,47 @@ def resolve_voice_name(registry: VoiceRegistry, name: str, *, account: str, syst
     if len(matches) == 1:
         return matches[0].voice_id
     if not matches:
-        if system_voice_ok:
+        why = _why_unknown(registry, name, account)
+        if system_voice_ok and why.rule == _NEITHER:  # a name the registry never saw may be a system voice
             return name
-        raise InvalidRequestError([Problem("voice", name, "is neither a voice_id nor a prefix in the registry")])
+        raise InvalidRequestError([why], hint=_UNKNOWN_HINT)
     ids = ", ".join(m.voice_id for m in matches)
     raise InvalidRequestError([Problem("voice", name, f"matches several voices ({ids}); give the voice_id")])
+
+
+_NEITHER = "is neither a voice_id nor a prefix in the registry"
+_UNKNOWN_HINT = "see the voices with `cosyclone voices list` (or `voices list --local`), and give a voice_id or prefix"
+
+
+def _why_unknown(registry: VoiceRegistry, name: str, account: str) -> Problem:
+    """Why ``name`` names no live voice of this account: deleted, another account's, or simply unknown."""
+    records = registry.list(prefix=name, include_deleted=True)
+    mine = [r for r in records if r.account == account]
+    if mine:
+        latest = mine[0]
+        when = (latest.deleted_at or "")[:10]
+        return Problem("voice", name, f"names {latest.voice_id}, which was deleted on {when}; clone it again")
+    if records:
+        return Problem(
+            "voice", name, f"is a prefix of {len(records)} voice(s) of another account (cloned with another API key)"
+        )
+    return Problem("voice", name, _NEITHER)
+
+
+def utc_text(moment: dt.datetime | str | None) -> str | None:
+    """A moment as ISO 8601 in UTC (``…+00:00``); naive text from the registry is already UTC."""
+    if moment is None or moment == "":
+        return None
+    if isinstance(moment, str):
+        try:
+            parsed = dt.datetime.fromisoformat(moment)
+        except ValueError:
+            return moment
+    else:
+        parsed = moment
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def describe_voice(voice: Voice, record: VoiceRecord | None = None) -> dict[str, Any]:
@@ -58,8 +96,8 @@ def describe_voice(voice: Voice, record: VoiceRecord | None = None) -> dict[str,
         "status": voice.status,
         "target_model": voice.target_model or (record.target_model if record else None),
         "resource_link": voice.resource_link,
-        "created_at": voice.created_at.isoformat() if voice.created_at else None,
-        "modified_at": voice.modified_at.isoformat() if voice.modified_at else None,
+        "created_at": utc_text(voice.created_at),
+        "modified_at": utc_text(voice.modified_at),
         "request_id": voice.request_id,
     }
     if record is not None:
@@ -68,10 +106,20 @@ def describe_voice(voice: Voice, record: VoiceRecord | None = None) -> dict[str,
 
 
 def list_voices(session: Session, *, prefix: str | None = None, local: bool = False) -> list[dict[str, Any]]:
-    """Every voice on the service (every page), merged with the registry; or the registry alone (``local``)."""
+    """Every voice on the service (every page), merged with the registry; or the registry alone (``local``):
+    the voices of this session's account (the one ``speak`` and the service would use), when a key is
+    configured; else every account's (each row says which, as ``account``)."""
     registry = session.registry()
     if local:
-        return [r.to_dict() for r in registry.list(prefix=prefix)]
+        account = session.client().account if session.use_emulator or session.service_configured() else None
+        rows = []
+        for record in registry.list(prefix=prefix, account=account):
+            row = record.to_dict()
+            for name in ("created_at", "updated_at", "deleted_at"):
+                value = row[name]
+                row[name] = utc_text(value if isinstance(value, str) else None)
+            rows.append(row)
+        return rows
     client = session.client()
     known = {r.voice_id: r for r in registry.list(account=client.account)}
     return [describe_voice(v, known.get(v.voice_id)) for v in client.voices.iter_all(prefix=prefix)]
@@ -118,7 +166,8 @@ def _check_new_sample(sample: str, *, force: bool) -> str | None:
     data = path.read_bytes()
     report = check_sample(data, name=path.name)
     if report.verdict == "fail" and not force:
-        raise SamplePreflightError("the new sample fails the preflight", report=report)
+        rules = "; ".join(f"{f.code}: {f.message}" for f in report.findings if f.level == "fail")
+        raise SamplePreflightError(f"the new sample {sample} fails the preflight ({rules})", report=report)
     return hashlib.sha256(data).hexdigest()
 
 
@@ -156,14 +205,16 @@ def sync_voices(session: Session, *, adopt: bool = False) -> dict[str, Any]:
             registry.set_status(voice_id, remote[voice_id].status)
             refreshed += 1
     unknown = sorted(set(remote) - set(local))
-    adopted = [import_voice(session, voice_id).voice_id for voice_id in unknown] if adopt else []
+    records = [import_voice(session, voice_id) for voice_id in unknown] if adopt else []
     return {
         "ok": True,
         "checked": len(remote),
         "status_changed": refreshed,
         "gone": gone,
         "unknown": unknown,
-        "adopted": adopted,
+        "adopted": [r.voice_id for r in records],
+        # Voices whose sample could not be hashed again (not downloadable): cloning it again makes a new voice.
+        "no_sample_hash": [r.voice_id for r in records if r.sample_sha256 is None],
     }
 
 
@@ -173,8 +224,22 @@ def prefix_of(voice_id: str, target_model: str) -> str:
     return parts[0] if len(parts) == 2 else ""
 
 
+def sample_hash(resource_link: str | None) -> str | None:
+    """The SHA-256 of the sample behind ``resource_link`` when it can be downloaded (http/https), else None:
+    what dedupe matches a new clone's sample against (an ``oss://`` link is readable by the service only)."""
+    if not resource_link or not resource_link.startswith(("http://", "https://")):
+        return None
+    from cosyclone.audio.io import AudioDecodeError, fetch_url
+
+    try:
+        return hashlib.sha256(fetch_url(resource_link)).hexdigest()
+    except AudioDecodeError:
+        return None
+
+
 def import_voice(session: Session, voice_id: str) -> VoiceRecord:
-    """Adopt a voice made elsewhere into the registry, after checking it on the service."""
+    """Adopt a voice made elsewhere into the registry, after checking it on the service; the sample's hash is
+    restored from its ``resource_link`` where that can be downloaded (so cloning the same sample reuses it)."""
     from cosyclone.catalog import model_from_voice_id
     from cosyclone.registry import VoiceRecord
 
@@ -192,6 +257,7 @@ def import_voice(session: Session, voice_id: str) -> VoiceRecord:
             workspace=client.endpoints.workspace or "",
             prefix=prefix_of(voice_id, target_model),
             sample_url=voice.resource_link,
+            sample_sha256=sample_hash(voice.resource_link),
             status=voice.status,
             request_id=voice.request_id,
             origin="imported",

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.anyio
 WAV = str(AUDIO_FIXTURES / "good" / "librivox-reader-15s.wav")
 SHORT = str(AUDIO_FIXTURES / "bad" / "short-3s.wav")
 NOT_AUDIO = str(AUDIO_FIXTURES / "bad" / "not-audio.wav")
-TOOLS = {"check_sample", "clone_voice", "list_voices", "get_voice", "delete_voice", "synthesize"}
+TOOLS = {"update_voice", "check_sample", "clone_voice", "list_voices", "get_voice", "delete_voice", "synthesize"}
 
 
 class Agent:
@@ -255,6 +255,40 @@ async def test_emulator_flag_serves_the_embedded_emulator(tmp_path: Path) -> Non
     assert (tmp_path / "cosyclone-home" / "emulator").is_dir()
 
 
+async def test_unknown_arguments_are_refused_and_update_voice_is_a_tool(tmp_path: Path, base_url: str) -> None:
+    async with connect(tmp_path, "--base-url", base_url) as agent:
+        listed = {tool.name: tool for tool in (await agent.session.list_tools()).tools}
+        assert all(tool.input_schema.get("additionalProperties") is False for tool in listed.values())
+        speak = listed["synthesize"].input_schema["properties"]
+        assert speak["language_hints"]["anyOf"][0]["type"] == "array" and "language_hint" in speak
+        assert {"bit_rate", "enable_ssml", "word_timestamps", "overwrite"} <= set(speak)
+        assert listed["update_voice"].input_schema["required"] == ["voice", "sample"]
+
+        typo = await agent.error("list_voices", prefx="reader")
+        assert "prefx" in typo and "is not an argument of list_voices" in typo and "prefix" in typo
+        voice_id = (await agent.ok("clone_voice", sample=WAV, prefix="reader"))["voice_id"]
+        misspelt = await agent.error("synthesize", text="Hi.", voice=voice_id, volumes=80)
+        assert "volumes" in misspelt and not (tmp_path / "speech.mp3").exists()
+
+        alias = await agent.ok("synthesize", text="Hello.", voice=voice_id, output_path="a.mp3", language_hint="en")
+        array = await agent.ok("synthesize", text="Hello.", voice=voice_id, output_path="b.mp3", language_hints=["en"])
+        assert alias["ok"] and array["ok"]
+        klingon = await agent.error("synthesize", text="Hi.", voice=voice_id, output_path="c.mp3", language_hint="xx")
+        assert "language hints" in klingon and not (tmp_path / "c.mp3").exists()
+
+        before = (tmp_path / "a.mp3").read_bytes()
+        kept = await agent.error("synthesize", text="Again.", voice=voice_id, output_path="a.mp3")
+        assert "already exists" in kept and "overwrite=true" in kept and (tmp_path / "a.mp3").read_bytes() == before
+        replaced = await agent.ok("synthesize", text="Again.", voice=voice_id, output_path="a.mp3", overwrite=True)
+        assert replaced["ok"] and (tmp_path / "a.mp3").read_bytes() != before
+
+        silence = str(AUDIO_FIXTURES / "bad" / "silence-12s.wav")
+        refused = await agent.error("update_voice", voice=voice_id, sample=silence)
+        assert "SamplePreflightError" in refused and "silence-12s.wav" in refused
+        updated = await agent.ok("update_voice", voice="reader", sample=str(AUDIO_FIXTURES / "good" / "flite-rms.wav"))
+        assert updated["voice_id"] == voice_id and updated["status"] == "OK" and updated["request_id"]
+
+
 # ---------------------------------------------------------------------------------------------------- in process
 
 
@@ -283,3 +317,24 @@ def test_importing_the_server_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+async def test_an_unexpected_failure_is_one_line_with_the_stack_in_the_error_log(
+    monkeypatch: pytest.MonkeyPatch, own_cosyclone_home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from cosyclone.mcp_server import build_server
+    from cosyclone.session import Session
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr("cosyclone.voice_ops.list_voices", broken)
+    server = build_server(Session(use_emulator=True))
+    with pytest.raises(Exception) as raised:
+        await server.call_tool("list_voices", {"local": True})
+    assert "KeyError" in str(raised.value) and "last-error.txt" in str(raised.value)
+    assert "Traceback" not in str(raised.value) and "Traceback" not in caplog.text
+    assert "Traceback" in (own_cosyclone_home / "logs" / "last-error.txt").read_text()
+    with pytest.raises(Exception) as typo:
+        await server.call_tool("list_voices", {"locl": True})
+    assert "locl" in str(typo.value) and "is not an argument of list_voices" in str(typo.value)

@@ -53,7 +53,7 @@ def test_cli_speak_has_one_option_per_declared_parameter() -> None:
     command = typer.main.get_command(app)
     speak = command.commands["speak"]  # type: ignore[attr-defined]
     flags = {opt for param in speak.params for opt in param.opts}
-    own = {"--voice", "--output", "-o", "--file", "-f", "--model", "--http", "--sse", "--json"}
+    own = {"--voice", "--output", "-o", "--file", "-f", "--model", "--http", "--sse", "--overwrite", "--json"}
     assert flags - own - {"TEXT", "text"} == {spec.cli_flag for spec in synthesis_params()}
 
 

@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from cosyclone._files import write_bytes_atomic
+from cosyclone._exceptions import InvalidRequestError, Problem
+from cosyclone._files import check_output_path, write_bytes_atomic
 from cosyclone.audio import metrics as m
 from cosyclone.audio.io import DecodedAudio, encode, resample
 from cosyclone.audio.metrics import Region
@@ -64,6 +65,34 @@ class FixResult:
             "verdict": self.after.verdict if self.after else "fail",
             "after": self.after.to_dict() if self.after else None,
         }
+
+
+def check_fix_target(source: str, out_path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
+    """Refuse, before any work, a repaired copy that would replace its own input or any existing file (unless
+    ``overwrite``), or that is not named ``.wav``: nothing a user recorded is lost to ``--fix`` unless asked.
+
+    Raises:
+        InvalidRequestError: naming ``--fix``, the path and the rule.
+    """
+    target = check_output_path(out_path)  # a directory or a path under a file: refused first
+    if target.suffix.lower() != ".wav":
+        raise InvalidRequestError(
+            [Problem("--fix", str(out_path), "the repaired copy is a WAV file: name it .wav")],
+            hint=f"e.g. --fix {target.with_suffix('.wav')}",
+        )
+    source_path = Path(source)
+    if overwrite or not target.exists():
+        return
+    if source_path.exists() and source_path.resolve() == target.resolve():
+        raise InvalidRequestError(
+            [Problem("--fix", str(out_path), "is the sample itself: the original recording would be lost")],
+            hint=f"write the copy beside it, e.g. --fix {target.with_name(target.stem + '-fixed.wav')} "
+            "(or pass --overwrite to replace the original)",
+        )
+    raise InvalidRequestError(
+        [Problem("--fix", str(out_path), "already exists")],
+        hint="choose another name, or pass --overwrite to replace it",
+    )
 
 
 def fix_sample(

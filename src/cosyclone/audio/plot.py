@@ -18,11 +18,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from cosyclone._files import write_bytes_atomic
+from cosyclone._exceptions import InvalidRequestError, Problem
+from cosyclone._files import check_output_path, write_bytes_atomic
 from cosyclone.audio.io import DecodedAudio
 from cosyclone.audio.preflight import PreflightReport
 
-__all__ = ["plot_report"]
+__all__ = ["check_plot_target", "plot_report"]
 
 _VERDICT_COLOURS = {"pass": "#1a7f37", "warn": "#b26a00", "fail": "#c62828"}
 _COLUMNS = 2400
@@ -35,6 +36,19 @@ def _envelope(x: npt.NDArray[np.float32], rate: int) -> tuple[npt.NDArray[Any], 
     blocks = x[: count * per].reshape(count, per)
     times = (np.arange(count) * per + per / 2) / rate
     return times, blocks.min(axis=1), blocks.max(axis=1)
+
+
+def check_plot_target(out_path: str | os.PathLike[str]) -> None:
+    """Refuse, before any work, a picture not named ``.png`` (PNG is what is drawn).
+
+    Raises:
+        InvalidRequestError: naming ``--plot``, the path and the rule.
+    """
+    if check_output_path(out_path).suffix.lower() != ".png":  # a directory or a path under a file: refused first
+        raise InvalidRequestError(
+            [Problem("--plot", str(out_path), "the picture is a PNG: name it .png")],
+            hint=f"e.g. --plot {Path(out_path).with_suffix('.png')}",
+        )
 
 
 def plot_report(

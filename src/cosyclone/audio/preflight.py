@@ -250,6 +250,9 @@ def report_for_error(error: AudioDecodeError, *, source: str) -> PreflightReport
         "fetch_failed": f"{error.message}: check that the URL is public and reachable.",
         "file_too_large": f"{error.message}: the service accepts at most 10 MB; use 10–20 s of speech.",
     }[code]
+    # A message that starts with the user's path keeps it as typed (never "M/huge.wav" for "m/huge.wav").
+    if error.message and advice.startswith(error.message) and source and error.message.startswith(source):
+        advice = f"The file {advice}"
     message = advice[0].upper() + advice[1:]
     measured = float(error.size_bytes) if error.size_bytes is not None else None
     finding = _finding(code, message, measured=measured, fixable=False)

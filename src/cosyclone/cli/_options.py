@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 Prefix = Annotated[str, typer.Option("--prefix", help="Voice name prefix: letters and digits, at most 10.")]
-TargetModel = Annotated[
+TargetModelOption = Annotated[
     str, typer.Option("--target-model", help="Model the voice is for; synthesis must use the same.")
 ]
 LanguageHints = Annotated[

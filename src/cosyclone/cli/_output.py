@@ -1,9 +1,17 @@
-"""Rendering helpers shared by the commands: JSON to stdout, messages to stderr, errors to exit codes."""
+"""Rendering helpers shared by the commands: JSON to stdout, messages to stderr, errors to exit codes.
+
+:func:`reporting` is the safety net: every error a command meets ends as one message (input, rule, next step)
+and its documented exit code (:func:`exit_code_for`, the one table of ``exit_codes``), never a traceback. An
+unexpected exception (a bug) prints one line and the file that holds its details; ``--verbose`` adds the stack.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
+import re
+import sqlite3
 import sys
 from collections.abc import Iterator
 from typing import Any, NoReturn
@@ -15,10 +23,21 @@ from cosyclone._exceptions import (
     APIStatusError,
     CosycloneError,
     InvalidRequestError,
+    ModelMismatchError,
     Problem,
+    RegistryDamagedError,
     SamplePreflightError,
+    VoiceNotReadyError,
+    VoiceRejectedError,
 )
 from cosyclone.cli import exit_codes
+
+#: Set by the global ``--verbose``: unexpected errors then show their stack on stderr.
+VERBOSE = False
+#: The session of this run (set by the app callback): its ``secrets`` are scrubbed from an error log.
+SESSION: Any = None
+#: Our temporary names (``NAME.<pid>-<hex>.part``, see ``_files.part_path``): errors show the user's NAME.
+_PART_NAME = re.compile(r"\.\d+-[0-9a-f]{8}\.part$")
 
 
 def emit_json(data: Any) -> None:
@@ -33,8 +52,15 @@ def say(message: str) -> None:
 
 
 def exit_code_for(error: BaseException) -> int:
+    """The exit code of ``error``: the one table (``exit_codes``, README, ``--help``)."""
     if isinstance(error, SamplePreflightError):
         return exit_codes.SAMPLE_FAILED
+    if isinstance(error, InvalidRequestError):  # before APIStatusError: a model contradiction is both, not sent
+        return exit_codes.BAD_INPUT
+    if isinstance(error, VoiceRejectedError):
+        return exit_codes.SERVICE_REFUSED
+    if isinstance(error, VoiceNotReadyError):
+        return exit_codes.STILL_DEPLOYING
     if isinstance(error, APIConnectionError):
         return exit_codes.NETWORK
     if isinstance(error, APIStatusError):
@@ -46,11 +72,14 @@ def exit_code_for(error: BaseException) -> int:
 
 def error_payload(error: CosycloneError) -> dict[str, Any]:
     payload: dict[str, Any] = {"ok": False, "error": type(error).__name__, "message": error.message}
+    families = [c.__name__ for c in (ModelMismatchError, InvalidRequestError) if isinstance(error, c)]
+    if families and families != [type(error).__name__]:
+        payload["is_a"] = families  # e.g. a model contradiction: both a ModelMismatchError and an InvalidRequestError
     if error.hint:
         payload["hint"] = error.hint
     if isinstance(error, InvalidRequestError):
         payload["problems"] = [{"field": p.field, "value": p.value, "rule": p.rule} for p in error.problems]
-    if isinstance(error, APIStatusError):
+    if isinstance(error, APIStatusError) and not isinstance(error, InvalidRequestError):
         payload.update(status_code=error.status_code, code=error.code, request_id=error.request_id)
     return payload
 
@@ -63,18 +92,60 @@ def fail(error: CosycloneError, *, as_json: bool = False) -> NoReturn:
     raise typer.Exit(exit_code_for(error))
 
 
+def user_path(filename: object) -> str:
+    """The path as the user named it: our temporary ``NAME.<pid>-<hex>.part`` shown as ``NAME``."""
+    return _PART_NAME.sub("", os.fsdecode(filename)) if isinstance(filename, (str, bytes, os.PathLike)) else ""
+
+
+def stdout_closed() -> NoReturn:
+    """Whoever reads stdout closed it (``| head``): stop quietly, and keep Python from complaining at exit."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    raise typer.Exit(exit_codes.STDOUT_CLOSED)
+
+
 @contextlib.contextmanager
 def reporting(*, as_json: bool = False) -> Iterator[None]:
-    """Turn any cosyclone error raised in the block into its message and exit code."""
+    """Turn any error raised in the block into one message and its exit code (see the module docstring)."""
     try:
         yield
+    except (typer.Exit, typer.Abort, typer.TyperException):  # typer's own: usage errors, exits
+        raise
     except CosycloneError as error:
         fail(error, as_json=as_json)
+    except BrokenPipeError:
+        stdout_closed()
     except ConnectionError as error:  # a socket error no lower layer mapped: still a network problem
         fail(APIConnectionError(f"connection failed: {error}"), as_json=as_json)
     except OSError as error:  # a file we were asked to read or write
-        where = error.filename or "a file"
-        fail(InvalidRequestError([Problem("path", str(where), error.strerror or str(error))]), as_json=as_json)
+        where = user_path(error.filename) or "a file"
+        fail(InvalidRequestError([Problem("path", where, error.strerror or str(error))]), as_json=as_json)
+    except UnicodeError as error:
+        problem = Problem("input", f"byte {getattr(error, 'start', '?')}", "is not UTF-8 text")
+        hint = "save the text as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)"
+        fail(InvalidRequestError([problem], hint=hint), as_json=as_json)
+    except sqlite3.DatabaseError as error:
+        fail(RegistryDamagedError("(registry.sqlite3)", str(error)), as_json=as_json)
+    except Exception as error:  # a bug: one line, the details in a file
+        internal_error(error, as_json=as_json)
+
+
+def internal_error(error: BaseException, *, as_json: bool = False) -> NoReturn:
+    """Report an unexpected exception: one line naming it and the file holding its stack (the stack itself on
+    stderr only with ``--verbose``); exit 70."""
+    from cosyclone.session_log import write_error_log
+
+    where, details = write_error_log(error, secrets=tuple(getattr(SESSION, "secrets", ())))
+    if VERBOSE:
+        sys.stderr.write(details)
+    if as_json:
+        emit_json({"ok": False, "error": "InternalError", "message": f"{type(error).__name__}: {error}", "log": where})
+    say(
+        f"internal error: {type(error).__name__}: {error} — this is a bug in cosyclone; the details are in {where} "
+        "(rerun with --verbose to see them here)"
+    )
+    raise typer.Exit(exit_codes.INTERNAL)
 
 
 def table(title: str | None, columns: list[str], rows: list[list[str]]) -> None:

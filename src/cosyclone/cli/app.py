@@ -70,7 +70,10 @@ def main_options(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
-    ctx.obj = CLIState(
+    from cosyclone.cli import _output
+
+    _output.VERBOSE = verbose
+    ctx.obj = _output.SESSION = CLIState(
         region=region,
         base_url=base_url,
         workspace=workspace,
@@ -91,10 +94,32 @@ def _register() -> None:
 _register()
 
 
+def _one_line_warning(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int, file: Any = None, line: Any = None
+) -> None:
+    """Warnings as one line on stderr (``warning: …``), never Python's source-line format."""
+    sys.stderr.write(f"warning: {message}\n")
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: the last net under the commands (Ctrl-C, a closed stdout, a bug)."""
+    import warnings
+
+    from cosyclone.cli import _output
+
+    warnings.showwarning = _one_line_warning
     try:
         app()
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(exit_codes.INTERRUPTED)
+    except BrokenPipeError:
+        try:
+            _output.stdout_closed()
+        except typer.Exit as done:
+            sys.exit(done.exit_code)
+    except Exception as error:  # raised outside a command (parsing, closing): still one line
+        try:
+            _output.internal_error(error)
+        except typer.Exit as done:
+            sys.exit(done.exit_code)

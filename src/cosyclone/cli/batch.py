@@ -17,7 +17,11 @@ def batch(
     voice: str = typer.Option(..., "--voice", help="Default voice (a CSV/JSONL 'voice' column overrides it)."),
     out_dir: Path = typer.Option(..., "--out-dir", help="Where the audio files and manifest.json go."),
     concurrency: int = typer.Option(4, "--concurrency", min=1, max=64, help="Items synthesized at once."),
-    resume: bool = typer.Option(False, "--resume", help="Skip items whose files are already complete."),
+    resume: bool = typer.Option(
+        False,
+        "--resume",
+        help="Skip items already done for the same text, voice, model and parameters whose files are still whole.",
+    ),
     retries: int = typer.Option(2, "--retries", min=0, max=10, help="Retries per item on transient errors."),
     model: str | None = typer.Option(None, "--model", help="Synthesis model; default: the voice's target_model."),
     audio_format: str = typer.Option("mp3", "--format", help="mp3, wav, pcm or opus."),
@@ -38,7 +42,9 @@ def batch(
     state: CLIState = ctx.obj
     with reporting(as_json=as_json):
         items = read_items(input_path)
-        voice_id = resolve_voice(state, voice, system_voice_ok=True)
+        # A system voice needs a model: without --model (or a model column) the voice must be a cloned one.
+        system_voice_ok = model is not None or any("model" in item.parameters for item in items)
+        voice_id = resolve_voice(state, voice, system_voice_ok=system_voice_ok)
         state.client()  # resolve the key / start the emulator once, before the workers
         defaults = {"voice": voice_id, "model": model, "format": audio_format, "sample_rate": sample_rate}
         run = BatchRun(

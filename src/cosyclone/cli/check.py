@@ -35,6 +35,9 @@ def check(
     fix: Path | None = typer.Option(
         None, "--fix", metavar="OUT.wav", help="Write a repaired copy (mono 16-bit WAV, best 10–20 s, -20 LUFS)."
     ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Let --fix/--plot replace an existing file (by default they refuse)."
+    ),
 ) -> None:
     """Check voice samples against the CosyVoice clone rules (format, ≤ 10 MB, ≤ 60 s, ≥ 16 kHz, ≥ 5 s of
     continuous speech, pauses ≤ 2 s, speech on the first channel) and quality (10–20 s, clipping, noise, level).
@@ -42,8 +45,10 @@ def check(
     The real container and codec are read from the bytes, not the file name. Needs no API key and no network
     (except to download an http(s) sample).
 
-    --plot and --fix take exactly one SAMPLE (exit 2 otherwise). With --fix the exit code follows the repaired
-    copy: 0 when it passes or warns, 3 when it still fails or cannot be repaired; --plot draws the sample as given.
+    --plot and --fix take exactly one SAMPLE (exit 2 otherwise). --fix writes a .wav and --plot a .png; neither
+    replaces an existing file (the sample itself included) unless --overwrite. With --fix the exit code follows the
+    repaired copy: 0 when it passes or warns, 3 when it still fails or cannot be repaired; --plot draws the sample
+    as given.
 
     Exit codes: 0 pass or warn · 2 unusable input (missing file, empty, not audio, undecodable) · 3 the sample
     fails a rule. With several samples the worst wins (2 before 3).
@@ -58,6 +63,7 @@ def check(
             as_json=as_json,
         )
 
+    _check_targets(samples[0], plot=plot, fix=fix, overwrite=overwrite, as_json=as_json)
     from rich.console import Console
 
     from cosyclone.audio.preflight import load_and_check
@@ -96,6 +102,25 @@ def check(
     raise typer.Exit(_worst(codes))
 
 
+def _check_targets(sample: str, *, plot: Path | None, fix: Path | None, overwrite: bool, as_json: bool) -> None:
+    """Refuse, before any work, a --fix/--plot file that is misnamed or would replace an existing file."""
+    from cosyclone.audio.fix import check_fix_target
+    from cosyclone.audio.plot import check_plot_target
+
+    try:
+        if fix is not None:
+            check_fix_target(sample, fix, overwrite=overwrite)
+        if plot is not None:
+            check_plot_target(plot)
+            if plot.exists() and not overwrite:
+                raise InvalidRequestError(
+                    [Problem("--plot", str(plot), "already exists")],
+                    hint="choose another name, or pass --overwrite to replace it",
+                )
+    except InvalidRequestError as error:
+        fail(error, as_json=as_json)
+
+
 def _exit_code(report: PreflightReport) -> int:
     if report.unusable:
         return exit_codes.BAD_INPUT
@@ -129,7 +154,7 @@ def _plot(report: PreflightReport, decoded: Any, path: Path) -> str | None:
 def _describe(report: PreflightReport) -> str:
     info = report.info
     if info is None:
-        return "could not be decoded"
+        return "not analysed: see the finding below"
     depth = f" {info.bit_depth}-bit" if info.bit_depth else ""
     channels = {1: "mono", 2: "stereo"}.get(info.channels, f"{info.channels} channels")
     return (
@@ -179,8 +204,8 @@ def _value(value: float | str | None, unit: str) -> str:
         return value
     if unit == "ratio":
         return f"{value:.2%}"
-    if unit == "bytes":
-        return f"{value / 1e6:.1f} MB"
+    if unit == "bytes":  # the service's "10 MB" is 10 × 2**20 bytes: one unit for the limit and the text
+        return f"{value / 2**20:.1f} MB"
     return f"{value:.0f} {unit}".strip() if abs(value) >= 100 or value == int(value) else f"{value:.1f} {unit}"
 
 

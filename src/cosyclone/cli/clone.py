@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from cosyclone.catalog import DEFAULT_TARGET_MODEL
 from cosyclone.cli._options import (
     AsJson,
     EnablePreprocess,
@@ -13,7 +14,7 @@ from cosyclone.cli._options import (
     MaxPromptAudioLength,
     Prefix,
     SkipCatalogCheck,
-    TargetModel,
+    TargetModelOption,
 )
 from cosyclone.cli._output import emit_json, reporting, say
 from cosyclone.cli.state import CLIState
@@ -23,7 +24,7 @@ def clone(
     ctx: typer.Context,
     sample: Annotated[str, typer.Argument(help="Local audio file (uploaded for you) or a public http(s)/oss:// URL.")],
     prefix: Prefix,
-    target_model: TargetModel = "cosyvoice-v3.5-plus",
+    target_model: TargetModelOption = DEFAULT_TARGET_MODEL,
     language_hint: LanguageHints = None,
     max_prompt_audio_length: MaxPromptAudioLength = None,
     enable_preprocess: EnablePreprocess = False,
@@ -39,7 +40,7 @@ def clone(
     Checks the sample locally first (refusing a failing one unless --force), reuses a voice already cloned
     from the same bytes (unless --new), uploads a local file, enrolls, waits for OK, records the voice in the
     registry and writes evidence. Exit codes: 0 ok, 2 bad input, 3 sample failed preflight, 4 service
-    refused, 5 network.
+    refused (also: the voice was rejected, UNDEPLOYED), 5 network, 6 still DEPLOYING after --timeout.
     """
     from cosyclone.clone_ops import clone_with_evidence
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
 
+from cosyclone._exceptions import InvalidRequestError, Problem, SamplePreflightError
 from cosyclone.cli._output import emit_json, reporting, say
 from cosyclone.cli.state import CLIState
 from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
@@ -28,7 +31,13 @@ def demo(
     from cosyclone.evidence import DEFAULT_EVIDENCE_DIR
 
     state: CLIState = ctx.obj
-    with reporting(as_json=as_json):
+    with reporting(as_json=as_json), _demo_hints(as_json=as_json):
+        if sample is not None and not sample.is_file():
+            reason = "is a directory, not an audio file" if sample.is_dir() else "no such file"
+            raise InvalidRequestError(
+                [Problem("--sample", str(sample), reason)],
+                hint="give the path of a recording (10–20 s of one speaker), or leave --sample out for the bundled one",
+            )
         if not state.use_emulator and not state.service_configured():
             state.use_emulator = True
             say("no DASHSCOPE_API_KEY: running on the embedded emulator (offline, no quota)")
@@ -52,6 +61,34 @@ def demo(
     say(f"  audio     {result.audio_path}")
     say(f"  picture   {result.picture_path}")
     say(f"  evidence  {result.evidence_path}")
+
+
+@contextlib.contextmanager
+def _demo_hints(*, as_json: bool) -> Iterator[None]:
+    """Errors of the demo with next steps that name what ``demo`` has (it has no --force, no
+    --skip-catalog-check), and the rules a failing sample breaks."""
+    try:
+        yield
+    except SamplePreflightError as error:
+        report = error.report
+        failed = [f for f in (report.findings if report is not None else []) if f.level == "fail"]
+        if not as_json:
+            for finding in failed:
+                say(f"  ✗ {finding.code}: {finding.message}")
+        rules = ", ".join(f.code for f in failed) or "a rule"
+        error.message = f"the sample fails the preflight ({rules})"
+        error.rehint(
+            "see why with `cosyclone check SAMPLE`, repair it with `cosyclone check SAMPLE --fix OUT.wav` and pass "
+            "--sample OUT.wav, or leave --sample out for the bundled one"
+        )
+        raise
+    except InvalidRequestError as error:
+        if "--skip-catalog-check" in error.hint:
+            error.rehint(
+                "pick a --target-model the region allows (the demo follows the catalog; "
+                "`cosyclone clone --skip-catalog-check` goes ahead anyway)"
+            )
+        raise
 
 
 def register(app: typer.Typer) -> None:

@@ -20,7 +20,9 @@ DEFAULT_PORT = 8765
 def emulator(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (keep it on loopback)."),
-    port: int = typer.Option(DEFAULT_PORT, "--port", help="Port; 0 picks a free one (printed)."),
+    port: int = typer.Option(
+        DEFAULT_PORT, "--port", min=0, max=65535, help="Port 0–65535; 0 picks a free one (printed)."
+    ),
     data_dir: Path | None = typer.Option(
         None, "--data-dir", help="Keep voices and uploads here across restarts (default: memory only)."
     ),

@@ -19,7 +19,7 @@ from cosyclone.cli._options import (
     MaxPromptAudioLength,
     Prefix,
     SkipCatalogCheck,
-    TargetModel,
+    TargetModelOption,
 )
 from cosyclone.cli._output import emit_json, fail, say
 from cosyclone.cli.state import CLIState
@@ -34,7 +34,7 @@ def prepare(
     voice_sample_url: Annotated[
         str, typer.Option("--voice-sample-url", help="Public http(s) URL (or oss:// temporary URL) of the sample.")
     ],
-    target_model: TargetModel = DEFAULT_TARGET_MODEL,
+    target_model: TargetModelOption = DEFAULT_TARGET_MODEL,
     language_hint: LanguageHints = None,
     max_prompt_audio_length: MaxPromptAudioLength = None,
     enable_preprocess: EnablePreprocess = False,

@@ -54,7 +54,10 @@ def score(
     state: CLIState = ctx.obj
     with reporting(as_json=as_json):
         if plot is not None:
+            from cosyclone.audio.plot import check_plot_target
+
             check_output_path(plot)
+            check_plot_target(plot)
         result = score_voice(state.client(), state.registry(), voice, sample=sample, language=language)
         payload = result.to_dict()
         if plot is not None:

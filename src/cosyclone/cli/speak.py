@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from inspect import Parameter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
@@ -12,28 +12,14 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from cosyclone._exceptions import InvalidRequestError, Problem
-from cosyclone.cli._output import emit_json, reporting, say
+from cosyclone.cli._output import emit_json, reporting, say, stdout_closed
 from cosyclone.cli.state import CLIState
 from cosyclone.schema.synthesis_params import synthesis_params
 
 BY_NAME, VAR_KEYWORD = Parameter.POSITIONAL_OR_KEYWORD, Parameter.VAR_KEYWORD
 
 if TYPE_CHECKING:
-    from cosyclone.client.speech import SynthesisProtocol
-
-
-def read_text(text: str | None, file: Path | None) -> str:
-    """The text to speak: the argument, ``-f FILE``, or stdin (``-`` or no argument with piped input)."""
-    if file is not None:
-        try:
-            return file.read_text(encoding="utf-8")
-        except OSError as error:
-            raise InvalidRequestError([Problem("--file", str(file), f"cannot be read: {error.strerror}")]) from None
-    if text is not None and text != "-":
-        return text
-    if text == "-" or not sys.stdin.isatty():
-        return sys.stdin.read()
-    raise InvalidRequestError([Problem("TEXT", None, "give the text as an argument, with -f FILE, or on stdin")])
+    from cosyclone.client.speech import SpeechChunk, SynthesisProtocol
 
 
 def speak(
@@ -41,47 +27,52 @@ def speak(
     text: str | None = typer.Argument(None, help="What to say ('-' or omitted: read stdin)."),
     voice: str = typer.Option(..., "--voice", help="A cloned voice_id, a registry prefix, or a system voice."),
     output: Path | None = typer.Option(
-        None, "--output", "-o", help="Audio file; the format follows its extension. Default: stdout when piped."
+        None,
+        "--output",
+        "-o",
+        help="Audio file; the format follows its extension. Default: stdout when piped, else speech.FORMAT "
+        "(speech-2.FORMAT, … if taken).",
     ),
-    file: Path | None = typer.Option(None, "--file", "-f", help="Read the text from this file."),
+    file: Path | None = typer.Option(None, "--file", "-f", help="Read the text (UTF-8) from this file."),
     model: str | None = typer.Option(None, "--model", help="Synthesis model; default: the voice's target_model."),
     http: bool = typer.Option(False, "--http", help="Use the HTTP endpoint instead of the WebSocket."),
     sse: bool = typer.Option(False, "--sse", help="Use the HTTP endpoint with SSE streaming."),
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary (needs -o)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the -o file if it exists (default: refuse)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary (not with audio on stdout)."),
     **synthesis: Any,
 ) -> None:
     """Speak TEXT with a voice. The model follows the voice unless --model is given (a mismatch is refused).
 
-    Audio goes to -o FILE (written as FILE.part and renamed when complete), or to stdout when it is piped.
+    Audio goes to -o FILE (written as FILE.part and renamed when complete; an existing FILE is kept unless
+    --overwrite), or to stdout when it is piped. Every option is checked before any call: one text source,
+    an extension that agrees with --format, options the model accepts.
     """
+    from cosyclone import speech_ops
     from cosyclone.cli.voices import resolve_voice
 
     state: CLIState = ctx.obj
     with reporting(as_json=as_json):
-        words = read_text(text, file)
+        words = speech_ops.read_text(text, file, stdin=sys.stdin.buffer, stdin_is_tty=sys.stdin.isatty())
         options = synthesis_options(synthesis)
-        if options.get("format") is None and output is not None:
-            from cosyclone.client.speech import format_for_path
-
-            options["format"] = format_for_path(output)
         protocol: SynthesisProtocol = "sse" if sse else ("http" if http else "websocket")
         if output is None and sys.stdout.isatty():
-            output = Path(f"speech.{options.get('format') or 'mp3'}")
+            output = speech_ops.free_name("speech", options.get("format") or "mp3")
             say(f"writing {output} (pipe the output or pass -o to choose)")
+        if output is None and as_json:
+            raise InvalidRequestError(
+                [Problem("--json", True, "needs -o FILE: the audio goes to stdout, where the JSON would go")],
+                hint="add -o FILE, or drop --json to pipe the audio",
+            )
+        if output is not None:
+            options["format"] = speech_ops.output_format(output, options.get("format"))
+            speech_ops.check_new_file(output, overwrite=overwrite)
         voice_id = resolve_voice(state, voice, system_voice_ok=True)
         client = state.client()
         if output is None:
-            chunks = client.speech.stream(words, voice=voice_id, model=model, protocol=protocol, **options)
-            sink = sys.stdout.buffer
-            for chunk in chunks:
-                if chunk.kind == "audio":
-                    sink.write(chunk.audio)
-                    sink.flush()
+            _to_stdout(client.speech.stream(words, voice=voice_id, model=model, protocol=protocol, **options))
             return
         result = client.speech.to_file(words, output, voice=voice_id, model=model, protocol=protocol, **options)
-        from cosyclone.speech_ops import record_speech
-
-        summary = record_speech(state, result, voice_id=voice_id)
+        summary = speech_ops.record_speech(state, result, voice_id=voice_id)
     if as_json:
         emit_json(summary)
     else:
@@ -89,6 +80,18 @@ def speak(
             f"wrote {result.path} ({result.bytes_written} bytes, {result.characters} characters billed, "
             f"model {result.model}, request_id {result.request_id})"
         )
+
+
+def _to_stdout(chunks: Iterator[SpeechChunk]) -> None:
+    """Audio chunks to stdout as they come; a reader that stops early (``| head``) ends us quietly."""
+    sink = sys.stdout.buffer
+    try:
+        for chunk in chunks:
+            if chunk.kind == "audio":
+                sink.write(chunk.audio)
+                sink.flush()
+    except BrokenPipeError:
+        stdout_closed()
 
 
 def synthesis_cli_parameters() -> list[inspect.Parameter]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from cosyclone import voice_ops
+from cosyclone._exceptions import InvalidRequestError, Problem
 from cosyclone.cli._output import emit_json, reporting, say, table
 from cosyclone.cli.state import CLIState
 
@@ -22,10 +23,12 @@ voices_app = typer.Typer(help="List, inspect, update, delete, sync and import cl
 def list_voices(
     ctx: typer.Context,
     prefix: str | None = typer.Option(None, "--prefix", help="Only voices with this prefix."),
-    local: bool = typer.Option(False, "--local", help="Show the registry only (no network)."),
+    local: bool = typer.Option(
+        False, "--local", help="Show the registry only (no network): this key's voices (every account's if no key)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
 ) -> None:
-    """List voices: every page from the service (default) or the local registry (--local)."""
+    """List voices: every page from the service (default) or the local registry (--local). Times are UTC."""
     state: CLIState = ctx.obj
     with reporting(as_json=as_json):
         rows = voice_ops.list_voices(state, prefix=prefix, local=local)
@@ -33,10 +36,16 @@ def list_voices(
         emit_json(rows)
         return
     columns = ["voice_id", "status", "target_model", "created_at"]
-    cells = [
-        [str(r.get(c) or "")[: 19 if c == "created_at" else None].replace("T", " ") for c in columns] for r in rows
-    ]
-    table(f"{len(rows)} voice(s)", columns, cells)
+    if local and len({r.get("account") for r in rows}) > 1:
+        columns.append("account")
+    cells = [[_cell(c, r.get(c)) for c in columns] for r in rows]
+    table(f"{len(rows)} voice(s)", [c + " (UTC)" if c == "created_at" else c for c in columns], cells)
+
+
+def _cell(column: str, value: object) -> str:
+    """A table cell: times as ``YYYY-MM-DD HH:MM:SS`` (UTC, said in the header), the rest as text."""
+    text = "" if value is None else str(value)
+    return text[:19].replace("T", " ") if column.endswith("_at") else text
 
 
 @voices_app.command("show")
@@ -54,7 +63,9 @@ def show(
     if as_json:
         emit_json(data)
         return
-    table(data["voice_id"], ["field", "value"], [[k, str(v)] for k, v in data.items() if k != "voice_id"])
+    rows = [[k, _cell(k, v)] for k, v in data.items() if k not in ("voice_id", "registry")]
+    rows += [[f"registry {k}", _cell(k, v)] for k, v in (data.get("registry") or {}).items()]
+    table(data["voice_id"], ["field", "value (times in UTC)"], rows)
 
 
 @voices_app.command("update")
@@ -66,7 +77,7 @@ def update(
     wait: bool = typer.Option(True, "--wait/--no-wait", help="Wait until the voice is OK again."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Re-enroll a voice from a new sample (checked locally first)."""
+    """Re-enroll a voice from a new sample (checked locally first, refused if it fails unless --force)."""
     state: CLIState = ctx.obj
     with reporting(as_json=as_json):
         result = voice_ops.update_voice(state, voice, sample, force=force, wait=wait)
@@ -88,8 +99,10 @@ def delete(
     with reporting(as_json=as_json):
         voice_id = resolve_voice(state, voice)
         if not yes and not typer.confirm(f"Delete voice {voice_id}? This cannot be undone", default=False):
-            say("not deleted")
-            raise typer.Exit(1)
+            raise InvalidRequestError(
+                [Problem("--yes", False, f"not confirmed: {voice_id} was not deleted")],
+                hint=f"run `cosyclone voices delete {voice_id} --yes` to delete it without asking",
+            )
         result = voice_ops.delete_voice(state, voice_id)
     if as_json:
         emit_json(result)
@@ -114,6 +127,13 @@ def sync(
         f"{result['checked']} voice(s) on the service; {result['status_changed']} status change(s); "
         f"{len(result['gone'])} gone from the service"
     )
+    if result["adopted"]:
+        say(f"adopted {len(result['adopted'])} voice(s) into the registry")
+    if result.get("no_sample_hash"):
+        say(
+            f"note: {len(result['no_sample_hash'])} adopted voice(s) have no downloadable sample link, so cloning "
+            "the same file again would enroll a new voice; reuse them by voice_id"
+        )
     if result["unknown"] and not adopt:
         say(
             f"{len(result['unknown'])} voice(s) not in the registry: "

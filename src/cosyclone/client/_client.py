@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 import httpx
 
 from cosyclone._config import account_fingerprint, resolve_api_key, resolve_endpoints
+from cosyclone.client._refusal import RefusalJudge
 from cosyclone.client._retry import DEFAULT_MAX_RETRIES
+from cosyclone.client._steps import drive_sync
 from cosyclone.client._transport import DEFAULT_TIMEOUT_S, AsyncTransport, SyncTransport, request_headers
+from cosyclone.client._voice_flows import get_flow
 from cosyclone.client.speech import AsyncSpeech, Speech
 from cosyclone.client.uploads import AsyncUploads, Uploads
 from cosyclone.client.voices import AsyncVoices, Voices
 
 if TYPE_CHECKING:
+    from cosyclone.client.types import Voice
     from cosyclone.registry import VoiceRegistry
 
 
@@ -62,20 +67,17 @@ class _ClientBase:
     def _headers(self) -> dict[str, str]:
         return request_headers(self._key, self.endpoints)
 
-    def _speech(self, http: httpx.Client) -> Speech:
-        registry = self._registry
-
-        def lookup(voice_id: str) -> str | None:
-            record = registry.get(voice_id) if registry is not None else None
-            return record.target_model if record is not None else None
-
+    def _speech(self, http: httpx.Client, query: Callable[[str], Voice]) -> Speech:
+        """The speech resource; ``query`` (``query_voice``) lets it tell why a synthesis was refused."""
+        judge = RefusalJudge(registry=self._registry, account=lambda: self.account, query=query)
         return Speech(
             ws_url=self.endpoints.ws_url,
             http_base_url=self.endpoints.http_base_url,
             headers=self._headers(),
             http=http,
             timeout_s=self.timeout,
-            model_lookup=lookup,
+            model_lookup=judge.model_for,
+            refusals=judge,
         )
 
 
@@ -109,7 +111,7 @@ class Client(_ClientBase):
         )
         self.uploads = Uploads(self._transport)
         self.voices = Voices(self._transport, self.uploads, region=self.region)
-        self.speech = self._speech(self._transport.http)
+        self.speech = self._speech(self._transport.http, self.voices.get)
 
     def close(self) -> None:
         self.speech.close()
@@ -156,7 +158,13 @@ class AsyncClient(_ClientBase):
         self.voices = AsyncVoices(self._transport, self.uploads, region=self.region)
         # Synthesis runs the synchronous driver in worker threads (see AsyncSpeech), with a pool of its own.
         self._speech_http = httpx.Client(timeout=timeout, headers=self._headers())
-        self.speech = AsyncSpeech(self._speech(self._speech_http))
+        # Why a synthesis was refused is asked from the driver's thread: a synchronous query on the same pool.
+        lookup = SyncTransport(
+            key=self._key, endpoints=self.endpoints, timeout_s=timeout, http_client=self._speech_http
+        )
+        self.speech = AsyncSpeech(
+            self._speech(self._speech_http, lambda voice_id: drive_sync(get_flow(voice_id), lookup))
+        )
 
     async def close(self) -> None:
         self.speech.close()

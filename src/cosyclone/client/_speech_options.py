@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from cosyclone._exceptions import InvalidRequestError, Problem
+from cosyclone._exceptions import InvalidRequestError, ModelContradictionError, Problem
 from cosyclone.catalog import TARGET_MODELS, check_synthesis_model, model_from_voice_id
 from cosyclone.schema.synthesis import SynthesisParameters
 from cosyclone.schema.synthesis_params import SynthesisOptions, synthesis_params
@@ -34,11 +34,21 @@ def wire_parameters(options: SynthesisOptions, voice: str, *, wire_format: str) 
 
 
 def check_model_support(options: SynthesisOptions, model: str) -> None:
-    """Refuse a parameter set away from its default for a model its declaration does not list (``x-models``)."""
+    """Refuse a parameter set away from its default for a model its declaration does not list (``x-models``),
+    and a language hint the model's catalog entry does not list (the rule ``clone`` applies)."""
     for spec in synthesis_params():
         value = getattr(options, spec.name)
         if spec.models is not None and value not in (None, spec.default) and model not in spec.models:
             raise InvalidRequestError([Problem(spec.name, value, f"is accepted only by {', '.join(spec.models)}")])
+    capabilities = TARGET_MODELS.get(model)
+    hint = options.language_hints[0] if options.language_hints else None
+    if capabilities is not None and hint is not None and hint not in capabilities.language_hints:
+        rule = (
+            f"{model} accepts these language hints: {', '.join(capabilities.language_hints)}"
+            if capabilities.language_hints
+            else f"{model} takes no language hint; leave it out"
+        )
+        raise InvalidRequestError([Problem("language_hints", hint, rule)])
 
 
 def build_options(**fields: Any) -> SynthesisOptions:
@@ -53,7 +63,8 @@ def resolve_model(voice: str, model: str | None, lookup: Callable[[str], str | N
     """The synthesis model for ``voice``: the one it was enrolled for (registry, else its id), or ``model``.
 
     Raises:
-        InvalidRequestError: ``model`` contradicts the voice's target model, or a system voice has no model.
+        ModelContradictionError: ``model`` contradicts the voice's target model (also an InvalidRequestError).
+        InvalidRequestError: a system voice has no model, or an unknown model.
     """
     if not voice:
         raise InvalidRequestError([Problem("voice", voice, "is required: a cloned voice_id or a system voice")])
@@ -71,7 +82,7 @@ def resolve_model(voice: str, model: str | None, lookup: Callable[[str], str | N
         raise InvalidRequestError([Problem("model", model, f"must be one of {names}")])
     problem = check_synthesis_model(voice_id=voice, model=model, voice_target_model=registered)
     if problem is not None:
-        raise InvalidRequestError([Problem(problem.field, problem.value, problem.rule)])
+        raise ModelContradictionError([Problem(problem.field, problem.value, problem.rule)])
     if expected is None and not TARGET_MODELS[model].has_system_voices:
         raise InvalidRequestError(
             [Problem("voice", voice, f"{model} has no system voices; use a voice cloned for {model}")]

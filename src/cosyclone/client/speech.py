@@ -22,6 +22,7 @@ from typing_extensions import Unpack
 
 from cosyclone._exceptions import InvalidRequestError, Problem
 from cosyclone.client._audio_sink import AudioFile, wav_header
+from cosyclone.client._refusal import RefusalJudge
 from cosyclone.client._speech_options import (
     SpeechOptions,
     build_options,
@@ -132,7 +133,9 @@ class Speech:
         http: httpx.Client,
         timeout_s: float,
         model_lookup: Callable[[str], str | None] | None = None,
+        refusals: RefusalJudge | None = None,
     ) -> None:
+        self._refusals = refusals or RefusalJudge(registry=None, account=lambda: "", query=None)
         self._ws = WebSocketSynthesizer(url=ws_url, headers=headers, read_timeout_s=timeout_s)
         self._http = http
         self._http_base_url = http_base_url
@@ -163,21 +166,25 @@ class Speech:
         parameters = wire_parameters(opts, voice, wire_format="pcm" if opts.format == "wav" else opts.format)
         if protocol == "websocket":
             # The driver cuts the text into sentences, messages and tasks itself.
-            yield from self._ws.run(
+            chunks = self._ws.run(
                 iter([text]), model=model, parameters=parameters, single_message=bool(opts.enable_ssml)
             )
+            yield from self._refusals.watch(chunks, voice=voice, model=model)
             return
         for piece in [text] if opts.enable_ssml else chunk_text(text, max_chars=MAX_CHARS_PER_TASK):
             sse = protocol == "sse"
-            yield from synthesize_http(
+            chunks = synthesize_http(
                 self._http, self._http_base_url, model=model, text=piece, parameters=parameters, sse=sse
             )
+            yield from self._refusals.watch(chunks, voice=voice, model=model)
 
     def _raw_text(self, chunks: Iterable[str], voice: str, model: str, opts: SpeechOptions) -> Iterator[SpeechChunk]:
         if opts.enable_ssml:
             raise InvalidRequestError([Problem("enable_ssml", True, "SSML needs the whole text: use stream()")])
         parameters = wire_parameters(opts, voice, wire_format="pcm" if opts.format == "wav" else opts.format)
-        return self._ws.run(iter(chunks), model=model, parameters=parameters)
+        return self._refusals.watch(
+            self._ws.run(iter(chunks), model=model, parameters=parameters), voice=voice, model=model
+        )
 
     def stream(
         self,

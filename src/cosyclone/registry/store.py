@@ -4,6 +4,10 @@ Safe with several processes at once: WAL journal, a busy timeout, writes in ``BE
 and *claims* — a row that says "this process is enrolling this sample for this model/region/account" — so that
 concurrent clones of the same sample wait for the first one instead of spending a second enrollment.
 The API key is never stored: accounts are told apart by :func:`account_fingerprint`.
+
+A damaged file (truncated, overwritten, not a database) is never "repaired" by opening it: it is checked
+read-only first and refused with :class:`~cosyclone._exceptions.RegistryDamagedError`, whose message says how to
+recover (move it aside, ``cosyclone voices sync --adopt``).
 """
 
 from __future__ import annotations
@@ -24,12 +28,58 @@ from pathlib import Path
 from typing import Any
 
 from cosyclone._config import account_fingerprint, cosyclone_home
+from cosyclone._exceptions import RegistryDamagedError
 from cosyclone.registry.migrations import migrate
 
 REGISTRY_FILE = "registry.sqlite3"
 #: A claim older than this is presumed abandoned (its process died) and may be taken over.
 CLAIM_STALE_S = 600.0
 CLAIM_POLL_S = 0.2
+#: Every SQLite database file starts with these 16 bytes.
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def check_not_damaged(path: Path) -> None:
+    """Raise :class:`RegistryDamagedError` when ``path`` exists but is not a sound SQLite database. Read-only:
+    the file is opened with ``mode=ro`` and never changed. A missing file is a new registry; an empty one is a
+    truncated registry (a new one is never left empty: opening it writes its tables at once)."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise RegistryDamagedError(path, error.strerror or str(error)) from None
+    if path.is_dir():
+        raise RegistryDamagedError(path, "it is a directory")
+    if size == 0:
+        raise RegistryDamagedError(path, "the file is empty: it was truncated")
+    with path.open("rb") as handle:
+        head = handle.read(100)
+    if not head.startswith(SQLITE_MAGIC) or len(head) < 100:
+        raise RegistryDamagedError(path, "the file is not an SQLite database")
+    try:
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+        try:
+            verdict = probe.execute("PRAGMA quick_check(1)").fetchone()
+        finally:
+            probe.close()
+    except sqlite3.OperationalError:
+        return  # locked or unreadable for now: the normal open reports it
+    except sqlite3.DatabaseError as error:
+        raise RegistryDamagedError(path, str(error)) from None
+    if verdict is None or verdict[0] != "ok":
+        raise RegistryDamagedError(path, f"integrity check: {verdict[0] if verdict else 'no answer'}")
+
+
+@contextlib.contextmanager
+def _damage_reported(path: Path) -> Iterator[None]:
+    """A database error met while working (not a lock: that is an OperationalError) as RegistryDamagedError."""
+    try:
+        yield
+    except sqlite3.OperationalError:
+        raise
+    except sqlite3.DatabaseError as error:
+        raise RegistryDamagedError(path, str(error)) from None
 
 
 def _now() -> str:
@@ -75,12 +125,14 @@ class VoiceRegistry:
         self.path = Path(path) if path is not None else cosyclone_home() / REGISTRY_FILE
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA busy_timeout = 30000")
-        with contextlib.suppress(sqlite3.OperationalError):
-            self._db.execute("PRAGMA journal_mode = WAL")
-        migrate(self._db)
+        check_not_damaged(self.path)
+        with _damage_reported(self.path):
+            self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA busy_timeout = 30000")
+            with contextlib.suppress(sqlite3.OperationalError):
+                self._db.execute("PRAGMA journal_mode = WAL")
+            migrate(self._db)
 
     def close(self) -> None:
         self._db.close()
@@ -93,7 +145,7 @@ class VoiceRegistry:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        with self._lock, _damage_reported(self.path):
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -121,16 +173,21 @@ class VoiceRegistry:
         return found
 
     def get(self, voice_id: str, *, include_deleted: bool = False) -> VoiceRecord | None:
-        with self._lock:
+        with self._lock, _damage_reported(self.path):
             row = self._db.execute("SELECT * FROM voices WHERE voice_id = ?", (voice_id,)).fetchone()
         record = _record(row) if row else None
         if record is not None and record.deleted_at and not include_deleted:
             return None
         return record
 
-    def list(self, *, account: str | None = None, prefix: str | None = None) -> list[VoiceRecord]:
-        """Live voices, newest first, optionally of one account and/or prefix."""
-        query = "SELECT * FROM voices WHERE deleted_at IS NULL"
+    def list(
+        self, *, account: str | None = None, prefix: str | None = None, include_deleted: bool = False
+    ) -> list[VoiceRecord]:
+        """Live voices (and deleted ones with ``include_deleted``), newest first, optionally of one account and/or
+        prefix."""
+        query = (
+            "SELECT * FROM voices WHERE 1 = 1" if include_deleted else "SELECT * FROM voices WHERE deleted_at IS NULL"
+        )
         args: list[str] = []
         if account:
             query += " AND account = ?"
@@ -138,7 +195,7 @@ class VoiceRegistry:
         if prefix:
             query += " AND prefix = ?"
             args.append(prefix)
-        with self._lock:
+        with self._lock, _damage_reported(self.path):
             rows = self._db.execute(query + " ORDER BY created_at DESC, voice_id", args).fetchall()
         return [_record(r) for r in rows]
 
@@ -146,7 +203,7 @@ class VoiceRegistry:
         self, *, account: str, region: str, workspace: str, target_model: str, sample_sha256: str
     ) -> VoiceRecord | None:
         """A live voice already enrolled from these sample bytes for this model, region and account."""
-        with self._lock:
+        with self._lock, _damage_reported(self.path):
             row = self._db.execute(
                 "SELECT * FROM voices WHERE account = ? AND region = ? AND workspace = ? AND target_model = ? "
                 "AND sample_sha256 = ? AND deleted_at IS NULL AND (status IS NULL OR status != 'UNDEPLOYED') "
@@ -199,7 +256,7 @@ class VoiceRegistry:
 
     def latest_score(self, voice_id: str) -> dict[str, Any] | None:
         """The voice's latest stored score (with ``scored_at``), or None."""
-        with self._lock:
+        with self._lock, _damage_reported(self.path):
             row = self._db.execute(
                 "SELECT scored_at, report_json FROM voice_scores WHERE voice_id = ?", (voice_id,)
             ).fetchone()
@@ -217,7 +274,7 @@ class VoiceRegistry:
             )
 
     def compare_run(self, run_key: str) -> dict[str, Any] | None:
-        with self._lock:
+        with self._lock, _damage_reported(self.path):
             row = self._db.execute("SELECT state_json FROM compare_runs WHERE run_key = ?", (run_key,)).fetchone()
         return json.loads(row["state_json"]) if row else None
 

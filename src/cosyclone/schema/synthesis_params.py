@@ -58,6 +58,7 @@ class SynthesisOptions(RequestModel):
     instruction: str | None = Field(
         default=None,
         description="Style instruction, e.g. 'speak slowly' (cosyvoice-v3.5-*, v3-flash; at most 128 characters).",
+        json_schema_extra={"x-models": ["cosyvoice-v3.5-plus", "cosyvoice-v3.5-flash", "cosyvoice-v3-flash"]},
     )
     language_hints: list[str] | None = Field(
         default=None,
