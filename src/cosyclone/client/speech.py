@@ -21,6 +21,7 @@ import httpx
 from typing_extensions import Unpack
 
 from cosyclone._exceptions import InvalidRequestError, Problem
+from cosyclone.catalog import speech_protocol
 from cosyclone.client._audio_sink import AudioFile, wav_header
 from cosyclone.client._speech_options import (
     SpeechOptions,
@@ -160,6 +161,7 @@ class Speech:
         self, text: str, voice: str, model: str, opts: SpeechOptions, protocol: SynthesisProtocol
     ) -> Iterator[SpeechChunk]:
         """The service's chunks for ``text`` (for ``wav``: raw PCM, framed by the caller)."""
+        protocol = speech_protocol(model, protocol)  # Qwen-Audio speaks over HTTP only
         parameters = wire_parameters(opts, voice, wire_format="pcm" if opts.format == "wav" else opts.format)
         if protocol == "websocket":
             # The driver cuts the text into sentences, messages and tasks itself.
@@ -172,6 +174,13 @@ class Speech:
             yield from synthesize_http(
                 self._http, self._http_base_url, model=model, text=piece, parameters=parameters, sse=sse
             )
+
+    def plan(
+        self, voice: str, *, model: str | None = None, protocol: SynthesisProtocol = "websocket"
+    ) -> tuple[str, SynthesisProtocol]:
+        """The model and protocol a synthesis with ``voice`` would use (the model follows the voice)."""
+        resolved = resolve_model(voice, model, self._model_lookup)
+        return resolved, speech_protocol(resolved, protocol)
 
     def _raw_text(self, chunks: Iterable[str], voice: str, model: str, opts: SpeechOptions) -> Iterator[SpeechChunk]:
         if opts.enable_ssml:
