@@ -21,7 +21,7 @@ from tests.helpers.emulator_fixtures import EMULATOR_API_KEY, OTHER_API_KEY
 
 MODEL = "cosyvoice-v3-flash"
 ENGINE_418 = "[cosyvoice:]Engine return error code: 418"
-#: Extra audio one separately encoded MP3 sentence may carry (priming + padding; the most at 8 kHz).
+#: Extra audio an MP3 stream carries (the encoder's priming + padding, once per task; the most at 8 kHz).
 MP3_SLACK_S = 0.2
 
 
@@ -123,6 +123,21 @@ def test_handshake_without_an_accepted_key_is_refused_with_401(
         connect(emulator.ws_url, additional_headers=headers)
     assert refused.value.response.status_code == 401
     assert json.loads(refused.value.response.body or b"{}")["code"] == "InvalidApiKey"
+
+
+@pytest.mark.parametrize("suffix", ["", "/"])
+def test_the_path_is_served_with_and_without_a_trailing_slash(emulator: EmulatorServer, suffix: str) -> None:
+    # Several public clients hard-code ``…/api-ws/v1/inference/`` (contract §10.6).
+    url = emulator.ws_url.rstrip("/") + suffix
+    with connect(url, additional_headers={"Authorization": f"Bearer {EMULATOR_API_KEY}"}) as conn:
+        result = Client(conn).speak(seed(emulator), "Slash or not.")
+    assert result.last["header"]["event"] == "task-finished" and len(result.frames) == 1
+
+
+def test_the_slash_path_refuses_a_bad_key_like_the_other(emulator: EmulatorServer) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        connect(emulator.ws_url + "/", additional_headers={"Authorization": "Bearer not-a-key"})
+    assert refused.value.response.status_code == 401
 
 
 # ----- the happy path -------------------------------------------------------------------------------------------
@@ -229,7 +244,12 @@ def test_every_format_and_sample_rate_concatenates_to_one_playable_file(
     text = "First part. Second part! 第三部分。"
     for rate in SAMPLE_RATES:
         result = ws.speak(voice, text, format=fmt, sample_rate=rate)
-        assert len(result.frames) == 3
+        # One binary frame after each sentence-synthesis; MP3 and Opus (one encoder per task) send what the
+        # encoder held back, and the end of the stream, as one more frame just before task-finished.
+        tail = ["audio"] if fmt in ("mp3", "opus") else []
+        sentence = ["sentence-begin", "sentence-synthesis", "audio", "sentence-end"]
+        assert result.order == sentence * 3 + tail + ["task-finished"]
+        assert len(result.frames) == 3 + len(tail)
         pcm = ws.speak(voice, text, format="pcm", sample_rate=rate).audio
         expected_s = len(pcm) / 2 / rate
         if fmt == "pcm":
@@ -239,8 +259,8 @@ def test_every_format_and_sample_rate_concatenates_to_one_playable_file(
         assert decoded.info.codec == {"wav": "pcm_s16le", "mp3": "mp3", "opus": "opus"}[fmt]
         assert decoded.sample_rate == (48000 if fmt == "opus" else rate)
         decoded_s = decoded.samples.shape[0] / decoded.sample_rate
-        # MP3: each sentence is encoded on its own, so each brings the encoder's priming and padding along.
-        slack = 3 * MP3_SLACK_S if fmt == "mp3" else 0.05
+        # MP3: the encoder's priming and padding come once per task (no Info tag in a stream to trim them).
+        slack = MP3_SLACK_S if fmt == "mp3" else 0.05
         assert expected_s - 0.05 <= decoded_s <= expected_s + slack
         if fmt == "wav":
             assert result.frames[0][:4] == b"RIFF" and all(f[:4] != b"RIFF" for f in result.frames[1:])
@@ -446,3 +466,58 @@ def test_fault_drop_after_cuts_before_task_finished(emulator: EmulatorServer, ws
             received.append(ws.conn.recv(timeout=5))
     assert sum(isinstance(m, bytes) for m in received) == 2
     assert not any(isinstance(m, str) and "task-finished" in m for m in received)
+
+
+# ----- one task-failed per task (contract §10.7) ----------------------------------------------------------------
+
+
+def assert_silent(ws: Client, *, for_s: float = 0.4) -> None:
+    """Nothing more arrives on the connection for ``for_s`` seconds."""
+    with pytest.raises(TimeoutError):
+        message = ws.conn.recv(timeout=for_s)
+        pytest.fail(f"unexpected frame {message!r}")
+
+
+def refused_run(emulator: EmulatorServer, ws: Client, how: str) -> str:
+    """Send a run-task that is refused (``how``), followed at once by continue-task and finish-task."""
+    if how == "voice":
+        task = ws.run("cosyvoice-v3-flash-nobody-" + "0" * 32)
+    elif how == "parameter":
+        task = ws.run(seed(emulator), volume=500)
+    elif how == "busy":
+        ws.run(seed(emulator), task_id="busy")
+        assert ws.started()["header"]["event"] == "task-started"
+        task = ws.run(seed(emulator))
+    else:
+        emulator.backend.faults.add(Fault(target="synthesis_ws", kind="http_error", status=429))
+        task = ws.run(seed(emulator))
+    ws.text(task, "Sent before task-started. ")
+    ws.text(task, "And more.", flush=True)
+    ws.finish(task)
+    return task
+
+
+@pytest.mark.parametrize("how", ["voice", "parameter", "busy", "fault"])
+def test_a_refused_task_gets_exactly_one_task_failed(emulator: EmulatorServer, ws: Client, how: str) -> None:
+    task = refused_run(emulator, ws, how)
+    refused = ws.collect()
+    assert refused.last["header"]["task_id"] == task and failure(refused)[0] in (
+        "InvalidParameter",
+        "Throttling.RateQuota",
+    )
+    assert refused.frames == []
+    if how == "busy":  # the running task is untouched: finish it
+        ws.finish("busy")
+        assert ws.collect().last["header"]["event"] == "task-finished"
+    assert_silent(ws)
+    assert ws.speak(seed(emulator), "The connection still serves.").last["header"]["event"] == "task-finished"
+
+
+def test_a_task_failed_mid_stream_gets_no_second_task_failed(emulator: EmulatorServer, ws: Client) -> None:
+    task = ws.run(seed(emulator))
+    ws.started()
+    ws.text(task, "好" * 10_001)  # over the per-message limit: task-failed
+    ws.text(task, "More.")
+    ws.finish(task)
+    assert failure(ws.collect())[0] == "InvalidParameter"
+    assert_silent(ws)

@@ -90,9 +90,9 @@ def main_options(
 
 
 def _register() -> None:
-    from cosyclone.cli import batch, check, clone, demo, emulator, mcp, prepare, speak, validate, voices
+    from cosyclone.cli import batch, check, clone, compare, demo, emulator, mcp, prepare, score, speak, validate, voices
 
-    for module in (demo, check, clone, speak, batch, voices, prepare, validate, emulator, mcp):
+    for module in (demo, check, clone, speak, batch, voices, score, compare, prepare, validate, emulator, mcp):
         module.register(app)
 
 

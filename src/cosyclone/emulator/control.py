@@ -32,10 +32,10 @@ from starlette.routing import BaseRoute, Route
 from cosyclone import catalog
 from cosyclone.emulator.backend import EmulatorBackend
 from cosyclone.emulator.faults import Fault
-from cosyclone.schema.endpoints import EMULATOR_PREFIX
+from cosyclone.emulator.paths import CONTROL_PREFIX
 from cosyclone.schema.enrollment import VoiceStatus
 
-PREFIX = EMULATOR_PREFIX
+PREFIX = CONTROL_PREFIX
 
 
 class _Strict(BaseModel):

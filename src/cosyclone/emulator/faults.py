@@ -1,45 +1,61 @@
-"""Faults the emulator can inject, steered by tests through the control plane or in-process.
+"""Faults the emulator can inject, in one place: the plan, when each fault strikes, and the reply it makes.
 
-A :class:`FaultPlan` is a queue of :class:`Fault` rules. Each API handler asks ``plan.take(target)`` once per
-call; the first armed rule for that target is consumed (``times`` counts down) and returned. Targets are the
-five enrollment actions, ``get_policy``, ``upload``, ``synthesis_ws`` and ``synthesis_http``.
+Tests arm :class:`Fault` rules through the control plane (``POST /_emulator/faults``) or in-process
+(``backend.faults.add``). A :class:`FaultPlan` is a queue of them. A handler arms one call with
+``plan.arm(target)`` (consuming one use of the first rule for that target, ``times`` counting down) and then asks
+the returned :class:`ArmedFault` "what now?" at named points; the answer is ``None`` (go on) or a
+:data:`FaultAction` the handler carries out the same way whatever fault made it:
 
-HTTP handlers take the fault first, before checking the API key (a gateway fails before auth): an enrollment
-fault is keyed by the ``input.action`` of the body (a body without a known action consumes none); an ``upload``
-fault fires after the form has been read, so a drop never cuts the client off mid-request.
+- :class:`Delay` — sleep, then go on; :class:`Refuse` — answer this error instead (its status, code, message
+  and ``Retry-After`` are built here); :class:`Drop` — cut the connection (``drop_style``).
 
-Kinds:
+Targets are the five enrollment actions, ``get_policy``, ``upload``, ``synthesis_ws`` and ``synthesis_http``.
+The points, and which kinds strike at each:
 
-- ``http_error``: answer ``status`` (429/500/503…) with the DashScope envelope; ``retry_after_s`` adds a
-  ``Retry-After`` header. The server does not act.
-- ``latency``: sleep ``delay_s`` before handling (then handle normally).
-- ``drop_before``: close the connection without a complete reply; the server does not act.
-- ``drop_after``: act (e.g. create the voice), then close the connection without a complete reply.
+- ``before_request()``: ``http_error`` → Refuse (nothing is done); ``drop_before`` → Drop (nothing is done);
+  ``latency`` → Delay (except on ``synthesis_ws``, where it is per sentence).
+- ``sentence_delay_s()``: ``latency`` on ``synthesis_ws``: extra seconds before each sentence's audio.
+- ``before_sentence(n)`` (synthesis): ``task_failed`` → Refuse, ``ws_close`` → Drop, once ``after_sentences``
+  sentences are out.
+- ``at_end(n)`` (synthesis): the text ran out; a ``task_failed``/``ws_close`` that has not struck strikes now.
+- ``after_response()``: ``drop_after`` → Drop: the server has acted (voice created, result stored), the client
+  never hears it.
 
-  How a drop looks (``drop_style``), measured with httpx and with the official SDK (requests):
+Every fault strikes at most once per armed call. Where the handlers ask: HTTP enrollment handlers take the fault
+first, before checking the API key (a gateway fails before auth), keyed by the body's ``input.action`` (a body
+without a known action consumes none); an ``upload`` fault is armed after the form has been read, so a drop
+never cuts the client off mid-request. Synthesis arms once per *valid* ``run-task`` or HTTP request.
 
-  - ``close`` (default): the TCP connection is closed before a single byte of the reply. httpx raises
-    ``httpx.RemoteProtocolError`` ("Server disconnected without sending a response."); requests raises
-    ``requests.ConnectionError`` (``RemoteDisconnected``), which the ``dashscope`` SDK **retries** (once in
-    its HTTP layer, then up to 3 times with 2 s sleeps in ``VoiceEnrollmentService``) — so a ``drop_after``
-    on ``create_voice`` with ``times=1`` makes the SDK create the voice twice, as the real service would.
-  - ``truncate``: status line and headers go out, promising a body that never comes (``Content-Length``
-    larger than what is sent), then the connection closes. httpx raises ``httpx.RemoteProtocolError``
-    ("peer closed connection without sending complete message body"); requests raises
-    ``requests.exceptions.ChunkedEncodingError``, which the SDK does **not** retry (it reaches the caller).
+How a drop looks (``drop_style``), measured with httpx and with the official SDK (requests):
+
+- ``close`` (default): the TCP connection is closed before a single byte of the reply. httpx raises
+  ``httpx.RemoteProtocolError`` ("Server disconnected without sending a response."); requests raises
+  ``requests.ConnectionError`` (``RemoteDisconnected``), which the ``dashscope`` SDK **retries** (once in
+  its HTTP layer, then up to 3 times with 2 s sleeps in ``VoiceEnrollmentService``) — so a ``drop_after``
+  on ``create_voice`` with ``times=1`` makes the SDK create the voice twice, as the real service would.
+  On a WebSocket: TCP aborted without a close frame (the client sees 1006).
+- ``truncate``: status line and headers go out, promising a body that never comes (``Content-Length``
+  larger than what is sent), then the connection closes. httpx raises ``httpx.RemoteProtocolError``
+  ("peer closed connection without sending complete message body"); requests raises
+  ``requests.exceptions.ChunkedEncodingError``, which the SDK does **not** retry (it reaches the caller).
+  On a WebSocket: a close frame with code 1011.
 
   Without access to the socket (e.g. the app mounted on httpx's ``ASGITransport``), ``close`` falls back to
   ``truncate``.
-- ``ws_close``: (synthesis) close the WebSocket abruptly after ``after_sentences`` sentences.
-- ``task_failed``: (synthesis) send ``task-failed`` with ``code``/``message`` after ``after_sentences``.
+
+Imported by the backend (which owns the plan), the control plane, the ports and every handler.
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from cosyclone.emulator.errors import EmulatorApiError
+from cosyclone.schema import errors as codes
 
 DropStyle = Literal["close", "truncate"]
 FaultKind = Literal["http_error", "latency", "drop_before", "drop_after", "ws_close", "task_failed"]
@@ -55,10 +71,19 @@ FaultTarget = Literal[
     "synthesis_http",
 ]
 FAULT_TARGETS: tuple[str, ...] = get_args(FaultTarget)
+#: The target whose ``latency`` delays each sentence rather than the request.
+_PER_SENTENCE_LATENCY = "synthesis_ws"
 
 
 class Fault(BaseModel):
-    """One fault rule (also the JSON body of ``POST /_emulator/faults``)."""
+    """One fault rule (also the JSON body of ``POST /_emulator/faults``).
+
+    Kinds: ``http_error`` (answer ``status`` with the DashScope envelope, ``code``/``message`` or the service's
+    for that status, ``Retry-After: retry_after_s`` when set; the server does not act), ``latency`` (``delay_s``),
+    ``drop_before`` / ``drop_after`` (cut the connection before / after the server acted), and for synthesis
+    ``ws_close`` (cut) and ``task_failed`` (fail with ``code``/``message``, default ``InternalError``) once
+    ``after_sentences`` sentences are out.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -74,9 +99,18 @@ class Fault(BaseModel):
     drop_style: DropStyle = "close"
 
     def envelope(self) -> tuple[str, str]:
-        """``(code, message)`` of an ``http_error`` fault: the given ones, else the service's for the status."""
-        default_code, default_message = default_error(self.status)
+        """``(code, message)`` of this fault's refusal: the given ones, else the service's for the kind/status."""
+        if self.kind == "task_failed":
+            default_code, default_message = codes.INTERNAL_ERROR, codes.INTERNAL_ERROR_MESSAGE
+        else:
+            default_code, default_message = default_error(self.status)
         return self.code or default_code, self.message or default_message
+
+    def refusal(self) -> EmulatorApiError:
+        """The error this fault answers with (``Retry-After`` included when ``retry_after_s`` is set)."""
+        code, message = self.envelope()
+        headers = {"Retry-After": f"{self.retry_after_s:g}"} if self.retry_after_s is not None else None
+        return EmulatorApiError(self.status, code, message, detail="emulated fault", headers=headers)
 
 
 #: The service's usual code and message per HTTP status, used when a fault gives none (contract §3.8).
@@ -99,6 +133,96 @@ def default_error(status: int) -> tuple[str, str]:
     return _DEFAULT_ERRORS[400]
 
 
+# ----- what a handler is told to do -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delay:
+    """Sleep ``seconds``, then go on as if nothing happened."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Refuse:
+    """Answer ``error`` instead: an HTTP envelope (with its headers), an SSE error event, or ``task-failed``."""
+
+    error: EmulatorApiError
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Cut the connection without a complete reply, in ``style``."""
+
+    style: DropStyle
+
+
+FaultAction = Delay | Refuse | Drop
+
+
+class ArmedFault:
+    """One call's share of the plan: what to do at each named point (see the module docstring).
+
+    A call without a fault gets an ``ArmedFault(None)``, which always answers ``None``.
+    """
+
+    def __init__(self, fault: Fault | None) -> None:
+        self.fault = fault
+        self._struck = False
+
+    def _strike(self, action: FaultAction) -> FaultAction:
+        self._struck = True
+        return action
+
+    def before_request(self) -> FaultAction | None:
+        """Before the request is handled."""
+        fault = self.fault
+        if fault is None or self._struck:
+            return None
+        if fault.kind == "http_error":
+            return self._strike(Refuse(fault.refusal()))
+        if fault.kind == "drop_before":
+            return self._strike(Drop(fault.drop_style))
+        if fault.kind == "latency" and fault.target != _PER_SENTENCE_LATENCY:
+            return self._strike(Delay(fault.delay_s))
+        return None
+
+    def sentence_delay_s(self) -> float:
+        """Extra seconds before each sentence's audio (``latency`` on ``synthesis_ws``)."""
+        fault = self.fault
+        if fault is not None and fault.kind == "latency" and fault.target == _PER_SENTENCE_LATENCY:
+            return fault.delay_s
+        return 0.0
+
+    def before_sentence(self, sentences_done: int) -> FaultAction | None:
+        """Before the next sentence, ``sentences_done`` being out."""
+        fault = self.fault
+        if fault is None or sentences_done < fault.after_sentences:
+            return None
+        return self._mid_stream()
+
+    def at_end(self, sentences_done: int) -> FaultAction | None:
+        """The text ran out after ``sentences_done`` sentences: a mid-stream fault that has not struck does now."""
+        return self._mid_stream()
+
+    def after_response(self) -> FaultAction | None:
+        """The server has acted (and stored what it made); the reply is about to go out."""
+        fault = self.fault
+        if fault is None or self._struck or fault.kind != "drop_after":
+            return None
+        return self._strike(Drop(fault.drop_style))
+
+    def _mid_stream(self) -> FaultAction | None:
+        fault = self.fault
+        if fault is None or self._struck:
+            return None
+        if fault.kind == "task_failed":
+            return self._strike(Refuse(fault.refusal()))
+        if fault.kind == "ws_close":
+            return self._strike(Drop(fault.drop_style))
+        return None
+
+
 class FaultPlan:
     """Thread-safe queue of armed faults (the emulator serves from a worker thread in tests)."""
 
@@ -109,6 +233,10 @@ class FaultPlan:
     def add(self, fault: Fault) -> None:
         with self._lock:
             self._faults.append(fault.model_copy())
+
+    def arm(self, target: str | None) -> ArmedFault:
+        """Consume one use of the first fault for ``target`` (``None``: no target, no fault) for one call."""
+        return ArmedFault(self.take(target) if target is not None else None)
 
     def take(self, target: str) -> Fault | None:
         """Consume one use of the first armed fault for ``target`` and return it (``None`` when none)."""

@@ -6,7 +6,9 @@ rejected it in review. Nothing runs in the background; every read computes the s
 of 0 (the default) means OK on the very first query. ``ready_at`` is fixed when the voice is created or updated:
 changing the delay later affects only voices created after the change.
 
-Tests steer it with ``forced_status`` (control plane ``POST /_emulator/voices/{id}/status``): a forced status
+The transitions are these, and only these: ``DEPLOYING`` → ``outcome`` (by the clock), any status →
+``DEPLOYING`` (``update_voice``, :meth:`VoiceRecord.restart_review`). Tests steer it with ``forced_status``
+(control plane ``POST /_emulator/voices/{id}/status``), which may jump to any status on purpose: a forced status
 holds until set again or until ``update_voice`` restarts the review.
 
 Imported by the backend and storage. No I/O.
@@ -22,12 +24,6 @@ from cosyclone.schema.enrollment import VOICE_STATUSES
 DEPLOYING = "DEPLOYING"
 OK = "OK"
 UNDEPLOYED = "UNDEPLOYED"
-#: The transitions the service documents, plus ``update_voice`` restarting the review from either end state.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    DEPLOYING: (OK, UNDEPLOYED),
-    OK: (DEPLOYING,),
-    UNDEPLOYED: (DEPLOYING,),
-}
 
 
 @dataclass

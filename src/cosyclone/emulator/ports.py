@@ -1,7 +1,10 @@
-"""The seam between the emulator's core (state, accounts, faults) and its synthesis handlers.
+"""The seams between the emulator's core (state, accounts, rules, faults) and its API handlers.
 
-The core's backend implements :class:`SynthesisBackend`; the synthesis module (WebSocket duplex protocol and HTTP
-``SpeechSynthesizer``) depends only on this protocol, so the two halves can be read and tested apart.
+The core's backend (:class:`cosyclone.emulator.backend.EmulatorBackend`) implements both protocols. The synthesis
+handlers (WebSocket duplex protocol and HTTP ``SpeechSynthesizer``) depend only on :class:`SynthesisBackend`, the
+enrollment and upload handlers only on :class:`EnrollmentBackend`, so each can be read and tested apart.
+
+Imported by the handlers and the app.
 """
 
 from __future__ import annotations
@@ -9,6 +12,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from cosyclone.emulator.faults import FaultPlan
+from cosyclone.emulator.results import StoredResult
+from cosyclone.schema.enrollment import QueryVoiceOutput, ReceivedCreateVoiceInput, ReceivedListVoiceInput, VoiceSummary
+from cosyclone.schema.uploads import UploadPolicy
 
 
 class VoiceView(Protocol):
@@ -48,3 +54,40 @@ class SynthesisBackend(Protocol):
     def store_result(self, tenant: str, data: bytes, suffix: str) -> str:
         """Keep synthesized audio for download; returns the URL *path* it is served at (``/_emulator/…``)."""
         ...
+
+
+class EnrolledVoice(Protocol):
+    """What the enrollment handler needs of a voice it has just created."""
+
+    @property
+    def voice_id(self) -> str: ...
+
+
+class EnrollmentBackend(Protocol):
+    """What the enrollment, upload and result handlers need. Rules refuse with
+    :class:`~cosyclone.emulator.errors.EmulatorApiError` (``UploadRefused`` for the upload form). The ``create``
+    and ``update`` calls and ``store_upload`` block (download, analysis, disk): call them from a worker thread."""
+
+    faults: FaultPlan
+
+    def require_tenant(self, authorization: str | None) -> str:
+        """The tenant for an ``Authorization`` header value; raises 401 ``InvalidApiKey`` if refused."""
+        ...
+
+    def create_voice(
+        self, tenant: str, request: ReceivedCreateVoiceInput, *, model: str, oss_resolve: bool
+    ) -> EnrolledVoice: ...
+
+    def list_voices(self, tenant: str, request: ReceivedListVoiceInput) -> list[VoiceSummary]: ...
+
+    def query_voice(self, tenant: str, voice_id: str) -> QueryVoiceOutput: ...
+
+    def update_voice(self, tenant: str, voice_id: str, url: str, *, model: str, oss_resolve: bool) -> None: ...
+
+    def delete_voice(self, tenant: str, voice_id: str) -> None: ...
+
+    def issue_policy(self, tenant: str, model: str, *, upload_host: str) -> UploadPolicy: ...
+
+    def store_upload(self, fields: dict[str, str], data: bytes, *, content_type: str) -> object: ...
+
+    def get_result(self, name: str) -> StoredResult | None: ...

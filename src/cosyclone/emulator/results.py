@@ -11,9 +11,8 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from cosyclone.schema.endpoints import EMULATOR_RESULTS_PATH
+from cosyclone.emulator.paths import RESULTS_PATH
 
-RESULTS_PATH = EMULATOR_RESULTS_PATH
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
 
 
@@ -43,7 +42,7 @@ class ResultStore:
             while self._total > self._max_total and len(self._items) > 1:
                 _, evicted = self._items.popitem(last=False)
                 self._total -= len(evicted.data)
-        return RESULTS_PATH + name
+        return f"{RESULTS_PATH}/{name}"
 
     def get(self, name: str, *, now: float) -> StoredResult | None:
         with self._lock:

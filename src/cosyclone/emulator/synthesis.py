@@ -3,12 +3,14 @@
 Who may import it: the emulator's app (which mounts :func:`synthesis_routes`), tests and benchmarks. The handlers
 depend only on :class:`~cosyclone.emulator.ports.SynthesisBackend`; wire messages are built and parsed through
 :mod:`cosyclone.schema.synthesis`; audio comes from :mod:`cosyclone.emulator.voice_engine` and is encoded by
-:func:`cosyclone.audio.io.encode`.
+:mod:`cosyclone.emulator.stream_encoder` (streams, one encoder per task) and :func:`cosyclone.audio.io.encode`
+(whole files).
 
-- ``/api-ws/v1/inference`` (WebSocket): :mod:`cosyclone.emulator.synthesis_ws` (contract §5).
+- ``/api-ws/v1/inference`` and ``/api-ws/v1/inference/`` (WebSocket; several public clients hard-code the
+  slash, contract §10.6): :mod:`cosyclone.emulator.synthesis_ws` (contract §5).
 - ``POST /api/v1/services/audio/tts/SpeechSynthesizer``: :mod:`cosyclone.emulator.synthesis_http` (contract §6).
-- Rules both share (voices, models, parameters, text limits, audio framing, faults):
-  :mod:`cosyclone.emulator.synthesis_rules`.
+- Rules both share (voices, models, parameters, text limits, audio framing):
+  :mod:`cosyclone.emulator.synthesis_rules`; faults: :mod:`cosyclone.emulator.faults`.
 
 The protocol as emulated, and the choice made on every point the contract leaves UNCERTAIN, is written up in
 ``docs/emulator-synthesis.md``.
@@ -23,16 +25,12 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from cosyclone.emulator.drop import TRANSPORT_KEY, transport_of_send
+from cosyclone.emulator.paths import HTTP_SYNTHESIS_PATH, WEBSOCKET_PATH, WEBSOCKET_PATHS
 from cosyclone.emulator.ports import SynthesisBackend
 from cosyclone.emulator.synthesis_http import http_synthesis
 from cosyclone.emulator.synthesis_ws import synthesis_websocket
-from cosyclone.schema import endpoints
-from cosyclone.schema.synthesis import SYNTHESIS_PATH
 
 __all__ = ["HTTP_SYNTHESIS_PATH", "WEBSOCKET_PATH", "synthesis_routes"]
-
-WEBSOCKET_PATH = endpoints.WEBSOCKET_PATH
-HTTP_SYNTHESIS_PATH = "/api/v1/" + SYNTHESIS_PATH
 
 
 class _WebSocketEndpoint:
@@ -54,7 +52,8 @@ def synthesis_routes(backend: SynthesisBackend) -> list[BaseRoute]:
     async def http_endpoint(request: Request) -> Response:
         return await http_synthesis(request, backend)
 
+    websocket = _WebSocketEndpoint(backend)
     return [
-        WebSocketRoute(WEBSOCKET_PATH, _WebSocketEndpoint(backend), name="synthesis_websocket"),
+        *(WebSocketRoute(path, websocket) for path in WEBSOCKET_PATHS),
         Route(HTTP_SYNTHESIS_PATH, http_endpoint, methods=["POST"], name="synthesis_http"),
     ]

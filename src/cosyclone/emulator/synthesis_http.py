@@ -14,17 +14,17 @@ Imported by :mod:`cosyclone.emulator.synthesis`, which mounts :func:`http_synthe
   (a string) and cumulative ``usage.characters``; then a final event with ``finish_reason: "stop"``, the URL and
   empty ``data``. Word timestamps (``word_timestamp_enabled``) ride on the synthesis and end events, in ms
   from the start of the audio, as on the WebSocket. Frames are ``id:N`` / ``event:result`` /
-  ``:HTTP_STATUS/200`` / ``data:{json}``. The chunks' concatenation is one playable file (framing as on the
-  WebSocket). An error **after** the stream has started is one ``event:error`` frame (``:HTTP_STATUS/<n>`` and
-  ``status:<n>``, data ``{request_id, code, message}``) that ends the stream: the official SDK's parser reads
-  exactly that as an error.
-- **Faults** (``faults.take("synthesis_http")`` once per valid request): ``http_error`` answers its status and
-  envelope (``Retry-After`` if set); ``latency`` sleeps ``delay_s`` first; ``task_failed`` fails after
-  ``after_sentences`` sentences (plain: the envelope with the fault's status; SSE: an ``event:error``);
-  ``ws_close`` and ``drop_*`` cut the connection after ``after_sentences`` sentences (``drop_before``: none;
-  ``drop_after``: all, result stored), as :class:`~cosyclone.emulator.drop.DropResponse` does for a plain
-  request (``drop_style``: ``close`` aborts TCP, ``truncate`` leaves the body unfinished); in an SSE stream the
-  frames already sent stay sent.
+  ``:HTTP_STATUS/200`` / ``data:{json}``. The chunks' concatenation is one playable file from one encoder per
+  request (framing as on the WebSocket; the last sentence's chunk also carries the encoder's tail, and for MP3
+  and Opus the stored file is exactly what was streamed). An error **after** the stream has started is one
+  ``event:error`` frame (``:HTTP_STATUS/<n>`` and ``status:<n>``, data ``{request_id, code, message}``) that
+  ends the stream: the official SDK's parser reads exactly that as an error.
+- **Faults** (``faults.arm("synthesis_http")`` once per valid request; :mod:`cosyclone.emulator.faults` says
+  what strikes when and builds the reply): asked before the request, before each sentence, when the text ran
+  out and after the result is stored. A refusal is the envelope with its status and headers (plain) or an
+  ``event:error`` (SSE); a drop is :class:`~cosyclone.emulator.drop.DropResponse` for a plain request
+  (``drop_style``: ``close`` aborts TCP, ``truncate`` leaves the body unfinished) and an unfinished body in an
+  SSE stream, whose frames already sent stay sent.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -43,16 +42,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from cosyclone.emulator.drop import TRANSPORT_KEY, DropResponse
+from cosyclone.emulator.drop import TRANSPORT_KEY
 from cosyclone.emulator.errors import EmulatorApiError, invalid_api_key, invalid_parameter
-from cosyclone.emulator.faults import Fault
+from cosyclone.emulator.faults import ArmedFault, Delay, Drop, FaultAction
 from cosyclone.emulator.ports import SynthesisBackend
+from cosyclone.emulator.replies import carry_out, error_response, new_request_id
+from cosyclone.emulator.stream_encoder import StreamEncoder
 from cosyclone.emulator.synthesis_rules import (
-    StreamEncoder,
     SynthesisSettings,
     check_text_size,
     encode_file,
-    fault_failure,
+    encoder_for,
     parse_parameters,
     render,
     resolve_settings,
@@ -78,7 +78,8 @@ from cosyclone.text import split_sentences
 
 FAULT_TARGET = "synthesis_http"
 RESULT_TTL_S = 24 * 3600
-_DROPS = ("ws_close", "drop_before", "drop_after")
+#: Formats whose streamed chunks, joined, are the file to keep (no header that needs the length first).
+STREAMED_FILE_FORMATS = ("mp3", "opus")
 
 
 @dataclass
@@ -87,34 +88,13 @@ class _Job:
     tenant: str
     settings: SynthesisSettings
     sentences: list[str]
-    fault: Fault | None
+    fault: ArmedFault
     base_url: str
     expires_at: int
 
     @property
     def audio_id(self) -> str:
         return f"audio_{self.request_id}"
-
-    def fault_at(self, sentences_done: int) -> Fault | None:
-        """The fault that strikes before the next sentence (or at the end, ``sentences_done == len``)."""
-        fault = self.fault
-        if fault is None or fault.kind not in ("task_failed", *_DROPS):
-            return None
-        if fault.kind == "drop_before":
-            at = 0
-        elif fault.kind == "drop_after":
-            at = len(self.sentences)
-        else:
-            at = min(fault.after_sentences, len(self.sentences))
-        return fault if sentences_done == at else None
-
-
-def error_response(error: EmulatorApiError, request_id: str) -> JSONResponse:
-    body = ErrorEnvelope(request_id=request_id, code=error.code, message=error.message).to_wire()
-    headers = dict(error.headers)
-    if error.detail:
-        headers["X-Emulator-Detail"] = error.detail.encode("ascii", "replace").decode("ascii")
-    return JSONResponse(body, status_code=error.status, headers=headers)
 
 
 def _wants_sse(request: Request) -> bool:
@@ -126,7 +106,7 @@ def _wants_sse(request: Request) -> bool:
 
 async def http_synthesis(request: Request, backend: SynthesisBackend) -> Response:
     """Answer one HTTP synthesis request (plain JSON or SSE)."""
-    request_id = str(uuid.uuid4())
+    request_id = new_request_id()
     tenant = backend.authenticate(request.headers.get("authorization"))
     if tenant is None:
         return error_response(invalid_api_key(), request_id)
@@ -134,11 +114,9 @@ async def http_synthesis(request: Request, backend: SynthesisBackend) -> Respons
         job = await _prepare(request, backend, tenant, request_id)
     except EmulatorApiError as error:
         return error_response(error, request_id)
-    fault = job.fault
-    if fault is not None and fault.kind == "http_error":
-        return error_response(fault_failure(fault), request_id)
-    if fault is not None and fault.kind == "latency":
-        await asyncio.sleep(fault.delay_s)
+    early = await carry_out(job.fault.before_request(), request_id)
+    if early is not None:
+        return early
     if _wants_sse(request):
         return _EventStream(_sse_events(job, backend, request))
     return await _plain(job, backend)
@@ -168,7 +146,7 @@ async def _prepare(request: Request, backend: SynthesisBackend, tenant: str, req
         tenant=tenant,
         settings=settings,
         sentences=split_sentences(text) or [text.strip() or " "],
-        fault=backend.faults.take(FAULT_TARGET),
+        fault=backend.faults.arm(FAULT_TARGET),
         base_url=str(request.base_url).rstrip("/"),
         expires_at=int(time.time()) + RESULT_TTL_S,
     )
@@ -180,10 +158,21 @@ async def _render(job: _Job, backend: SynthesisBackend, sentence: str) -> Render
     return await asyncio.to_thread(render, job.settings, sentence)
 
 
-async def _store(job: _Job, backend: SynthesisBackend, segments: list[NDArray[np.float32]]) -> str:
-    samples = np.concatenate(segments) if segments else np.zeros(1, dtype=np.float32)
-    data = await asyncio.to_thread(encode_file, job.settings, samples)
+async def _store(job: _Job, backend: SynthesisBackend, segments: list[NDArray[np.float32]], streamed: bytes) -> str:
+    """Keep the result for download: what was streamed when it is a complete file (MP3, Opus: one stream from one
+    encoder), else one file encoded from ``segments`` (WAV with its real sizes, PCM)."""
+    if job.settings.format in STREAMED_FILE_FORMATS and streamed:
+        data = streamed
+    else:
+        samples = np.concatenate(segments) if segments else np.zeros(1, dtype=np.float32)
+        data = await asyncio.to_thread(encode_file, job.settings, samples)
     return job.base_url + backend.store_result(job.tenant, data, job.settings.suffix)
+
+
+def _encode_sentence(encoder: StreamEncoder, samples: NDArray[np.float32], *, last: bool) -> bytes:
+    """A sentence's chunk; the last one also carries what the encoder held back and the end of the stream."""
+    chunk = encoder.chunk(samples)
+    return chunk + encoder.finish() if last else chunk
 
 
 def _total_characters(job: _Job) -> int:
@@ -193,27 +182,19 @@ def _total_characters(job: _Job) -> int:
 async def _plain(job: _Job, backend: SynthesisBackend) -> Response:
     segments: list[NDArray[np.float32]] = []
     for done, sentence in enumerate(job.sentences):
-        if (fault := job.fault_at(done)) is not None:
-            return _failure_response(fault, job)
+        if (reply := await carry_out(job.fault.before_sentence(done), job.request_id)) is not None:
+            return reply
         segments.append((await _render(job, backend, sentence)).samples)
-    if (fault := job.fault_at(len(job.sentences))) is not None:
-        if fault.kind == "drop_after":
-            await _store(job, backend, segments)
-        return _failure_response(fault, job)
-    url = await _store(job, backend, segments)
+    if (reply := await carry_out(job.fault.at_end(len(job.sentences)), job.request_id)) is not None:
+        return reply
+    url = await _store(job, backend, segments, b"")
     audio = HttpAudio(data="", url=url, id=job.audio_id, expires_at=job.expires_at)
     body = HttpSynthesisResponse(
         request_id=job.request_id,
         output=HttpSynthesisOutput(finish_reason="stop", audio=audio),
         usage=CharacterUsage(characters=_total_characters(job)),
     )
-    return JSONResponse(body.to_wire())
-
-
-def _failure_response(fault: Fault, job: _Job) -> Response:
-    if fault.kind in _DROPS:
-        return DropResponse(fault.drop_style)
-    return error_response(fault_failure(fault), job.request_id)
+    return await carry_out(job.fault.after_response(), job.request_id) or JSONResponse(body.to_wire())
 
 
 class _Cut(Exception):
@@ -225,11 +206,11 @@ class _Cut(Exception):
 
 
 async def _sse_events(job: _Job, backend: SynthesisBackend, request: Request) -> AsyncIterator[str]:
-    encoder = StreamEncoder(job.settings)
+    encoder = encoder_for(job.settings)
     segments: list[NDArray[np.float32]] = []
+    streamed: list[bytes] = []
     billed = 0
     event_id = 0
-
     audio_s = 0.0
 
     def frame(kind: str, index: int, text: str | None, data: str = "", words: list[Word] | None = None) -> str:
@@ -247,25 +228,33 @@ async def _sse_events(job: _Job, backend: SynthesisBackend, request: Request) ->
         ).to_wire()
         return sse_frame(event_id, body)
 
-    for done, sentence in enumerate(job.sentences):
-        if (fault := job.fault_at(done)) is not None:
-            yield _sse_failure(fault, job, event_id + 1)
-            return
-        if await request.is_disconnected():
-            return
-        yield frame("sentence-begin", done, sentence)
-        rendered = await _render(job, backend, sentence)
-        segments.append(rendered.samples)
-        chunk = await asyncio.to_thread(encoder.chunk, rendered.samples)
-        words = words_of(rendered, offset_s=audio_s) if job.settings.word_timestamps else []
-        audio_s += rendered.duration_s
-        billed += billed_characters(sentence)
-        yield frame("sentence-synthesis", done, None, base64.b64encode(chunk).decode("ascii"), words)
-        yield frame("sentence-end", done, sentence, words=words)
-    if (fault := job.fault_at(len(job.sentences))) is not None:
-        yield _sse_failure(fault, job, event_id + 1)
+    try:
+        for done, sentence in enumerate(job.sentences):
+            if (failure := await _sse_fault(job.fault.before_sentence(done), job, event_id + 1)) is not None:
+                yield failure
+                return
+            if await request.is_disconnected():
+                return
+            yield frame("sentence-begin", done, sentence)
+            rendered = await _render(job, backend, sentence)
+            segments.append(rendered.samples)
+            last = done == len(job.sentences) - 1
+            chunk = await asyncio.to_thread(_encode_sentence, encoder, rendered.samples, last=last)
+            streamed.append(chunk)
+            words = words_of(rendered, offset_s=audio_s) if job.settings.word_timestamps else []
+            audio_s += rendered.duration_s
+            billed += billed_characters(sentence)
+            yield frame("sentence-synthesis", done, None, base64.b64encode(chunk).decode("ascii"), words)
+            yield frame("sentence-end", done, sentence, words=words)
+    finally:
+        encoder.close()
+    if (failure := await _sse_fault(job.fault.at_end(len(job.sentences)), job, event_id + 1)) is not None:
+        yield failure
         return
-    url = await _store(job, backend, segments)
+    url = await _store(job, backend, segments, b"".join(streamed))
+    if (failure := await _sse_fault(job.fault.after_response(), job, event_id + 1)) is not None:
+        yield failure
+        return
     final = HttpSynthesisResponse(
         request_id=job.request_id,
         output=HttpSynthesisOutput(
@@ -276,10 +265,16 @@ async def _sse_events(job: _Job, backend: SynthesisBackend, request: Request) ->
     yield sse_frame(event_id + 1, final.to_wire())
 
 
-def _sse_failure(fault: Fault, job: _Job, event_id: int) -> str:
-    if fault.kind in _DROPS:
-        raise _Cut(fault.drop_style)
-    error = fault_failure(fault)
+async def _sse_fault(action: FaultAction | None, job: _Job, event_id: int) -> str | None:
+    """A fault's action in an SSE stream: None to go on, the ``event:error`` frame that ends it, or :class:`_Cut`."""
+    if action is None:
+        return None
+    if isinstance(action, Delay):
+        await asyncio.sleep(action.seconds)
+        return None
+    if isinstance(action, Drop):
+        raise _Cut(action.style)
+    error = action.error
     body = ErrorEnvelope(request_id=job.request_id, code=error.code, message=error.message).to_wire()
     return sse_frame(event_id, body, event="error", status=error.status)
 

@@ -1,4 +1,4 @@
-"""What WebSocket and HTTP synthesis share: parameter and voice rules, text limits, audio framing, faults.
+"""What WebSocket and HTTP synthesis share: parameter and voice rules, text limits, which encoder a task gets.
 
 Imported only by :mod:`cosyclone.emulator.synthesis_ws` and :mod:`cosyclone.emulator.synthesis_http`. Rules
 raise :class:`~cosyclone.emulator.errors.EmulatorApiError`; the WebSocket side turns one into ``task-failed``
@@ -26,12 +26,11 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import ValidationError
 
-from cosyclone._wav import wav_header
 from cosyclone.audio.io import EncodeFormat, encode
 from cosyclone.catalog import TARGET_MODELS, model_from_voice_id
 from cosyclone.emulator.errors import EmulatorApiError, invalid_parameter, model_not_exist
-from cosyclone.emulator.faults import Fault
 from cosyclone.emulator.ports import SynthesisBackend
+from cosyclone.emulator.stream_encoder import StreamEncoder
 from cosyclone.emulator.voice_engine import RenderedSentence, VoiceTimbre, render_sentence, voice_for
 from cosyclone.schema import errors as codes
 from cosyclone.schema.synthesis import (
@@ -227,88 +226,12 @@ def words_of(rendered: RenderedSentence, *, offset_s: float) -> list[Word]:
     ]
 
 
-def wav_streaming_header(sample_rate: int) -> bytes:
-    """A 44-byte mono 16-bit PCM WAV header whose sizes say "until the end of the stream"."""
-    return wav_header(sample_rate=sample_rate)
-
-
-class StreamEncoder:
-    """Encodes a task's sentences one by one into chunks whose concatenation is one playable file.
-
-    - ``pcm``: raw 16-bit little-endian mono.
-    - ``wav``: the first chunk starts with :func:`wav_streaming_header`; every chunk after it is raw PCM.
-    - ``mp3``: bare MPEG frames (each sentence encoded on its own, the ID3 tag and Xing/Info frame removed),
-      so the stream is what a radio stream is: frames only, decodable from any frame.
-    - ``opus``: each sentence a complete Ogg Opus stream; concatenated they form a chained Ogg file (RFC 7845).
-    """
-
-    def __init__(self, settings: SynthesisSettings) -> None:
-        self._settings = settings
-        self._started = False
-
-    def chunk(self, samples: NDArray[np.float32]) -> bytes:
-        s = self._settings
-        if s.format in ("pcm", "wav"):
-            data = encode(samples, s.sample_rate, "pcm")
-            if s.format == "wav" and not self._started:
-                data = wav_streaming_header(s.sample_rate) + data
-        elif s.format == "mp3":
-            data = mp3_frames_only(encode(samples, s.sample_rate, "mp3", bit_rate_kbps=s.bit_rate_kbps))
-        else:
-            data = encode(samples, s.sample_rate, "opus", bit_rate_kbps=s.bit_rate_kbps)
-        self._started = True
-        return data
+def encoder_for(settings: SynthesisSettings) -> StreamEncoder:
+    """A fresh stream encoder for one task of these settings (see :mod:`cosyclone.emulator.stream_encoder`)."""
+    return StreamEncoder(settings.format, settings.sample_rate, bit_rate_kbps=settings.bit_rate_kbps)
 
 
 def encode_file(settings: SynthesisSettings, samples: NDArray[np.float32]) -> bytes:
     """One complete file of the whole task (the HTTP ``audio.url`` download)."""
     formats: dict[str, EncodeFormat] = {"pcm": "pcm", "wav": "wav", "mp3": "mp3", "opus": "opus"}
     return encode(samples, settings.sample_rate, formats[settings.format], bit_rate_kbps=settings.bit_rate_kbps)
-
-
-_MP3_KBPS = {
-    True: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),  # MPEG-1 layer III
-    False: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),  # MPEG-2 and 2.5 layer III
-}
-_MP3_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
-
-
-def _mp3_frame_length(header: bytes) -> int | None:
-    if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
-        return None
-    version = (header[1] >> 3) & 0x3
-    bitrate_index = header[2] >> 4
-    rate_index = (header[2] >> 2) & 0x3
-    if version == 1 or rate_index == 3 or bitrate_index in (0, 15) or (header[1] >> 1) & 0x3 != 1:
-        return None
-    mpeg1 = version == 3
-    kbps = _MP3_KBPS[mpeg1][bitrate_index]
-    rate = _MP3_RATES[version][rate_index]
-    padding = (header[2] >> 1) & 0x1
-    return (144 if mpeg1 else 72) * kbps * 1000 // rate + padding
-
-
-def mp3_frames_only(data: bytes) -> bytes:
-    """``data`` without its leading ID3v2 tag, its Xing/Info frame and a trailing ID3v1 tag."""
-    start = 0
-    if data[:3] == b"ID3" and len(data) >= 10:
-        size = (data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]
-        start = 10 + size + (10 if data[5] & 0x10 else 0)
-    length = _mp3_frame_length(data[start : start + 4])
-    if length is not None:
-        head = data[start : start + min(length, 64)]
-        if b"Xing" in head or b"Info" in head:
-            start += length
-    end = len(data) - 128 if data[-128:-125] == b"TAG" else len(data)
-    return data[start:end]
-
-
-def fault_failure(fault: Fault) -> EmulatorApiError:
-    """The error a ``task_failed`` or ``http_error`` fault answers with."""
-    if fault.kind == "task_failed":
-        code = fault.code or codes.INTERNAL_ERROR
-        message = fault.message or codes.INTERNAL_ERROR_MESSAGE
-        return EmulatorApiError(fault.status, code, message, detail="emulated fault")
-    code, message = fault.envelope()
-    headers = {"Retry-After": f"{fault.retry_after_s:g}"} if fault.retry_after_s is not None else None
-    return EmulatorApiError(fault.status, code, message, detail="emulated fault", headers=headers)

@@ -1,4 +1,5 @@
-"""The WebSocket duplex synthesis protocol at ``/api-ws/v1/inference`` (contract §5), one connection at a time.
+"""The WebSocket duplex synthesis protocol at ``/api-ws/v1/inference`` (also with a trailing slash; contract §5),
+one connection at a time.
 
 Imported by :mod:`cosyclone.emulator.synthesis`, which mounts :func:`synthesis_websocket`.
 
@@ -14,20 +15,24 @@ Imported by :mod:`cosyclone.emulator.synthesis`, which mounts :func:`synthesis_w
   frame, ``sentence-end`` (``original_text``, cumulative billed ``usage.characters``). Word timestamps, when
   ``word_timestamp_enabled``, go on ``sentence-synthesis`` and ``sentence-end``, in ms from the task's first
   audio sample.
-- **Audio framing**: see :class:`cosyclone.emulator.synthesis_rules.StreamEncoder`: the concatenation of a
-  task's binary frames is always one playable file (WAV: header once, with streaming sizes; MP3: bare frames;
-  Opus: chained Ogg).
+- **Audio framing**: one :class:`~cosyclone.emulator.stream_encoder.StreamEncoder` per task: the concatenation
+  of a task's binary frames is always one playable file (WAV: header once, with streaming sizes; MP3: one
+  continuous stream of bare frames; Opus: one logical Ogg stream). MP3 and Opus encoders hold a few ms back:
+  that tail and the end of the stream go out as one more binary frame after the last ``sentence-end``, just
+  before ``task-finished``.
 - **Errors** end the task with ``task-failed`` (``header.error_code``/``error_message``, ``payload: {}``); the
-  connection stays open for another task. What fails: ``continue-task`` or ``finish-task`` without a running
-  task with that id (late messages for a task that has just ended are ignored instead); a second
+  connection stays open for another task. Exactly one ``task-failed`` per task: messages for a task that ended,
+  failed or was refused at ``run-task`` (sent before the client saw the answer) are ignored. What fails:
+  ``continue-task`` or ``finish-task`` for an id that never ran (each such message is answered); a second
   ``continue-task`` with ``enable_ssml``; a ``run-task`` while a task runs (answered for the new id, the running
   task goes on); text over the limits; the idle timeout (``CLIENT_ERROR`` "request timeout after N seconds.",
   N being the backend's ``idle_timeout_s``, counted only while a task runs and the server waits for the client).
-- **Faults** (``faults.take("synthesis_ws")`` once per valid ``run-task``): ``http_error`` fails the task
-  instead of starting it; ``task_failed`` fails it, and ``ws_close``/``drop_*`` cut the connection, once
-  ``after_sentences`` sentences are out (at ``run-task`` when 0; at ``finish-task`` if the text had fewer).
-  A cut follows ``drop_style``: ``close`` aborts TCP without a close frame, ``truncate`` closes with code 1011.
-  ``latency`` adds ``delay_s`` before each sentence's audio, on top of ``sentence_latency_s``.
+- **Faults** (``faults.arm("synthesis_ws")`` once per valid ``run-task``; :mod:`cosyclone.emulator.faults`
+  says what strikes when and builds the reply): asked at ``run-task`` (before the request and before sentence
+  0), before each sentence, and at ``finish-task`` (the text ran out, then "after the response", before
+  ``task-finished``). A refusal is ``task-failed`` with its code and message (at ``run-task``: instead of
+  ``task-started``); a drop cuts the connection (``drop_style``: ``close`` aborts TCP without a close frame,
+  ``truncate`` closes with code 1011); the plan's per-sentence delay comes on top of ``sentence_latency_s``.
 """
 
 from __future__ import annotations
@@ -38,21 +43,21 @@ import contextlib
 import json
 import logging
 import uuid
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from cosyclone.emulator.errors import EmulatorApiError, invalid_api_key, invalid_parameter
-from cosyclone.emulator.faults import Fault
+from cosyclone.emulator.faults import ArmedFault, Delay, DropStyle, FaultAction, Refuse
 from cosyclone.emulator.ports import SynthesisBackend
+from cosyclone.emulator.stream_encoder import StreamEncoder
 from cosyclone.emulator.synthesis_rules import (
-    StreamEncoder,
     SynthesisSettings,
     check_text_size,
-    fault_failure,
+    encoder_for,
     parse_parameters,
     render,
     resolve_settings,
@@ -84,14 +89,6 @@ logger = logging.getLogger("cosyclone.emulator.synthesis")
 FAULT_TARGET = "synthesis_ws"
 #: Close code of an emulated abrupt close: "internal error", what a crashing server sends.
 FAULT_CLOSE_CODE = 1011
-_CLOSING_FAULTS = ("ws_close", "drop_before", "drop_after")
-#: Faults still pending when the text ran out fire at finish-task, before task-finished.
-_FINAL_FAULTS = ("ws_close", "task_failed", "drop_after")
-
-
-def _fires_before(fault: Fault, sentences_done: int) -> bool:
-    """Whether a sentence-counting fault fires before the next sentence, ``sentences_done`` being out."""
-    return fault.kind in ("ws_close", "task_failed") and sentences_done >= fault.after_sentences
 
 
 class _Closed(Exception):
@@ -103,14 +100,13 @@ class _Task:
     task_id: str
     settings: SynthesisSettings
     encoder: StreamEncoder
-    fault: Fault | None
+    fault: ArmedFault
     buffer: str = ""
     received: int = 0  # billed characters received, for the per-task limit
     billed: int = 0  # billed characters synthesized, for usage
     sentences: int = 0
     continues: int = 0
     audio_s: float = 0.0
-    fault_fired: bool = field(default=False)
 
 
 async def synthesis_websocket(
@@ -147,8 +143,9 @@ class _Session:
         self.tenant = tenant
         self.task: _Task | None = None
         self.inbox: asyncio.Queue[str | bytes | None] = asyncio.Queue()
-        #: Tasks that finished or failed: late messages for them (a finish-task sent before the client saw the
-        #: task-failed) are ignored rather than answered with another task-failed.
+        #: Tasks that finished, failed or were refused at run-task: late messages for them (a continue-task or
+        #: finish-task sent before the client saw the task-failed) are ignored, not answered with another
+        #: task-failed: exactly one task-failed per task.
         self._ended: collections.deque[str] = collections.deque(maxlen=16)
 
     async def run(self) -> None:
@@ -167,6 +164,8 @@ class _Session:
         except _Closed:
             pass
         finally:
+            if self.task is not None:
+                self.task.encoder.close()
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
@@ -203,6 +202,8 @@ class _Session:
         running = self.task.task_id if self.task is not None else ""
         target = running if task_id is None else task_id
         logger.info("task %s failed: %s %s", target, code, message)
+        if self.task is not None and (task_id is None or task_id == running):
+            self.task.encoder.close()
         if task_id is None or task_id == running:
             self.task = None
             self._ended.append(target)
@@ -213,8 +214,20 @@ class _Session:
             logger.info("task refused: %s", error.detail)
         await self._fail(error.code, error.message, task_id=task_id)
 
-    async def _close_abruptly(self, fault: Fault) -> None:
-        if fault.drop_style == "close" and self.transport is not None:
+    async def _carry_out(self, action: FaultAction | None) -> bool:
+        """Do what a fault says; False when it ended the task (``task-failed``). A drop raises :class:`_Closed`."""
+        if action is None:
+            return True
+        if isinstance(action, Delay):
+            await asyncio.sleep(action.seconds)
+            return True
+        if isinstance(action, Refuse):
+            await self._fail_with(action.error)
+            return False
+        await self._close_abruptly(action.style)
+
+    async def _close_abruptly(self, style: DropStyle) -> NoReturn:
+        if style == "close" and self.transport is not None:
             self.transport.abort()  # no close frame: the client sees an abnormal closure (1006)
         else:
             with contextlib.suppress(Exception):
@@ -235,6 +248,10 @@ class _Session:
         action, task_id = message.header.action, message.header.task_id
         if action == "run-task":
             await self._run_task(task_id, message.payload)
+            if self.task is None or self.task.task_id != task_id:
+                # Refused (or ended at once): it had its one task-failed; what the client sent after run-task
+                # without waiting for task-started is ignored, not answered with another.
+                self._ended.append(task_id)
             return
         if task_id in self._ended and (self.task is None or self.task.task_id != task_id):
             logger.debug("ignoring %s for task %s, which already ended", action, task_id)
@@ -264,13 +281,9 @@ class _Session:
         except EmulatorApiError as error:
             await self._fail_with(error, task_id=task_id)
             return
-        fault = self.backend.faults.take(FAULT_TARGET)
-        if fault is not None and fault.kind == "http_error":
-            await self._fail_with(fault_failure(fault), task_id=task_id)
-            return
-        self.task = _Task(task_id, settings, StreamEncoder(settings), fault)
-        if fault is not None and (fault.kind == "drop_before" or _fires_before(fault, 0)):
-            await self._fire_fault()
+        fault = self.backend.faults.arm(FAULT_TARGET)
+        self.task = _Task(task_id, settings, encoder_for(settings), fault)
+        if not await self._carry_out(fault.before_request() or fault.before_sentence(0)):
             return
         await self._send_event(task_started_event(task_id))
         first_text = run.input.get("text")
@@ -316,9 +329,11 @@ class _Session:
             rest, task.buffer = task.buffer.strip(), ""
             if rest and not await self._speak(rest):
                 return
-            if task.fault is not None and not task.fault_fired and task.fault.kind in _FINAL_FAULTS:
-                await self._fire_fault()
+            if not await self._carry_out(task.fault.at_end(task.sentences) or task.fault.after_response()):
                 return
+        tail = await asyncio.to_thread(task.encoder.finish)
+        if tail:
+            await self._send(tail)
         self.task = None
         self._ended.append(task.task_id)
         await self._send_event(task_finished_event(task.task_id, str(uuid.uuid4()), task.billed))
@@ -329,27 +344,15 @@ class _Session:
 
     # ----- synthesis -----------------------------------------------------------------------------------------
 
-    async def _fire_fault(self) -> None:
-        task = self._running()
-        assert task.fault is not None
-        task.fault_fired = True
-        if task.fault.kind in _CLOSING_FAULTS:
-            await self._close_abruptly(task.fault)
-        await self._fail_with(fault_failure(task.fault))
-
     async def _speak(self, text: str) -> bool:
         """Synthesize one sentence and send its events and audio; False if the task ended (fault)."""
         task = self._running()
-        fault = task.fault
-        if fault is not None and not task.fault_fired and _fires_before(fault, task.sentences):
-            await self._fire_fault()
+        if not await self._carry_out(task.fault.before_sentence(task.sentences)):
             return False
         index = task.sentences
         begin = sentence_event(task.task_id, "sentence-begin", Sentence(index=index), original_text=text)
         await self._send_event(begin)
-        delay = self.backend.sentence_latency_s
-        if fault is not None and fault.kind == "latency":
-            delay += fault.delay_s
+        delay = self.backend.sentence_latency_s + task.fault.sentence_delay_s()
         if delay > 0:
             await asyncio.sleep(delay)
         rendered = await asyncio.to_thread(render, task.settings, text)

@@ -35,6 +35,24 @@ MIGRATIONS: tuple[str, ...] = (
         claimed_at REAL NOT NULL
     );
     """,
+    # 3: quality scores (``cosyclone score``: the latest per voice) and ``cosyclone compare`` runs (to resume)
+    """
+    CREATE TABLE voice_scores (
+        voice_id      TEXT PRIMARY KEY,
+        scored_at     TEXT NOT NULL,
+        verdict       TEXT NOT NULL,
+        similarity    REAL,
+        word_error_rate REAL,
+        sample_path   TEXT,
+        sample_sha256 TEXT,
+        report_json   TEXT NOT NULL
+    );
+    CREATE TABLE compare_runs (
+        run_key     TEXT PRIMARY KEY,
+        updated_at  TEXT NOT NULL,
+        state_json  TEXT NOT NULL
+    );
+    """,
 )
 
 

@@ -12,6 +12,7 @@ import builtins
 import contextlib
 import dataclasses
 import datetime as dt
+import json
 import os
 import sqlite3
 import threading
@@ -20,6 +21,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cosyclone._config import account_fingerprint, cosyclone_home
 from cosyclone.registry.migrations import migrate
@@ -171,6 +173,53 @@ class VoiceRegistry:
                 "UPDATE voices SET deleted_at = ?, updated_at = ? WHERE voice_id = ? AND deleted_at IS NULL",
                 (now, now, voice_id),
             )
+
+    # ----- quality scores and compare runs (cosyclone.quality) ----------------------------------------------
+
+    def save_score(self, voice_id: str, report: dict[str, Any]) -> None:
+        """Keep ``report`` (a ``VoiceScore.to_dict()``) as the voice's latest score."""
+        similarity = report.get("similarity") or {}
+        intelligibility = report.get("intelligibility") or {}
+        reference = report.get("reference") or {}
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO voice_scores (voice_id, scored_at, verdict, similarity, word_error_rate, "
+                "sample_path, sample_sha256, report_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    voice_id,
+                    _now(),
+                    str(report.get("verdict", "")),
+                    similarity.get("score"),
+                    intelligibility.get("word_error_rate"),
+                    reference.get("path"),
+                    reference.get("sha256"),
+                    json.dumps(report, ensure_ascii=False),
+                ),
+            )
+
+    def latest_score(self, voice_id: str) -> dict[str, Any] | None:
+        """The voice's latest stored score (with ``scored_at``), or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT scored_at, report_json FROM voice_scores WHERE voice_id = ?", (voice_id,)
+            ).fetchone()
+        if row is None:
+            return None
+        report: dict[str, Any] = json.loads(row["report_json"])
+        report["scored_at"] = row["scored_at"]
+        return report
+
+    def save_compare_run(self, run_key: str, state: dict[str, Any]) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO compare_runs (run_key, updated_at, state_json) VALUES (?, ?, ?)",
+                (run_key, _now(), json.dumps(state, ensure_ascii=False)),
+            )
+
+    def compare_run(self, run_key: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute("SELECT state_json FROM compare_runs WHERE run_key = ?", (run_key,)).fetchone()
+        return json.loads(row["state_json"]) if row else None
 
     # ----- claims --------------------------------------------------------------------------------------------
 

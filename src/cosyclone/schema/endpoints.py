@@ -13,11 +13,13 @@ from __future__ import annotations
 API_PREFIX = "/api/v1"
 #: The WebSocket synthesis endpoint under a host (contract §5; the service also accepts a trailing slash, §10.6).
 WEBSOCKET_PATH = "/api-ws/v1/inference"
+#: Both spellings the service accepts: several public clients hard-code the trailing slash (contract §10.6).
+WEBSOCKET_PATHS = (WEBSOCKET_PATH, WEBSOCKET_PATH + "/")
 #: The emulator's own (non-DashScope) paths: control plane, OpenAPI document, OSS-style uploads, result downloads.
 EMULATOR_PREFIX = "/_emulator"
 EMULATOR_OPENAPI_PATH = f"{EMULATOR_PREFIX}/openapi.json"
 EMULATOR_UPLOAD_PATH = f"{EMULATOR_PREFIX}/oss"
-EMULATOR_RESULTS_PATH = f"{EMULATOR_PREFIX}/results/"
+EMULATOR_RESULTS_PATH = f"{EMULATOR_PREFIX}/results"
 
 #: The legacy shared host of each region (contract §1, §10.4; PY2 ``v2/_config.py`` ``LEGACY_GATEWAY_HOSTS``, read
 #: 2026-12-01): regions without a shared host of their own use the international one.

@@ -1,16 +1,17 @@
-"""The thin HTTP layer of the API endpoints: parse through :mod:`cosyclone.schema`, apply armed faults, call the
-backend, render replies (the DashScope envelope on errors).
+"""Enrollment and uploads over HTTP: the customization endpoint (five enrollment actions), ``getPolicy``, the
+OSS-style upload POST, and the download of synthesized results.
 
-Endpoints: the customization endpoint (five enrollment actions), ``getPolicy``, the OSS-style upload POST, and
-the download of synthesized results. Imported by :mod:`cosyclone.emulator.app` only.
+A thin layer: parse through :mod:`cosyclone.schema`, ask the armed fault what to do before the request and after
+the response (:mod:`cosyclone.emulator.faults`), call the backend through
+:class:`~cosyclone.emulator.ports.EnrollmentBackend`, render replies (the DashScope envelope on errors).
+Imported by :mod:`cosyclone.emulator.app` only, which mounts :func:`enrollment_routes`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,15 +19,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from cosyclone.emulator import errors
-from cosyclone.emulator.backend import EmulatorBackend
-from cosyclone.emulator.drop import DropResponse
 from cosyclone.emulator.errors import EmulatorApiError
-from cosyclone.emulator.faults import Fault
+from cosyclone.emulator.faults import ArmedFault
+from cosyclone.emulator.paths import API_PREFIX, RESULTS_PATH, UPLOAD_PATH
+from cosyclone.emulator.ports import EnrollmentBackend
+from cosyclone.emulator.replies import carry_out, error_response, new_request_id
 from cosyclone.emulator.uploads import UploadRefused, oss_error_xml
-from cosyclone.schema.endpoints import EMULATOR_UPLOAD_PATH
 from cosyclone.schema.enrollment import (
+    CUSTOMIZATION_PATH,
     ENROLLMENT_MODEL,
     RECEIVED_INPUT_FOR_ACTION,
     CreateVoiceOutput,
@@ -41,61 +44,43 @@ from cosyclone.schema.enrollment import (
     ReceivedUpdateVoiceInput,
     Usage,
 )
-from cosyclone.schema.errors import ErrorEnvelope
-from cosyclone.schema.uploads import OSS_RESOLVE_HEADER, UploadPolicyResponse
+from cosyclone.schema.uploads import OSS_RESOLVE_HEADER, UPLOADS_PATH, UploadPolicyResponse
 
 log = logging.getLogger(__name__)
 
-UPLOAD_PATH = EMULATOR_UPLOAD_PATH
-DETAIL_HEADER = "X-Emulator-Detail"
 #: The most a multipart upload may carry in non-file fields (the policy fields are small).
 _MAX_FIELD_BYTES = 64 * 1024
 
-
-def new_request_id() -> str:
-    return str(uuid.uuid4())
+Handler = Callable[[Request, EnrollmentBackend], Awaitable[Response]]
 
 
-def error_response(error: EmulatorApiError, request_id: str) -> JSONResponse:
-    """The DashScope error envelope for a refusal, with its headers (``Retry-After``, ``X-Emulator-Detail``)."""
-    headers = dict(error.headers)
-    if error.detail:
-        headers[DETAIL_HEADER] = _header_safe(error.detail)
-        log.info("%s %s (%s)", error.status, error.code, error.detail)
-    body = ErrorEnvelope(request_id=request_id, code=error.code, message=error.message).to_wire()
-    return JSONResponse(body, status_code=error.status, headers=headers)
+def enrollment_routes(backend: EnrollmentBackend) -> list[BaseRoute]:
+    """The customization, ``getPolicy``, upload and result routes, served from ``backend``."""
+
+    def bound(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            return await handler(request, backend)
+
+        return endpoint
+
+    return [
+        Route(f"{API_PREFIX}/{CUSTOMIZATION_PATH}", bound(customization), methods=["POST"]),
+        Route(f"{API_PREFIX}/{UPLOADS_PATH}", bound(get_policy), methods=["GET"]),
+        Route(UPLOAD_PATH, bound(upload), methods=["POST"]),
+        Route(f"{RESULTS_PATH}/{{name}}", bound(result), methods=["GET"]),
+    ]
 
 
-async def fault_before(fault: Fault | None, request_id: str) -> Response | None:
-    """Apply the part of a fault that comes before handling: a reply that replaces handling, or None."""
-    if fault is None:
-        return None
-    if fault.kind == "latency":
-        await asyncio.sleep(fault.delay_s)
-    elif fault.kind == "http_error":
-        code, message = fault.envelope()
-        headers = {}
-        if fault.retry_after_s is not None:
-            headers["Retry-After"] = f"{fault.retry_after_s:g}"
-        return error_response(EmulatorApiError(fault.status, code, message, headers=headers), request_id)
-    elif fault.kind == "drop_before":
-        return DropResponse(fault.drop_style)
-    return None
-
-
-def fault_after(fault: Fault | None, response: Response) -> Response:
-    """A ``drop_after`` fault replaces the (already acted upon) reply with a dropped connection."""
-    if fault is not None and fault.kind == "drop_after":
-        return DropResponse(fault.drop_style)
-    return response
+async def _after(fault: ArmedFault, response: Response, request_id: str) -> Response:
+    """The reply, unless the fault says otherwise once the server has acted."""
+    return await carry_out(fault.after_response(), request_id) or response
 
 
 # ----- customization ----------------------------------------------------------------------------------------
 
 
-async def customization(request: Request) -> Response:
+async def customization(request: Request, backend: EnrollmentBackend) -> Response:
     """``POST /api/v1/services/audio/tts/customization``."""
-    backend: EmulatorBackend = request.app.state.backend
     request_id = new_request_id()
     raw_body = await request.body()
     try:
@@ -103,8 +88,8 @@ async def customization(request: Request) -> Response:
     except ValueError:
         raw = None
     action = _action_of(raw)
-    fault = backend.faults.take(action) if action in RECEIVED_INPUT_FOR_ACTION else None
-    early = await fault_before(fault, request_id)
+    fault = backend.faults.arm(action if action in RECEIVED_INPUT_FOR_ACTION else None)
+    early = await carry_out(fault.before_request(), request_id)
     if early is not None:
         return early
     try:
@@ -117,10 +102,10 @@ async def customization(request: Request) -> Response:
     except Exception as error:  # a bug of ours must still look like the service's 500
         log.exception("customization %s failed", action)
         response = error_response(errors.internal_error(detail=f"emulator error: {error!r}"), request_id)
-    return fault_after(fault, response)
+    return await _after(fault, response, request_id)
 
 
-async def _enroll(backend: EmulatorBackend, tenant: str, raw: Any, *, oss_resolve: bool) -> Any:
+async def _enroll(backend: EnrollmentBackend, tenant: str, raw: Any, *, oss_resolve: bool) -> Any:
     if not isinstance(raw, dict):
         raise errors.invalid_parameter("input", detail="the body is not a JSON object")
     envelope = _parse(ReceivedEnrollmentRequest, raw, "input")
@@ -177,12 +162,11 @@ def _oss_resolve(request: Request) -> bool:
 # ----- uploads ----------------------------------------------------------------------------------------------
 
 
-async def get_policy(request: Request) -> Response:
+async def get_policy(request: Request, backend: EnrollmentBackend) -> Response:
     """``GET /api/v1/uploads?action=getPolicy&model=…``."""
-    backend: EmulatorBackend = request.app.state.backend
     request_id = new_request_id()
-    fault = backend.faults.take("get_policy")
-    early = await fault_before(fault, request_id)
+    fault = backend.faults.arm("get_policy")
+    early = await carry_out(fault.before_request(), request_id)
     if early is not None:
         return early
     try:
@@ -197,14 +181,13 @@ async def get_policy(request: Request) -> Response:
     except Exception as error:  # a bug of ours must still look like the service's 500
         log.exception("getPolicy failed")
         response = error_response(errors.internal_error(detail=f"emulator error: {error!r}"), request_id)
-    return fault_after(fault, response)
+    return await _after(fault, response, request_id)
 
 
-async def upload(request: Request) -> Response:
+async def upload(request: Request, backend: EnrollmentBackend) -> Response:
     """``POST /_emulator/oss``: the OSS form upload (no Authorization; the signed policy is the credential)."""
-    backend: EmulatorBackend = request.app.state.backend
     request_id = new_request_id()
-    fault = backend.faults.take("upload")
+    fault = backend.faults.arm("upload")
     fields: dict[str, str] = {}
     data = b""
     content_type = ""
@@ -221,19 +204,20 @@ async def upload(request: Request) -> Response:
                     fields[name] = value
     except Exception as error:  # malformed multipart: starlette raises several kinds
         return _oss_error(UploadRefused(400, "InvalidArgument", f"Malformed POST form: {error}"), request_id)
-    early = await fault_before(fault, request_id)
+    early = await carry_out(fault.before_request(), request_id)
     if early is not None:
         return early
     response: Response
     if not has_file:
-        return fault_after(fault, _oss_error(UploadRefused(400, "InvalidArgument", "No file in the form."), request_id))
+        no_file = _oss_error(UploadRefused(400, "InvalidArgument", "No file in the form."), request_id)
+        return await _after(fault, no_file, request_id)
     try:
         await run_in_threadpool(backend.store_upload, fields, data, content_type=content_type)
         status = fields.get("success_action_status", "204")
         response = Response(status_code=int(status) if status in ("200", "201") else 204)
     except UploadRefused as refused:
         response = _oss_error(refused, request_id)
-    return fault_after(fault, response)
+    return await _after(fault, response, request_id)
 
 
 def _oss_error(refused: UploadRefused, request_id: str) -> Response:
@@ -248,14 +232,9 @@ def _oss_error(refused: UploadRefused, request_id: str) -> Response:
 # ----- results ----------------------------------------------------------------------------------------------
 
 
-async def result(request: Request) -> Response:
+async def result(request: Request, backend: EnrollmentBackend) -> Response:
     """``GET /_emulator/results/{name}``: synthesized audio, no auth, until it expires."""
-    backend: EmulatorBackend = request.app.state.backend
     stored = backend.get_result(request.path_params["name"])
     if stored is None:
         return _oss_error(UploadRefused(404, "NoSuchKey", "The specified key does not exist."), new_request_id())
     return Response(stored.data, media_type=stored.content_type)
-
-
-def _header_safe(text: str) -> str:
-    return "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)[:300]

@@ -1,0 +1,97 @@
+"""``cosyclone compare``: clone one sample into several models, score each, rank them. Rendering only.
+
+The workflow (preflight once, dedupe, resume, deleting losers) lives in :mod:`cosyclone.quality.compare`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from cosyclone.cli._options import AsJson, Prefix
+from cosyclone.cli._output import emit_json, reporting, say, table
+from cosyclone.cli.state import CLIState
+
+
+def compare(
+    ctx: typer.Context,
+    sample: str = typer.Argument(..., help="Local audio file or http(s) URL to clone from."),
+    target_model: list[str] | None = typer.Option(
+        None,
+        "--target-model",
+        metavar="MODEL",
+        help="A model to compare (repeat); default: every model the region can clone into.",
+    ),
+    prefix: Prefix = "compare",
+    yes: bool = typer.Option(False, "--yes", "-y", help="Spend the enrollments without asking."),
+    keep: bool = typer.Option(False, "--keep", help="Keep the voices this comparison made that lost."),
+    language: str | None = typer.Option(None, "--language", metavar="LANG", help="Probe language: en or zh."),
+    as_json: AsJson = False,
+) -> None:
+    """Which model clones this voice best? Clone SAMPLE into each model, score each voice, rank them.
+
+    Checks the sample once, reuses voices already cloned from the same bytes, says how many enrollments it
+    will spend and asks (unless --yes; no answer on stdin is no), scores each voice
+    (see `cosyclone score`), prints a ranked table and a recommendation, and deletes the voices it made that
+    lost (unless --keep). Interrupted? Run the same command again: it resumes. Exit codes: 0 ok, 2 bad input
+    or not confirmed, 3 sample failed preflight, 4 service refused, 5 network.
+    """
+    from cosyclone._exceptions import InvalidRequestError, Problem
+    from cosyclone.quality.compare import compare_models, plan_compare
+
+    state: CLIState = ctx.obj
+    with reporting(as_json=as_json):
+        client = state.client()
+        registry = state.registry()
+        plan = plan_compare(client, registry, sample=sample, target_models=target_model or None)
+        say(
+            f"comparing {len(plan.models)} model(s): {', '.join(plan.models)}; "
+            f"{len(plan.reuse)} voice(s) reused, {plan.enrollments} enrollment(s) to spend"
+        )
+        if plan.enrollments and not yes and not _confirmed(plan.enrollments):
+            rule = f"not confirmed: {plan.enrollments} enrollment(s) not spent, nothing enrolled (or give --yes)"
+            raise InvalidRequestError([Problem("--yes", False, rule)])
+        outcome = compare_models(
+            client, registry, plan, prefix=prefix, keep=keep, language=language, on_progress=None if as_json else say
+        )
+        payload = outcome.to_dict()
+        state.evidence().write_json("compare.json", payload)
+    for note in payload["notes"]:
+        say(f"note: {note}")
+    if as_json:
+        emit_json(payload)
+        return
+    _render(payload)
+
+
+def _confirmed(enrollments: int) -> bool:
+    """Ask on stderr, read the answer from stdin (no answer, e.g. stdin closed, is no)."""
+    try:
+        return bool(typer.confirm(f"spend {enrollments} enrollment(s)?", err=True))
+    except typer.Abort:
+        return False
+
+
+def _render(payload: dict[str, Any]) -> None:
+    columns = ["rank", "target_model", "verdict", "similarity", "WER", "sanity", "voice_id"]
+    rows = [
+        [
+            str(r["rank"]),
+            r["target_model"],
+            r["verdict"],
+            f"{r['similarity']:.3f}",
+            "—" if r["word_error_rate"] is None else f"{r['word_error_rate']:.2f}",
+            "; ".join(r["sanity"]) or "ok",
+            r["voice_id"] + ("" if r["made_by_compare"] else " (existing)"),
+        ]
+        for r in payload["ranking"]
+    ]
+    table(f"models ranked for {payload['sample']}", columns, rows)
+    for voice_id in payload["deleted"]:
+        say(f"deleted (lost): {voice_id}")
+    typer.echo(f"recommendation: {payload['recommendation']}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("compare")(compare)

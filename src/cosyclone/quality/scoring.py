@@ -1,0 +1,300 @@
+"""Score one voice: synthesize the probe sentences with it, then measure how the speech compares to the sample.
+
+``score_voice`` (behind ``cosyclone score`` and the MCP tool ``score_voice``):
+
+1. resolve the voice (voice_id or registry prefix) and its reference sample: ``sample`` if given, else the sample
+   a previous score or ``compare`` recorded (if the file is still there with the same bytes), else the voice's
+   ``sample_url`` when it is http(s); otherwise it asks for ``--sample`` (exit 2) before any synthesis;
+2. one synthesis task: the probe set of the voice's language (:mod:`~cosyclone.quality.probes`), WAV 16 kHz;
+3. locally: speaker embeddings of the sample and the speech (:mod:`cosyclone.audio.speaker`) → cosine
+   similarity → band (:mod:`~cosyclone.quality.bands`); the word error rate of the offline recogniser when it is
+   installed and knows the language (else the score says why it was skipped); sanity (loudness, clipping,
+   speaking rate, pitch) against the sample;
+4. the score is stored with the voice in the registry (``voice_scores``).
+
+**The emulator.** Against a local emulator the resemblance can only be judged when it speaks with its *speech*
+engine (a voice bound to the sample). The engine is read from the emulator's control plane,
+``GET /_emulator/settings`` → ``"voice_engine"`` (an emulator that does not report one has only the formant
+engine, which renders vowels at the sample's pitch, no words): with ``formant`` — or with Mandarin probes, which
+the speech engine hands to the formant engine — everything is still measured, the verdict is ``not judged`` and
+the score says why. Only loopback base URLs are asked; the real service never sees that request.
+
+Who may import it: :mod:`cosyclone.quality` (compare, agent tools) and the CLI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from cosyclone._exceptions import InvalidRequestError, Problem
+from cosyclone.audio.io import AudioDecodeError, DecodedAudio, decode, is_url
+from cosyclone.client import Client
+from cosyclone.quality.bands import DEFAULT_BANDS, Band, SimilarityBands
+from cosyclone.quality.probes import ProbeSet, probe_set_for
+from cosyclone.quality.sanity import Sanity, SpeechMeasures, compare_speech, measure_speech
+from cosyclone.registry import VoiceRecord, VoiceRegistry
+from cosyclone.registry.views import resolve_voice_name
+
+__all__ = ["EngineInfo", "VoiceScore", "detect_engine", "score_voice"]
+
+_PROBE_RATE_HZ = 16_000
+#: How much a word error rate costs in the ranking score (a WER of 0.4 costs 0.1 of similarity).
+WER_WEIGHT = 0.25
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """Who produced the speech: the service, or an emulator with a named engine; and whether it can be judged."""
+
+    kind: str  # "service" | "emulator"
+    engine: str | None = None  # the emulator's voice engine: "speech" | "formant"
+    judgeable: bool = True
+    note: str | None = None
+
+
+def detect_engine(client: Client, *, language: str = "en") -> EngineInfo:
+    """Ask a local emulator which voice engine it speaks with (only loopback URLs are asked)."""
+    if not client.endpoints.is_local:
+        return EngineInfo("service")
+    import httpx
+
+    root = client.endpoints.http_base_url.split("/api/")[0].rstrip("/")
+    try:
+        response = httpx.get(f"{root}/_emulator/settings", timeout=3.0)
+        settings = response.json() if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        settings = None
+    if not isinstance(settings, dict):
+        return EngineInfo("service", note="a local endpoint that is not a cosyclone emulator")
+    engine = str(settings.get("voice_engine") or "formant")
+    if engine != "speech":
+        note = (
+            f"the emulator speaks with its {engine} engine (vowels at the sample's pitch, no words): its voice "
+            "cannot be judged for resemblance; measured anyway. Use the speech engine or the real service."
+        )
+        return EngineInfo("emulator", engine, False, note)
+    if language != "en":
+        note = "the emulator's speech engine reads English only (other text falls back to the formant engine)"
+        return EngineInfo("emulator", engine, False, note)
+    return EngineInfo("emulator", engine, True)
+
+
+@dataclass
+class VoiceScore:
+    """One voice's score. ``to_dict()`` is what ``--json`` prints and the registry stores."""
+
+    voice_id: str
+    target_model: str | None
+    probes: ProbeSet
+    engine: EngineInfo
+    reference: dict[str, Any]
+    similarity: float
+    band: Band
+    verdict: Band
+    word_error_rate: float | None
+    wer_skipped: str | None
+    transcript: str | None
+    sanity: Sanity
+    cost: dict[str, float]
+    bands: SimilarityBands = DEFAULT_BANDS
+    notes: list[str] = field(default_factory=list)
+    # for the picture; not serialised
+    reference_audio: DecodedAudio | None = None
+    clone_audio: DecodedAudio | None = None
+    reference_windows: npt.NDArray[np.float32] | None = None
+    clone_windows: npt.NDArray[np.float32] | None = None
+
+    @property
+    def ranking_score(self) -> float:
+        """Similarity, less ``WER_WEIGHT`` × the word error rate (when measured): higher is better."""
+        return self.similarity - WER_WEIGHT * min(self.word_error_rate or 0.0, 1.0)
+
+    def summary(self) -> str:
+        wer = f"WER {self.word_error_rate:.2f}" if self.word_error_rate is not None else "WER skipped"
+        issues = "; ".join(self.sanity.findings) or "no sanity findings"
+        return f"{self.verdict} (similarity {self.similarity:.3f}), {wer}; {issues}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "voice_id": self.voice_id,
+            "target_model": self.target_model,
+            "verdict": self.verdict,
+            "summary": self.summary(),
+            "ranking_score": round(self.ranking_score, 4),
+            "similarity": {
+                "score": round(self.similarity, 4),
+                "band": self.band,
+                "bands": {"same_min": self.bands.same_min, "different_max": self.bands.different_max},
+                "model": "GE2E (resemblyzer 0.1.4 weights, numpy)",
+            },
+            "intelligibility": {
+                "word_error_rate": None if self.word_error_rate is None else round(self.word_error_rate, 4),
+                "skipped": self.wer_skipped,
+                "transcript": self.transcript,
+            },
+            "sanity": self.sanity.to_dict(),
+            "engine": {"kind": self.engine.kind, "engine": self.engine.engine, "judgeable": self.engine.judgeable},
+            "probes": {"language": self.probes.language, "set": self.probes.version, "text": self.probes.text},
+            "reference": self.reference,
+            "cost": {k: round(v, 3) for k, v in self.cost.items()},
+            "notes": ([self.engine.note] if self.engine.note else []) + self.notes,
+        }
+
+
+def _load_reference(
+    registry: VoiceRegistry, record: VoiceRecord | None, voice_id: str, sample: str | os.PathLike[str] | None
+) -> tuple[DecodedAudio, dict[str, Any]]:
+    """The reference audio and where it came from (see the module docstring for the order)."""
+    candidates: list[str] = []
+    if sample is not None:
+        candidates = [str(sample)]
+    else:
+        stored = registry.latest_score(voice_id)
+        path = (stored or {}).get("reference", {}).get("path")
+        if path and Path(path).is_file():
+            candidates.append(path)
+        if record is not None and record.sample_url and is_url(record.sample_url):
+            candidates.append(record.sample_url)
+    for source in candidates:
+        data = _read(source, explicit=sample is not None)
+        if data is None:
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        if sample is None and record is not None and record.sample_sha256 and sha != record.sample_sha256:
+            continue  # the stored path now holds other audio
+        try:
+            audio = decode(data)
+        except AudioDecodeError as error:
+            raise InvalidRequestError([Problem("sample", source, f"cannot be decoded: {error.message}")]) from None
+        local = None if is_url(source) else str(Path(source).resolve())
+        return audio, {"source": source, "path": local, "sha256": sha, "duration_s": round(audio.info.duration_s, 3)}
+    rule = "no local copy of the sample this voice was cloned from is known; give it with --sample"
+    raise InvalidRequestError([Problem("sample", None, rule)])
+
+
+def _read(source: str, *, explicit: bool) -> bytes | None:
+    if is_url(source):
+        from cosyclone.audio.io import fetch_url
+
+        try:
+            return fetch_url(source)
+        except AudioDecodeError as error:
+            if explicit:
+                raise InvalidRequestError([Problem("sample", source, f"cannot be fetched: {error.message}")]) from None
+            return None
+    try:
+        return Path(source).read_bytes()
+    except OSError as error:
+        if explicit:
+            raise InvalidRequestError([Problem("sample", source, error.strerror or "cannot be read")]) from None
+        return None
+
+
+#: The reference's windows and measures by sample sha256: ``compare`` scores several voices against one sample.
+_REFERENCE_CACHE: dict[str, tuple[npt.NDArray[np.float32], SpeechMeasures]] = {}
+
+
+def _analyse_reference(
+    audio: DecodedAudio, reference: dict[str, Any]
+) -> tuple[npt.NDArray[np.float32], SpeechMeasures]:
+    from cosyclone.audio import speaker
+
+    cached = _REFERENCE_CACHE.get(reference["sha256"])
+    if cached is not None:
+        return cached
+    try:
+        windows = speaker.embed_partials(audio.samples, sample_rate_hz=audio.sample_rate)
+    except speaker.SpeakerEmbeddingError:
+        raise InvalidRequestError([Problem("sample", reference["source"], "holds no speech to compare")]) from None
+    analysis = (windows, measure_speech(audio.samples, sample_rate_hz=audio.sample_rate))
+    if len(_REFERENCE_CACHE) >= 8:
+        _REFERENCE_CACHE.pop(next(iter(_REFERENCE_CACHE)))
+    _REFERENCE_CACHE[reference["sha256"]] = analysis
+    return analysis
+
+
+def _intelligibility(clone: DecodedAudio, probes: ProbeSet) -> tuple[float | None, str | None, str | None]:
+    from cosyclone.audio.recognize import recognizer_available, recognizer_languages, transcribe, word_error_rate
+
+    if not recognizer_available():
+        return None, "no offline recogniser installed (pip install 'cosyclone[quality]')", None
+    if probes.language not in recognizer_languages():
+        return None, f"the offline recogniser does not transcribe {probes.language!r} (English only)", None
+    heard = transcribe(clone.samples, sample_rate_hz=clone.sample_rate, language=probes.language)
+    return word_error_rate(probes.text, heard.text), None, heard.text
+
+
+def score_voice(
+    client: Client,
+    registry: VoiceRegistry,
+    voice: str,
+    *,
+    sample: str | os.PathLike[str] | None = None,
+    language: str | None = None,
+    intelligibility: bool = True,
+    store: bool = True,
+    bands: SimilarityBands = DEFAULT_BANDS,
+) -> VoiceScore:
+    """Score ``voice`` (a voice_id or registry prefix) against its reference sample; see the module docstring.
+
+    Raises:
+        InvalidRequestError: unknown voice, no reference sample, a sample that is not audio or holds no speech.
+        APIError subclasses: the synthesis failed.
+    """
+    from cosyclone.audio import speaker
+
+    voice_id = resolve_voice_name(registry, voice, account=client.account)
+    record = registry.get(voice_id)
+    reference_audio, reference = _load_reference(registry, record, voice_id, sample)
+    probes = probe_set_for(language or (record.language_hint if record else None))
+    engine = detect_engine(client, language=probes.language)
+
+    started = time.perf_counter()
+    result = client.speech.synthesize(probes.text, voice=voice_id, format="wav", sample_rate=_PROBE_RATE_HZ)
+    synthesis_s = time.perf_counter() - started
+
+    cpu_started, wall_started = time.process_time(), time.perf_counter()
+    clone_audio = decode(result.audio)
+    ref_windows, ref_measures = _analyse_reference(reference_audio, reference)
+    clone_windows = speaker.embed_partials(clone_audio.samples, sample_rate_hz=clone_audio.sample_rate)
+    similarity = speaker.similarity(ref_windows.mean(axis=0), clone_windows.mean(axis=0))
+    wer, skipped, transcript = _intelligibility(clone_audio, probes) if intelligibility else (None, "not asked", None)
+    sanity = compare_speech(measure_speech(clone_audio.samples, sample_rate_hz=clone_audio.sample_rate), ref_measures)
+    band = bands.band(similarity)
+    cost = {
+        "synthesis_s": synthesis_s,
+        "local_cpu_s": time.process_time() - cpu_started,
+        "local_wall_s": time.perf_counter() - wall_started,
+        "characters": float(result.characters),
+    }
+    score = VoiceScore(
+        voice_id=voice_id,
+        target_model=result.model,
+        probes=probes,
+        engine=engine,
+        reference=reference,
+        similarity=similarity,
+        band=band,
+        verdict=band if engine.judgeable else "not judged",
+        word_error_rate=wer,
+        wer_skipped=skipped,
+        transcript=transcript,
+        sanity=sanity,
+        cost=cost,
+        bands=bands,
+        reference_audio=reference_audio,
+        clone_audio=clone_audio,
+        reference_windows=ref_windows,
+        clone_windows=clone_windows,
+    )
+    if store:
+        registry.save_score(voice_id, score.to_dict())
+    return score
