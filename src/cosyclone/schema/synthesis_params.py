@@ -190,9 +190,15 @@ def synthesis_options_json_schema() -> dict[str, Any]:
     return SynthesisOptions.model_json_schema(by_alias=True)
 
 
+#: How a server writes an SSML ``<break>`` inside the spoken text (one per 10 ms): invisible (WORD JOINER) and,
+#: like every SSML tag, not billed.
+SSML_BREAK_MARK = "\u2060"
+
+
 def billed_characters(text: str) -> int:
-    """Characters as the service bills them: CJK ideographs (and full-width forms) count 2, others 1."""
-    return sum(2 if _is_wide(ch) else 1 for ch in text)
+    """Characters as the service bills them: CJK ideographs (and full-width forms) count 2, others 1 (a
+    :data:`SSML_BREAK_MARK` 0)."""
+    return sum(2 if _is_wide(ch) else 0 if ch == SSML_BREAK_MARK else 1 for ch in text)
 
 
 def _is_wide(ch: str) -> bool:
