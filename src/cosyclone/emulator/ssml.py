@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from cosyclone.emulator.errors import EmulatorApiError, invalid_parameter
+from cosyclone.emulator.errors import EmulatorApiError
+from cosyclone.schema import errors as codes
 from cosyclone.schema.synthesis_params import SSML_BREAK_MARK as BREAK_MARK
 
 __all__ = ["BREAK_MARK", "speakable_ssml", "split_breaks"]
@@ -33,7 +34,8 @@ _MARKS = re.compile(f"{BREAK_MARK}+")
 
 
 def malformed(detail: str) -> EmulatorApiError:
-    return invalid_parameter("text", detail=f"malformed SSML: {detail}")
+    """400 ``InvalidParameter`` whose message says what is wrong (the service's wording is not documented)."""
+    return EmulatorApiError(400, codes.INVALID_PARAMETER, f"Parameter invalid: text is not well-formed SSML: {detail}")
 
 
 def speakable_ssml(text: str) -> str:
