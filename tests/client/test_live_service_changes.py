@@ -77,6 +77,21 @@ def test_a_service_refusing_audio_gets_the_upload_and_one_voice(
     assert [v.voice_id for v in client.voices.list(prefix="fallback").voices] == [created.voice_id]
 
 
+def test_any_400_to_the_inline_sample_gets_the_upload(
+    recorded: tuple[Client, Recorder], emulator: EmulatorServer
+) -> None:
+    """A service that judges the inline sample otherwise than we did (here: too large) is not our user's problem."""
+    client, recorder = recorded
+    emulator.backend.faults.add(
+        Fault(
+            target="create_voice", kind="http_error", status=400, code="Audio.FileSizeExceed", message="File too large"
+        )
+    )
+    created = client.voices.create(prefix="big", sample=GOOD)
+    assert recorder.actions() == ["create_voice", "GET uploads", "POST oss", "create_voice"]
+    assert [v.voice_id for v in client.voices.list(prefix="big").voices] == [created.voice_id]
+
+
 def test_forcing_data_uri_surfaces_the_refusal(client: Client, emulator: EmulatorServer) -> None:
     emulator.backend.faults.add(Fault(target="create_voice", kind="refuse_audio"))
     with pytest.raises(Exception, match="Required parameter"):

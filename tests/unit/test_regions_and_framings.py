@@ -188,3 +188,21 @@ def test_an_event_error_frame_with_status() -> None:
     with pytest.raises(BadRequestError) as caught:
         _read(f"id:1\nevent:error\n:HTTP_STATUS/400\nstatus:400\ndata:{error}\n\n")
     assert caught.value.status_code == 400 and caught.value.code == "InvalidParameter"
+
+
+def test_a_batch_line_may_carry_ssml(tmp_path: Path) -> None:
+    from cosyclone.batch import read_items
+
+    source = tmp_path / "script.jsonl"
+    source.write_text('{"id": "a", "text": "<speak>Hi <break time=\\"300ms\\"/> there</speak>", "ssml": true}\n')
+    [item] = read_items(source)
+    assert item.parameters == {"enable_ssml": True}
+
+
+def test_ssml_sends_text_type_and_enable_ssml() -> None:
+    from cosyclone.client._speech_options import build_options, wire_parameters
+
+    wire = wire_parameters(build_options(ssml=True), "v", wire_format="mp3").to_wire()
+    assert wire["text_type"] == "SSML" and wire["enable_ssml"] is True
+    plain = wire_parameters(build_options(), "v", wire_format="mp3").to_wire()
+    assert plain["text_type"] == "PlainText" and "enable_ssml" not in plain

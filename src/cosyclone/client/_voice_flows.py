@@ -10,9 +10,9 @@ its voice has not appeared the error says how to adopt it later.
 
 A local file reaches ``create_voice`` one of two ways (:func:`create_local_flow`): inline as a base64 data URI in
 ``input.audio`` (one request, contract §10.2), or uploaded to temporary storage first and named by its ``oss://``
-URL (getPolicy + upload + create: three). ``auto`` tries the data URI and, if the service refuses the field (a 400
-``InvalidParameter``: nothing was created), uploads and sends the URL instead: the user never sees an error our
-choice caused, and no second voice is made.
+URL (getPolicy + upload + create: three). ``auto`` tries the data URI and, if the service refuses it (a 400
+``InvalidParameter`` for a field it does not know, or any other 400: nothing was created), uploads and sends the URL
+instead: the user never sees an error our choice caused, and no second voice is made.
 """
 
 from __future__ import annotations
@@ -55,7 +55,6 @@ from cosyclone.schema.enrollment import (
     QueryVoiceOutput,
     UpdateVoiceInput,
 )
-from cosyclone.schema.errors import INVALID_PARAMETER
 from cosyclone.schema.uploads import OSS_RESOLVE_HEADER, OSS_SCHEME
 from cosyclone.voice_clone import PreparedClone
 
@@ -288,9 +287,11 @@ def create_local_flow(
                 _with_sample(prepared, audio=uri), max_retries=max_retries, settle_s=settle_s, exclude=exclude
             )
         except BadRequestError as error:
-            if upload != "auto" or isinstance(error, SampleRejectedError) or error.code != INVALID_PARAMETER:
+            # Any 400 to the inline sample (the field unknown, the data URI's size or type judged otherwise than
+            # we did) may be our choice's fault, and nothing was created: the upload path gets the last word.
+            if upload != "auto":
                 raise
-            note = f"the service refused the sample inline ({error.service_message}); uploaded it instead"
+            note = f"the service refused the sample inline ({error.code}: {error.service_message}); uploaded it instead"
         else:
             created.notes.append("sent the sample inline as a data URI (no temporary upload)")
             return created
