@@ -7,7 +7,8 @@ with each break written as a run of :data:`BREAK_MARK` characters, one per 10 ms
 character. :func:`split_breaks` cuts a sentence at those runs so that the renderer can put real silence there,
 whatever engine speaks the words.
 
-Choices on points the contract leaves open: a text without a ``<speak>`` root is read as if wrapped in one;
+Choices on points the contract leaves open: a text with no ``<`` at all is plain text (the 1.x SDK's ``call()``
+turns SSML on for every text, "Tom & Jerry" included); a text without a ``<speak>`` root is read as if wrapped in one;
 ``<break>`` without ``time`` follows ``strength`` (``medium``, 0.5 s, by default); a break is at most 10 s;
 every other element (``prosody``, ``say-as``, ``phoneme``, …) is accepted and speaks its text; a DOCTYPE or
 entity declaration is refused.
@@ -40,6 +41,8 @@ def malformed(detail: str) -> EmulatorApiError:
 
 def speakable_ssml(text: str) -> str:
     """The spoken text of an SSML document, breaks as :data:`BREAK_MARK` runs. Raises EmulatorApiError (400)."""
+    if "<" not in text:  # no markup at all: the 1.x SDK's call() turns SSML on for every text (contract §5.5)
+        return text
     if "<!" in text:
         raise malformed("DOCTYPE, entity declarations and CDATA are not accepted")
     source = text.strip()
