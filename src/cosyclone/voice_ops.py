@@ -4,7 +4,7 @@ update, delete, sync and import.
 The service is the truth for existence and status; the local registry remembers what we made (sample, prefix,
 model, region) and lets a prefix stand for a voice_id. Every function takes a :class:`~cosyclone.session.Session`
 and returns JSON-ready data for the front end to render; evidence is written here. Who may import it: the front
-ends (``cli/``, ``mcp_server.py``).
+ends (``cli/``, ``mcp_server.py``) and ``quality/`` (name resolution).
 """
 
 from __future__ import annotations
@@ -18,20 +18,29 @@ from cosyclone._exceptions import InvalidRequestError, NotFoundError, Problem
 
 if TYPE_CHECKING:
     from cosyclone.client.types import Voice
-    from cosyclone.registry import VoiceRecord
+    from cosyclone.registry import VoiceRecord, VoiceRegistry
     from cosyclone.session import Session
 
 
 def resolve_voice(session: Session, name: str, *, system_voice_ok: bool = False) -> str:
     """A voice_id from a voice_id or an unambiguous registry prefix of this account (or, for synthesis, a system
-    voice name).
+    voice name). See :func:`resolve_voice_name`."""
+    if "-" in name:
+        return name
+    return resolve_voice_name(
+        session.registry(), name, account=session.client().account, system_voice_ok=system_voice_ok
+    )
+
+
+def resolve_voice_name(registry: VoiceRegistry, name: str, *, account: str, system_voice_ok: bool = False) -> str:
+    """A voice_id from a voice_id or an unambiguous prefix of ``account``'s voices in ``registry``.
 
     Raises:
         InvalidRequestError: the name matches nothing (and system voices are not allowed here), or several voices.
     """
     if "-" in name:
         return name
-    matches = session.registry().resolve(name, account=session.client().account)
+    matches = registry.resolve(name, account=account)
     if len(matches) == 1:
         return matches[0].voice_id
     if not matches:
