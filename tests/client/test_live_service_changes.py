@@ -66,6 +66,12 @@ def test_a_local_file_goes_inline_in_one_request_and_the_upload_takes_three(reco
     assert client.voices.get(uploaded.voice_id).resource_link.startswith("oss://")  # type: ignore[union-attr]
 
 
+def test_an_m4a_goes_inline_as_audio_mp4(client: Client) -> None:
+    created = client.voices.create(prefix="m4a", sample=AUDIO_FIXTURES / "good" / "librivox-reader-15s.m4a")
+    assert created.sample_url.startswith("data:audio/mp4;base64,")
+    assert client.voices.wait_until_ready(created.voice_id, timeout=10).status == "OK"
+
+
 def test_a_service_refusing_audio_gets_the_upload_and_one_voice(
     recorded: tuple[Client, Recorder], emulator: EmulatorServer
 ) -> None:
