@@ -9,6 +9,8 @@ RUNTIME := $(VENV)/.installed-runtime
 # (torch, librosa, an sdist webrtcvad) are never used; cosyclone.audio.speaker reads the weights with numpy.
 SPEAKER_MODEL := resemblyzer==0.1.4
 DEV     := $(VENV)/.installed-dev
+# The emulator's speaking voice (the optional `speech` extra): the demo installs it; the dev extra pulls it too.
+SPEECH  := $(VENV)/.installed-speech
 
 .PHONY: venv demo test lint typecheck unit bench docs clean
 
@@ -26,7 +28,11 @@ $(DEV): pyproject.toml $(RUNTIME)
 
 venv: $(DEV)
 
-demo: $(RUNTIME)
+$(SPEECH): pyproject.toml $(RUNTIME)
+	$(PIP) install -e '.[speech]'
+	touch $@
+
+demo: $(RUNTIME) $(SPEECH)
 	$(BIN)/cosyclone demo
 
 lint: $(DEV)

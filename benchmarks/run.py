@@ -24,7 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-BENCHMARKS = ("voices", "batch", "first_audio", "cli_startup", "preflight", "long_synthesis")
+BENCHMARKS = ("voices", "batch", "first_audio", "cli_startup", "preflight", "long_synthesis", "voice_engine")
 _META = ("name", "module", "targets", "duration_s")
 RESULTS = Path(__file__).resolve().parent / "results.md"
 PACKAGES = ("cosyclone", "dashscope", "httpx", "websockets", "requests", "websocket-client", "uvicorn", "starlette")
@@ -331,6 +331,9 @@ def render(info: dict[str, Any], results: list[dict[str, Any]], *, quick: bool, 
             out += _voices_table(result)
         elif name == "preflight":
             out += _table(_flatten(result["cases"]))
+        elif name == "voice_engine":
+            out += [*_table(_flatten(result["figures"])), "", "Speaker similarity (cosine, GE2E):", ""]
+            out += _module(name).matrix_lines(result["similarity_matrix"])
         else:
             rows = _flatten({k: v for k, v in result.items() if k not in _META})
             out += _table(rows)

@@ -23,6 +23,10 @@ WIRE_FIXTURES = FIXTURES / "wire"
 #: A key shaped like a real one, planted so tests can grep every output for it.
 PLANTED_KEY = "sk-plantedTESTkey0123456789abcdef"
 
+# Tests that do not care about words keep the fast formant voice engine (in-process emulators and the CLI's
+# embedded one alike); tests of the speech engine ask for it by name (tests/emulator/test_speech_engine*.py).
+os.environ.setdefault("COSYCLONE_VOICE_ENGINE", "formant")
+
 
 @pytest.fixture(autouse=True)
 def own_cosyclone_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -34,9 +34,6 @@ PRIVATE_IMPORT_EXCEPTIONS = {
     # retry policy, which removes this import.
     ("cosyclone.batch", "cosyclone.client._retry"),
     ("cosyclone.batch", "cosyclone.client._retry.retry_delay"),
-    # emulator/ belongs to the emulator helper: the band-pass filter it borrows should become public in audio/.
-    ("cosyclone.emulator.voice_engine", "cosyclone.audio._dsp"),
-    ("cosyclone.emulator.voice_engine", "cosyclone.audio._dsp.sos_filter_mono"),
 }
 
 

@@ -121,7 +121,7 @@ def resample(samples: npt.NDArray[Any], *, from_hz: int, to_hz: int) -> FloatArr
         raise ValueError("sample rates must be positive")
     if from_hz == to_hz or x.shape[0] == 0:
         return np.array(x, dtype=np.float32, copy=True)
-    from cosyclone.audio._dsp import resample_mono
+    from cosyclone.audio.dsp import resample_mono
 
     if x.ndim == 1:
         return resample_mono(x, from_hz=from_hz, to_hz=to_hz)

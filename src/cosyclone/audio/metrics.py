@@ -12,7 +12,7 @@ Voice activity (no torch): a frame of 30 ms counts as speech when all three agre
 Regions of speech are then joined across gaps shorter than ``bridge_gap_s`` (0.3 s).
 
 Who may import it: ``cosyclone.audio`` (preflight, fix, plot), the emulator's voice engine, tests.
-It needs numpy, webrtcvad and PyAV (through ``_dsp``: resampling and the K-weighting filter run in FFmpeg,
+It needs numpy, webrtcvad and PyAV (through ``dsp``: resampling and the K-weighting filter run in FFmpeg,
 because importing scipy.signal alone takes longer than a whole check).
 """
 
@@ -158,7 +158,7 @@ def loudness_lufs(samples: npt.NDArray[Any], *, sample_rate_hz: int) -> float:
     ``samples``: (frames,) or (frames, channels); every channel weighs 1 (no surround weights). A 997 Hz
     sine at -20 dBFS peak in one channel reads -23.0 LUFS. Returns SILENCE_DBFS when nothing passes the gates.
     """
-    from cosyclone.audio._dsp import sos_filter_mono
+    from cosyclone.audio.dsp import sos_filter_mono
 
     x = np.asarray(samples)
     if x.ndim == 1:
@@ -213,7 +213,7 @@ def _vad_signal(samples_mono: npt.NDArray[Any], sample_rate_hz: int) -> tuple[np
     """The channel at a rate webrtcvad takes: 8 kHz stays, everything else goes to 16 kHz."""
     if sample_rate_hz in (8000, 16000):
         return np.asarray(samples_mono, dtype=np.float64).reshape(-1), sample_rate_hz
-    from cosyclone.audio._dsp import resample_mono
+    from cosyclone.audio.dsp import resample_mono
 
     return resample_mono(samples_mono, from_hz=sample_rate_hz, to_hz=16000).astype(np.float64), 16000
 

@@ -33,6 +33,12 @@ def emulator(
     allow_private_urls: bool = typer.Option(
         False, "--allow-private-urls", help="Let sample URLs point at private/link-local networks."
     ),
+    voice_engine: str | None = typer.Option(
+        None,
+        "--voice-engine",
+        help="speech (reads the text aloud in a voice near the sample; needs cosyclone[speech]) or formant "
+        "(a fast buzz, no words). Default: $COSYCLONE_VOICE_ENGINE, else speech when installed.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON line with the URLs instead of export lines."),
 ) -> None:
     """Serve the DashScope CosyVoice endpoints on this machine (no key, no quota, no network).
@@ -45,6 +51,7 @@ def emulator(
     Any API key starting with sk- works (each key is its own account) unless --keys is given. Tests steer it
     through the control plane at http://127.0.0.1:PORT/_emulator (see docs/emulator.md). Ctrl-C stops it.
     """
+    from cosyclone.emulator.engine_choice import EngineChoiceError
     from cosyclone.emulator.server import EmulatorServer
 
     state: CLIState | None = ctx.obj
@@ -52,15 +59,20 @@ def emulator(
     if keys is not None and not key_set:
         say("error: --keys needs at least one key")
         raise typer.Exit(exit_codes.BAD_INPUT)
-    server = EmulatorServer(
-        host=host,
-        port=port,
-        log_level="info" if state is not None and state.verbose else "warning",
-        data_dir=data_dir,
-        keys=key_set,
-        ready_delay_s=ready_delay,
-        allow_private_urls=allow_private_urls,
-    )
+    try:
+        server = EmulatorServer(
+            host=host,
+            port=port,
+            log_level="info" if state is not None and state.verbose else "warning",
+            data_dir=data_dir,
+            keys=key_set,
+            ready_delay_s=ready_delay,
+            allow_private_urls=allow_private_urls,
+            voice_engine=voice_engine,
+        )
+    except EngineChoiceError as error:
+        say(f"error: {error}")
+        raise typer.Exit(exit_codes.BAD_INPUT) from error
     try:
         server.start()
     except OSError as error:
@@ -79,7 +91,10 @@ def emulator(
     else:
         for name, value in server.env().items():
             typer.echo(f"export {name}={value}")
-    say(f"cosyclone emulator listening on {server.base_url} (port {server.port}); control plane {server.control_url}")
+    say(
+        f"cosyclone emulator listening on {server.base_url} (port {server.port}); control plane {server.control_url}; "
+        f"voice engine {server.backend.voice_engine}"
+    )
     if host not in ("127.0.0.1", "::1", "localhost"):
         say("warning: the control plane has no authentication; anyone who can reach this address can steer it")
     say("Ctrl-C to stop")

@@ -28,6 +28,7 @@ from cosyclone.emulator import errors, lifecycle
 from cosyclone.emulator.accounts import bearer_key, key_accepted, tenant_id
 from cosyclone.emulator.config import UPLOAD_CAPACITY_LIMIT_MB, UPLOAD_MAX_FILE_SIZE_MB, EmulatorConfig
 from cosyclone.emulator.data_uri import decode_data_uri, is_data_uri
+from cosyclone.emulator.engine_choice import SPEECH, EngineContext, choose_engine
 from cosyclone.emulator.faults import FaultPlan
 from cosyclone.emulator.lifecycle import StoredVoice, VoiceSnapshot
 from cosyclone.emulator.results import ResultStore, StoredResult
@@ -69,6 +70,9 @@ class EmulatorBackend:
         self._results = ResultStore()
         self._signer = UploadSigner()
         self._serial = 0
+        #: The voice engine (``speech`` or ``formant``) and the note to show when speech was wanted but missing.
+        self.voice_engine, self.voice_engine_note = choose_engine(self.config.voice_engine)
+        self.engine_context = EngineContext(self.voice_engine, self.voice_print)
         self._load()
 
     # ----- accounts ----------------------------------------------------------------------------------------
@@ -103,7 +107,8 @@ class EmulatorBackend:
         self._check_quota(tenant)
         if is_data_uri(sample):
             inline = decode_data_uri(sample)
-            judgement, link = judge_sample(inline.data, name=inline.name), inline.resource_link
+            judgement = judge_sample(inline.data, name=inline.name, bind_voice=self.voice_engine == SPEECH)
+            link = inline.resource_link
         else:
             judgement, link = self._judge_url(tenant, sample, model=model, oss_resolve=oss_resolve), sample
         now = self.clock()
@@ -125,6 +130,7 @@ class EmulatorBackend:
                 enable_preprocess=request.enable_preprocess,
                 findings=list(judgement.findings),
                 serial=self._serial,
+                voice_print=judgement.voice_print,
             )
             self._voices.setdefault(tenant, {})[record.voice_id] = record
             self._save()
@@ -178,6 +184,7 @@ class EmulatorBackend:
             v.restart_review(now=self.clock(), ready_delay_s=self.ready_delay_s, outcome=judgement.outcome)
             v.resource_link = url
             v.f0_hz = judgement.f0_hz
+            v.voice_print = judgement.voice_print
             v.findings = list(judgement.findings)
             self._save()
 
@@ -248,6 +255,14 @@ class EmulatorBackend:
         return data
 
     # ----- synthesis port ----------------------------------------------------------------------------------
+
+    def voice_print(self, voice_id: str) -> dict[str, Any] | None:
+        """The speech engine's binding of a cloned voice (any tenant: voice ids are unique), or None."""
+        with self._lock:
+            for voices in self._voices.values():
+                if voice_id in voices:
+                    return voices[voice_id].voice_print
+        return None
 
     def find_voice(self, tenant: str, voice_id: str) -> VoiceSnapshot | None:
         now = self.clock()
@@ -346,6 +361,7 @@ class EmulatorBackend:
             "allow_private_urls": self.config.allow_private_urls,
             "keys_restricted": self.config.keys is not None,
             "persistent": self._storage.persistent,
+            "voice_engine": self.voice_engine,
         }
 
     def snapshot(self) -> dict[str, Any]:
@@ -435,7 +451,7 @@ class EmulatorBackend:
                     ) from error
                 raise errors.internal_error(detail=f"sample download failed: {error.reason}: {error.detail}") from error
         name = posixpath.basename(urlsplit(url).path) or "sample"
-        return judge_sample(data, name=name)
+        return judge_sample(data, name=name, bind_voice=self.voice_engine == SPEECH)
 
     def _purge_expired_objects(self, now: float) -> None:
         for key in [k for k, o in self._objects.items() if o.expires_at <= now]:

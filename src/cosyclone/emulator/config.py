@@ -49,6 +49,9 @@ class EmulatorConfig:
     policy_ttl_s: int = POLICY_TTL_S
     result_ttl_s: float = RESULT_TTL_S
     max_page_size: int = MAX_PAGE_SIZE
+    #: ``speech`` or ``formant``; None: ``$COSYCLONE_VOICE_ENGINE``, else speech when installed
+    #: (see :mod:`cosyclone.emulator.engine_choice`).
+    voice_engine: str | None = None
 
     @classmethod
     def from_kwargs(cls, **kwargs: Any) -> EmulatorConfig:

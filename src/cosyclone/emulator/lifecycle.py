@@ -47,6 +47,8 @@ class StoredVoice:
     findings: list[str] = field(default_factory=list)
     #: Order of creation within the process, to break ties between voices created in the same instant.
     serial: int = 0
+    #: The speech engine's binding of the sample (None with the formant engine or for seeded voices).
+    voice_print: dict[str, Any] | None = None
 
     def status_at(self, now: float) -> str:
         """The status the service would report at ``now``."""

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cosyclone.emulator import lifecycle
 from cosyclone.emulator.errors import EmulatorApiError
@@ -63,10 +63,13 @@ class Judgement:
     outcome: str
     f0_hz: float | None
     findings: tuple[str, ...]
+    #: The speech engine's binding of the sample (:func:`cosyclone.emulator.voice_binding.measure_sample`).
+    voice_print: dict[str, Any] | None = None
 
 
-def judge_sample(data: bytes, *, name: str) -> Judgement:
-    """Judge a downloaded sample. Raises EmulatorApiError when the service would refuse it."""
+def judge_sample(data: bytes, *, name: str, bind_voice: bool = False) -> Judgement:
+    """Judge a downloaded sample. Raises EmulatorApiError when the service would refuse it. With ``bind_voice``
+    (the speech engine), an accepted sample is also measured for the voice binding."""
     from cosyclone.audio.preflight import load_and_check
 
     report, decoded = load_and_check(data, name=name)
@@ -77,7 +80,21 @@ def judge_sample(data: bytes, *, name: str) -> Judgement:
             raise EmulatorApiError(status, error_code, message, detail=f"preflight: {code}")
     outcome = lifecycle.UNDEPLOYED if failed else lifecycle.OK
     f0_hz = measure_f0(decoded) if decoded is not None and outcome == lifecycle.OK else None
-    return Judgement(outcome=outcome, f0_hz=f0_hz, findings=tuple(report.codes))
+    voice_print = bind(decoded, f0_hz) if bind_voice and decoded is not None and outcome == lifecycle.OK else None
+    return Judgement(outcome=outcome, f0_hz=f0_hz, findings=tuple(report.codes), voice_print=voice_print)
+
+
+def bind(decoded: DecodedAudio, f0_hz: float | None) -> dict[str, Any] | None:
+    """The speech engine's binding of the first channel, or None when it cannot be made (never fails enrolling)."""
+    from cosyclone.emulator.voice_binding import measure_sample
+
+    samples = decoded.samples
+    mono = samples[:, 0] if samples.ndim == 2 else samples
+    try:
+        return measure_sample(mono, decoded.sample_rate, f0_hz=f0_hz)
+    except Exception as error:  # an engine that cannot measure falls back to a voice from the pitch
+        log.warning("voice binding failed, the voice will speak from its pitch only: %s", error)
+        return None
 
 
 def measure_f0(decoded: DecodedAudio) -> float | None:

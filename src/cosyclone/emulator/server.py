@@ -20,10 +20,12 @@ import time
 from typing import Any
 
 import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cosyclone.emulator.app import API_PREFIX, CONTROL_PREFIX, WS_PATH, create_app
 from cosyclone.emulator.backend import EmulatorBackend
 from cosyclone.emulator.config import EmulatorConfig
+from cosyclone.emulator.engine_choice import SPEECH, EngineContext, done_serving, serving
 
 STARTUP_TIMEOUT_S = 10.0
 
@@ -36,6 +38,46 @@ class _RefusedHandshakeFilter(logging.Filter):
 
 
 logging.getLogger("uvicorn.error").addFilter(_RefusedHandshakeFilter())
+
+
+class _WithVoiceEngine:
+    """Serves every request with this emulator's voice engine current (see
+    :func:`cosyclone.emulator.engine_choice.serving`)."""
+
+    def __init__(self, app: ASGIApp, context: EngineContext) -> None:
+        self.app = app
+        self.context = context
+
+    def __getattr__(self, name: str) -> Any:
+        """Everything else is the wrapped app's (its ``routes``, ``state`` …)."""
+        return getattr(self.app, name)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        token = serving(self.context)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            done_serving(token)
+
+
+_noted: set[str] = set()
+
+
+def _note_engine(note: str | None) -> None:
+    """Say once per process (stderr, through logging) that the speech engine is missing and formant answers."""
+    if note and note not in _noted:
+        _noted.add(note)
+        logging.getLogger(__name__).warning(note)
+
+
+def _warm_up_speech() -> None:
+    """Load the speech engine in the background, so that the first sentence does not wait for it."""
+    from cosyclone.emulator.voice_binding import engine_f0_hz
+
+    try:
+        engine_f0_hz()
+    except Exception as error:  # the first request will report it
+        logging.getLogger(__name__).warning("speech engine warm-up failed: %s", error)
 
 
 class EmulatorServer:
@@ -107,8 +149,11 @@ class EmulatorServer:
             raise
         self._socket = sock
         self.port = int(sock.getsockname()[1])
+        _note_engine(self.backend.voice_engine_note)
+        if self.backend.voice_engine == SPEECH:
+            threading.Thread(target=_warm_up_speech, name="cosyclone-speech-warm-up", daemon=True).start()
         config = uvicorn.Config(
-            create_app(self.backend),
+            _WithVoiceEngine(create_app(self.backend), self.backend.engine_context),
             log_level=self._log_level,
             access_log=self._log_level in ("info", "debug", "trace"),  # method, path, status: never headers
             lifespan="off",

@@ -1,7 +1,7 @@
 """The emulator's voice: deterministic audio that behaves like speech, rendered far faster than real time.
 
 Who may import it: the emulator's synthesis handlers, tests and benchmarks. Pure numpy (its filters run in FFmpeg
-through ``cosyclone.audio._dsp``), no I/O.
+through ``cosyclone.audio.dsp``), no I/O.
 
 How a sentence becomes sound:
 
@@ -20,6 +20,13 @@ How a sentence becomes sound:
   (50 → peak 0.45), ``rate`` (0.5–2.0) divides durations.
 - **Determinism.** The same (voice, text, seed, parameters) gives the same samples: syllable choices come from a
   generator seeded with a stable hash of the text and ``seed``.
+
+**Two engines behind one seam.** :func:`voice_for` and :func:`render_sentence` are what the synthesis rules call.
+The emulator serving the request picks the engine (:mod:`cosyclone.emulator.engine_choice`): with ``speech``,
+:func:`voice_for` binds the voice to an engine voice moved toward its enrolled sample
+(:mod:`cosyclone.emulator.voice_binding`) and :func:`render_sentence` reads the text aloud
+(:mod:`cosyclone.emulator.speech_engine`); text that engine does not read (no Latin letters, or CJK) and the
+``formant`` engine use the renderer described above.
 """
 
 from __future__ import annotations
@@ -32,7 +39,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from cosyclone.audio._dsp import sos_filter_mono
+from cosyclone.audio.dsp import sos_filter_mono
+from cosyclone.emulator.engine_choice import SPEECH, current_context
+from cosyclone.emulator.voice_binding import SpeechVoice
 
 __all__ = [
     "RenderedSentence",
@@ -71,10 +80,13 @@ _ONSETS = 2  # none, noisy consonant
 
 @dataclass(frozen=True)
 class VoiceTimbre:
-    """What makes one voice sound like itself: its pitch and how its formants are scaled."""
+    """What makes one voice sound like itself: its pitch and how its formants are scaled; with the speech
+    engine, also the engine voice it is bound to."""
 
     f0_hz: float
     formant_scale: float = 1.0
+    engine: str = "formant"
+    speech: SpeechVoice | None = None
 
 
 @dataclass(frozen=True)
@@ -115,11 +127,20 @@ def voice_for(voice_id: str, f0_hz: float | None) -> VoiceTimbre:
     """The :class:`VoiceTimbre` of ``voice_id``: its enrolled ``f0_hz`` (or a hashed one), formants scaled with pitch.
 
     Higher voices get slightly higher formants (as shorter vocal tracts do), with a small per-voice spread.
+    With the speech engine, the voice also carries its binding: the one made from its sample at enrollment,
+    else a stable one from its name and pitch.
     """
     f0 = f0_hz if f0_hz is not None and f0_hz > 0 else system_voice_f0_hz(voice_id)
     spread = ((_stable_hash("formants", voice_id) % 1000) / 1000.0 - 0.5) * 0.08
     scale = float(np.clip((f0 / 150.0) ** 0.15 + spread, 0.85, 1.2))
-    return VoiceTimbre(f0_hz=float(f0), formant_scale=round(scale, 3))
+    context = current_context()
+    if context.engine != SPEECH:
+        return VoiceTimbre(f0_hz=float(f0), formant_scale=round(scale, 3))
+    from cosyclone.emulator.voice_binding import voice_without_sample
+
+    bound = context.voice_print(voice_id)
+    speech = SpeechVoice.from_dict(bound) if bound else voice_without_sample(voice_id, f0_hz)
+    return VoiceTimbre(f0_hz=float(f0), formant_scale=round(scale, 3), engine=SPEECH, speech=speech)
 
 
 @dataclass(frozen=True)
@@ -270,6 +291,19 @@ def render_sentence(
     Returns:
         The samples (float32, mono) and each word's timing. Never empty: at least 0.1 s.
     """
+    if voice.engine == SPEECH and voice.speech is not None:
+        from cosyclone.emulator import speech_engine
+
+        if speech_engine.speaks(text):
+            return speech_engine.render_speech(
+                text, voice=voice.speech, sample_rate=sample_rate, volume=volume, rate=rate, pitch=pitch, seed=seed
+            )
+    return _render_formant(text, voice=voice, sample_rate=sample_rate, volume=volume, rate=rate, pitch=pitch, seed=seed)
+
+
+def _render_formant(
+    text: str, *, voice: VoiceTimbre, sample_rate: int, volume: int, rate: float, pitch: float, seed: int
+) -> RenderedSentence:
     units = _plan(text)
     rng = np.random.default_rng(_stable_hash("sentence", text, seed))
     bank = _syllable_bank(round(voice.f0_hz * pitch, 1), voice.formant_scale, sample_rate)

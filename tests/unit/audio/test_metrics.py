@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cosyclone.audio import metrics as m
-from cosyclone.audio._dsp import sos_filter_mono
+from cosyclone.audio.dsp import sos_filter_mono
 from cosyclone.audio.io import decode
 from tests.unit.audio.manifest import fixture_path
 from tests.unit.audio.signals import sine, voiced

@@ -4,7 +4,7 @@ Why not scipy.signal: importing it takes about 0.8 s (it pulls in scipy.stats), 
 a minute of audio; ``import av`` takes about 0.05 s. Results match scipy's to float32 precision (the unit
 tests compare them).
 
-Who may import it: ``cosyclone.audio`` modules, and the emulator's voice engine (its formant filters).
+Who may import it: ``cosyclone.audio`` modules, and the emulator's voice engines (formant filters, resampling).
 """
 
 from __future__ import annotations
