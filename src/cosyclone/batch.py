@@ -35,7 +35,7 @@ from cosyclone._files import write_json_atomic
 from cosyclone._wav import WAV_HEADER_BYTES
 from cosyclone.client import Client
 from cosyclone.client._retry import retry_delay
-from cosyclone.schema.synthesis_params import DEFAULT_SAMPLE_RATE, synthesis_params
+from cosyclone.schema.synthesis_params import DEFAULT_SAMPLE_RATE, SYNONYMS, synthesis_params
 
 MANIFEST = "manifest.json"
 #: Per-line parameters an input may carry (besides id and text): the voice, the model and every declared
@@ -99,6 +99,7 @@ def _item(raw: dict[str, Any], number: int, where: str) -> BatchItem:
     if not text:
         raise InvalidRequestError([Problem(f"{where}: text", raw.get("text"), "is empty")])
     item_id = _SAFE_ID.sub("_", str(raw.get("id") or f"line-{number:04d}")).strip("._") or f"line-{number:04d}"
+    raw = {SYNONYMS.get(key, key): value for key, value in raw.items()}  # e.g. an `ssml` column
     unknown = sorted(set(raw) - {"id", "text", *ITEM_PARAMETERS})
     if unknown:
         allowed = ", ".join(("id", "text", *ITEM_PARAMETERS))

@@ -9,21 +9,46 @@ ahead anyway with the documented override (``--skip-catalog-check`` / ``skip_cat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from cosyclone.schema.clone import DEFAULT_TARGET_MODEL as _DEFAULT_TARGET_MODEL
 from cosyclone.schema.enrollment import ENROLLMENT_MODEL as _ENROLLMENT_MODEL
 
-Region = Literal["cn-beijing", "ap-southeast-1"]
-REGIONS: tuple[Region, ...] = ("cn-beijing", "ap-southeast-1")
+#: The six regions the official SDK 2.x knows (PY2 ``v2/_config.py`` ``VALID_REGIONS``, read 2026-12-01).
+Region = Literal["cn-beijing", "ap-southeast-1", "cn-hongkong", "us-east-1", "eu-central-1", "ap-northeast-1"]
+REGIONS: tuple[Region, ...] = get_args(Region)
 DEFAULT_REGION: Region = "cn-beijing"
 #: The model a voice is cloned for when none is named: one home, ``schema.clone`` (which cannot import us).
 DEFAULT_TARGET_MODEL = _DEFAULT_TARGET_MODEL
 ENROLLMENT_MODEL = _ENROLLMENT_MODEL
 CATALOG_DATE = "2026-11-24"
+#: When the facts of contract §10 (Qwen-Audio targets, six regions, disputed rules) were read.
+REVISION_DATE = "2026-12-01"
+
+#: How a model's speech reaches the service: the CosyVoice WebSocket duplex protocol (§5) or the HTTP
+#: ``SpeechSynthesizer`` endpoint (§6).
+SpeechEndpoint = Literal["websocket", "http"]
+#: How a client may speak: the WebSocket, HTTP (a URL to download) or HTTP with SSE (audio in the stream).
+SpeechProtocol = Literal["websocket", "http", "sse"]
 
 _BASE_HINTS = ("zh", "en", "fr", "de", "ja", "ko", "ru")
 _V3_PLUS_HINTS = (*_BASE_HINTS, "pt", "th", "id", "vi")
+#: The Qwen-Audio-TTS enrollment hints (contract §10.1: D-HTTP-2608, 3P-ABM).
+_QWEN_AUDIO_HINTS = (*_V3_PLUS_HINTS, "it", "es", "ms", "fil", "ar")
+
+#: Chinese dialect codes a user may try as a language hint. The service takes none of them: dialect audio is
+#: enrolled with ``zh`` and the dialect is asked for in synthesis (SEED operational guidance, contract §10.11).
+DIALECT_CODES: dict[str, str] = {
+    "yue": "Cantonese",
+    "wuu": "Shanghainese (Wu)",
+    "nan": "Minnan",
+    "hak": "Hakka",
+    "cmn-sichuan": "Sichuanese",
+    "hsn": "Xiang (Hunanese)",
+    "gan": "Gan",
+    "cjy": "Jin",
+}
+DIALECT_FACT_SOURCE = "SEED operational guidance (contract §10.11)"
 
 
 @dataclass(frozen=True)
@@ -36,7 +61,12 @@ class Fact:
 
 @dataclass(frozen=True)
 class ModelCapabilities:
-    """One CosyVoice model a voice can be enrolled for (and must then be synthesized with)."""
+    """One model a voice can be enrolled for (and must then be synthesized with).
+
+    ``clone_regions`` are the regions every source agrees a voice can be cloned in; ``disputed_clone_regions``
+    those some sources allow and others deny (a request there is warned about and sent, never refused).
+    ``speech_endpoint``: where its speech goes when the caller does not choose.
+    """
 
     name: str
     clone_regions: tuple[Region, ...]
@@ -47,6 +77,37 @@ class ModelCapabilities:
     has_system_voices: bool
     legacy: bool = False
     sources: tuple[Fact, ...] = field(default=())
+    disputed_clone_regions: tuple[Region, ...] = ()
+    speech_endpoint: SpeechEndpoint = "websocket"
+    family: Literal["cosyvoice", "qwen-audio"] = "cosyvoice"
+
+
+_SINGAPORE_V3_DISPUTE = Fact(
+    "D-GUIDE-2611 lists cloning in Singapore for the v3 series; SEED and 3P say Singapore v3 does not clone "
+    "(contract §4, §9.1, §10.4)",
+    REVISION_DATE,
+)
+_QWEN_AUDIO_FACTS = (
+    Fact("PY2 example voice_clone.py (qwen-audio-3.0-tts-flash); D-HTTP-2608 target_model list", REVISION_DATE),
+    Fact("3P-ABM products.py: hints, HTTP SpeechSynthesizer, instruction; Beijing, Singapore UNCERTAIN", REVISION_DATE),
+)
+
+
+def _qwen_audio(name: str, *, version_source: Fact) -> ModelCapabilities:
+    return ModelCapabilities(
+        name,
+        clone_regions=("cn-beijing",),
+        disputed_clone_regions=("ap-southeast-1",),
+        synthesis_regions=("cn-beijing",),
+        language_hints=_QWEN_AUDIO_HINTS,
+        accepts_max_prompt_audio_length=True,
+        accepts_enable_preprocess=True,
+        # No source says whether they have system voices: not refused (UNCERTAIN).
+        has_system_voices=True,
+        speech_endpoint="http",
+        family="qwen-audio",
+        sources=(version_source, *_QWEN_AUDIO_FACTS),
+    )
 
 
 TARGET_MODELS: dict[str, ModelCapabilities] = {
@@ -74,24 +135,25 @@ TARGET_MODELS: dict[str, ModelCapabilities] = {
         ),
         ModelCapabilities(
             "cosyvoice-v3-plus",
-            # SEED: in the international deployment v3-plus/v3-flash do not clone.
             clone_regions=("cn-beijing",),
+            disputed_clone_regions=("ap-southeast-1",),
             synthesis_regions=("cn-beijing", "ap-southeast-1"),
             language_hints=_BASE_HINTS,
             accepts_max_prompt_audio_length=False,
             accepts_enable_preprocess=False,
             has_system_voices=True,
-            sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-GUIDE")),
+            sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-GUIDE"), _SINGAPORE_V3_DISPUTE),
         ),
         ModelCapabilities(
             "cosyvoice-v3-flash",
             clone_regions=("cn-beijing",),
+            disputed_clone_regions=("ap-southeast-1",),
             synthesis_regions=("cn-beijing", "ap-southeast-1"),
             language_hints=_V3_PLUS_HINTS,
             accepts_max_prompt_audio_length=True,
             accepts_enable_preprocess=True,
             has_system_voices=True,
-            sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-GUIDE")),
+            sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-GUIDE"), _SINGAPORE_V3_DISPUTE),
         ),
         ModelCapabilities(
             "cosyvoice-v2",
@@ -114,6 +176,10 @@ TARGET_MODELS: dict[str, ModelCapabilities] = {
             legacy=True,
             sources=(Fact("D-CLONE-HTTP"),),
         ),
+        _qwen_audio("qwen-audio-3.0-tts-plus", version_source=Fact("D-HTTP-2608", REVISION_DATE)),
+        _qwen_audio("qwen-audio-3.0-tts-flash", version_source=Fact("PY2 example; D-HTTP-2608", REVISION_DATE)),
+        _qwen_audio("qwen-audio-3.1-tts-plus", version_source=Fact("3P-ABM only", REVISION_DATE)),
+        _qwen_audio("qwen-audio-3.1-tts-flash", version_source=Fact("3P-ABM only", REVISION_DATE)),
     )
 }
 
@@ -123,11 +189,16 @@ SYNTHESIS_MODEL_RULE = Fact("SEED; contract §4 'Model must match'")
 
 @dataclass(frozen=True)
 class CatalogProblem:
-    """One catalog rule a request breaks: the field, the offending value and the rule in plain words."""
+    """One catalog rule a request breaks: the field, the offending value and the rule in plain words.
+
+    ``disputed``: the sources disagree on this rule, so the request is sent anyway with a warning (and the
+    service's answer, if it refuses, is explained with ``rule``).
+    """
 
     field: str
     value: object
     rule: str
+    disputed: bool = False
 
 
 def target_model_names(*, include_legacy: bool = False) -> tuple[str, ...]:
@@ -157,7 +228,17 @@ def check_enrollment(
             )
         ]
     problems: list[CatalogProblem] = []
-    if region not in model.clone_regions:
+    if region in model.disputed_clone_regions:
+        problems.append(
+            CatalogProblem(
+                "target_model",
+                target_model,
+                f"the sources disagree on whether {target_model} clones voices in {region} (some say only in "
+                f"{', '.join(model.clone_regions)}); sent anyway",
+                disputed=True,
+            )
+        )
+    elif region not in model.clone_regions:
         problems.append(
             CatalogProblem(
                 "target_model",
@@ -166,12 +247,7 @@ def check_enrollment(
             )
         )
     if language_hint is not None and language_hint not in model.language_hints:
-        rule = (
-            f"{target_model} accepts these language hints: {', '.join(model.language_hints)}"
-            if model.language_hints
-            else f"{target_model} takes no language hint; leave it out"
-        )
-        problems.append(CatalogProblem("language_hints", language_hint, rule))
+        problems.append(CatalogProblem("language_hints", language_hint, _hint_rule(model, language_hint)))
     if max_prompt_audio_length is not None and not model.accepts_max_prompt_audio_length:
         problems.append(
             CatalogProblem(
@@ -189,6 +265,41 @@ def check_enrollment(
             )
         )
     return problems
+
+
+def _hint_rule(model: ModelCapabilities, hint: str) -> str:
+    if model.language_hints:
+        rule = f"{model.name} accepts these language hints: {', '.join(model.language_hints)}"
+    else:
+        rule = f"{model.name} takes no language hint; leave it out"
+    if hint.lower() in DIALECT_CODES:
+        rule += "; " + dialect_advice(DIALECT_CODES[hint.lower()])
+    return rule
+
+
+def dialect_advice(dialect: str = "a Chinese dialect") -> str:
+    """How to clone and speak a Chinese dialect (SEED operational guidance): enroll with ``zh``, ask later."""
+    return (
+        f"for {dialect} reference audio, enroll with language hint zh and ask for the dialect in synthesis: "
+        "write the text in the dialect, or pass an instruction such as --instruction '请用粤语说' "
+        "(models that take instruction)"
+    )
+
+
+def speech_protocol(model: str, requested: SpeechProtocol) -> SpeechProtocol:
+    """The protocol ``model``'s speech goes over: ``requested``, except that a model whose speech needs the HTTP
+    endpoint (the Qwen-Audio-TTS targets) is moved from the WebSocket to HTTP with SSE (streamed like the
+    WebSocket). An explicit ``http`` or ``sse`` is kept."""
+    if requested == "websocket" and speech_endpoint(model) == "http":
+        return "sse"
+    return requested
+
+
+def speech_endpoint(model: str) -> SpeechEndpoint:
+    """Where ``model``'s speech must go when the caller does not choose: ``http`` (the ``SpeechSynthesizer``
+    endpoint) for the Qwen-Audio-TTS targets, ``websocket`` for CosyVoice (and unknown names)."""
+    capabilities = TARGET_MODELS.get(model)
+    return capabilities.speech_endpoint if capabilities is not None else "websocket"
 
 
 def models_accepting(parameter: Literal["max_prompt_audio_length", "enable_preprocess"]) -> tuple[str, ...]:

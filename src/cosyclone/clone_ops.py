@@ -32,6 +32,8 @@ def clone_with_evidence(
     language_hints: list[str] | None = None,
     max_prompt_audio_length: float | None = None,
     enable_preprocess: bool | None = None,
+    enable_volume_normalization: bool | None = None,
+    upload: str = "auto",
     force: bool = False,
     new: bool = False,
     wait: bool = True,
@@ -58,6 +60,8 @@ def clone_with_evidence(
             language_hints=language_hints,
             max_prompt_audio_length=max_prompt_audio_length,
             enable_preprocess=enable_preprocess,
+            enable_volume_normalization=enable_volume_normalization,
+            upload=upload,
             force=force,
             new=new,
             wait=wait,
@@ -69,7 +73,12 @@ def clone_with_evidence(
         if report is not None:
             session.write_evidence("preflight.json", report.to_dict())
         raise
-    summary: dict[str, Any] = {"ok": True, **outcome.to_dict(), "region": client.region}
+    summary: dict[str, Any] = {
+        "ok": True,
+        **outcome.to_dict(),
+        "region": client.region,
+        "endpoint": client.endpoints.describe(),
+    }
     if outcome.preflight is not None:
         session.write_evidence("preflight.json", outcome.preflight.to_dict(), summary)
     session.write_evidence("clone.json", {**summary, "base_url": client.endpoints.http_base_url}, summary)

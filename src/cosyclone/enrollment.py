@@ -24,7 +24,7 @@ from cosyclone._exceptions import (
     VoiceRejectedError,
 )
 from cosyclone.client import Client, CreatedVoice
-from cosyclone.client.voices import check_before_upload, is_remote
+from cosyclone.client.voices import check_before_upload, check_upload_mode, is_remote
 from cosyclone.registry import VoiceRecord, VoiceRegistry
 from cosyclone.registry.store import claim_key
 from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
@@ -101,6 +101,8 @@ def clone_voice(
     language_hints: list[str] | None = None,
     max_prompt_audio_length: float | None = None,
     enable_preprocess: bool | None = None,
+    enable_volume_normalization: bool | None = None,
+    upload: str = "auto",
     preflight: bool = True,
     force: bool = False,
     new: bool = False,
@@ -128,8 +130,10 @@ def clone_voice(
         enable_preprocess,
         region=client.region,
         skip_catalog_check=skip_catalog_check,
+        enable_volume_normalization=enable_volume_normalization,
     )
     notes.extend(prepared.notes)
+    mode = check_upload_mode(upload)
     loaded = _load_sample(sample, notes)
 
     report: PreflightReport | None = None
@@ -177,6 +181,8 @@ def clone_voice(
             language_hints=language_hints,
             max_prompt_audio_length=max_prompt_audio_length,
             enable_preprocess=enable_preprocess,
+            enable_volume_normalization=enable_volume_normalization,
+            upload=mode,
             skip_catalog_check=skip_catalog_check,
             exclude=known,
         )

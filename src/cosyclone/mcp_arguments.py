@@ -16,7 +16,15 @@ from cosyclone.schema.clone import PREFIX_MAX_LENGTH
 # A test checks this against cosyclone.catalog; it is spelled out because a JSON schema enum needs a static Literal.
 # (Named for what it holds, a model name: not catalog.ModelCapabilities, not the --target-model option.)
 TargetModelName = Literal[
-    "cosyvoice-v3.5-plus", "cosyvoice-v3.5-flash", "cosyvoice-v3-plus", "cosyvoice-v3-flash", "cosyvoice-v2"
+    "cosyvoice-v3.5-plus",
+    "cosyvoice-v3.5-flash",
+    "cosyvoice-v3-plus",
+    "cosyvoice-v3-flash",
+    "cosyvoice-v2",
+    "qwen-audio-3.0-tts-plus",
+    "qwen-audio-3.0-tts-flash",
+    "qwen-audio-3.1-tts-plus",
+    "qwen-audio-3.1-tts-flash",
 ]
 
 SampleToCheck = Annotated[
@@ -54,8 +62,10 @@ TargetModelArg = Annotated[
     Field(
         description=(
             "The synthesis model the voice is for; synthesis must later use the same model. "
-            "cosyvoice-v3.5-plus/-flash exist only in the China mainland deployment (cn-beijing); in the "
-            "international one (ap-southeast-1) cosyvoice-v3-plus/-flash cannot clone."
+            "cosyvoice-v3.5-plus/-flash exist only in the China mainland deployment (cn-beijing); whether "
+            "cosyvoice-v3-plus/-flash and qwen-audio-* clone in ap-southeast-1 is disputed (sent with a warning). "
+            "qwen-audio-* voices speak over the HTTP endpoint, chosen for you. For Chinese dialect audio use "
+            "language hint zh and ask for the dialect when speaking (text or instruction)."
         )
     ),
 ]

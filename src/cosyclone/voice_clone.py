@@ -27,11 +27,16 @@ SKIP_CATALOG_HINT = "if the service has changed before our catalog, pass --skip-
 
 @dataclass(frozen=True)
 class PreparedClone:
-    """A validated request, the wire body it becomes, and notes on what was adjusted."""
+    """A validated request, the wire body it becomes, and notes on what was adjusted.
+
+    ``disputed``: catalog rules the sources disagree on that this request breaks; it is sent anyway (each is also
+    a note), and if the service refuses it the error says which rule was in doubt.
+    """
 
     request: VoiceCloneRequest
     wire: EnrollmentRequest
     notes: list[str] = field(default_factory=list)
+    disputed: list[str] = field(default_factory=list)
 
 
 def problems_from_validation_error(error: ValidationError) -> list[Problem]:
@@ -93,6 +98,7 @@ def prepare_clone(
             "the SDK docstrings say prefixes are lowercase and shorter than 10 characters; "
             "if the service refuses this prefix, use [a-z0-9]{1,9}"
         )
+    disputed: list[str] = []
     if not skip_catalog_check:
         catalog_problems = check_enrollment(
             target_model=request.target_model,
@@ -101,10 +107,11 @@ def prepare_clone(
             max_prompt_audio_length=request.max_prompt_audio_length,
             enable_preprocess=request.enable_preprocess,
         )
-        if catalog_problems:
-            raise InvalidRequestError(
-                [Problem(p.field, p.value, p.rule) for p in catalog_problems], hint=SKIP_CATALOG_HINT
-            )
+        refused = [p for p in catalog_problems if not p.disputed]
+        if refused:
+            raise InvalidRequestError([Problem(p.field, p.value, p.rule) for p in refused], hint=SKIP_CATALOG_HINT)
+        disputed = [f"{p.field}: {p.rule}" for p in catalog_problems if p.disputed]
+        notes.extend(f"warning: {rule}" for rule in disputed)
     wire = EnrollmentRequest(
         model=request.model,
         input=CreateVoiceInput(
@@ -114,9 +121,10 @@ def prepare_clone(
             language_hints=[hint] if hint else None,
             max_prompt_audio_length=request.max_prompt_audio_length,
             enable_preprocess=request.enable_preprocess,
+            enable_volume_normalization=request.enable_volume_normalization,
         ),
     )
-    return PreparedClone(request=request, wire=wire, notes=notes)
+    return PreparedClone(request=request, wire=wire, notes=notes, disputed=disputed)
 
 
 def clone_response_from_wire(reply: EnrollmentResponse[CreateVoiceOutput]) -> VoiceCloneResponse:

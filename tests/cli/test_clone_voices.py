@@ -38,7 +38,7 @@ def assert_no_key_written(root: Path) -> None:
 
 @pytest.mark.parametrize("sample", [WAV, M4A])
 def test_clone_local_file_end_to_end(cli: CLI, tmp_path: Path, sample: str) -> None:
-    result = cli("clone", sample, "--prefix", "reader", "--json")
+    result = cli("clone", sample, "--prefix", "reader", "--json", "--upload", "oss")  # the inline default: below
     assert result.returncode == 0, result.stderr
     outcome = result.json()
     assert outcome["status"] == "OK" and outcome["reused"] is False

@@ -43,7 +43,8 @@ def test_create_from_url_get_list_update_delete(client: Client, sample_server: S
 
 
 def test_create_from_local_file_uploads_it(client: Client) -> None:
-    created = client.voices.create(prefix="local", sample=AUDIO_FIXTURES / "good" / "librivox-reader-15s.m4a")
+    sample = AUDIO_FIXTURES / "good" / "librivox-reader-15s.m4a"
+    created = client.voices.create(prefix="local", sample=sample, upload="oss")
     voice = client.voices.get(created.voice_id)
     assert voice.resource_link is not None and voice.resource_link.startswith("oss://")
     assert voice.resource_link.endswith("librivox-reader-15s.m4a")

@@ -302,7 +302,7 @@ def test_voice_rules_answer_418(emulator: EmulatorServer, ws: Client) -> None:
 @pytest.mark.parametrize(
     "parameters",
     [
-        {"text_type": "SSML"},
+        {"text_type": "Markdown"},  # SSML is accepted since issue 12 (contract §10.5); other types are not
         {"format": "flac"},
         {"sample_rate": 11025},
         {"volume": 101},

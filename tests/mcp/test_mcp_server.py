@@ -161,7 +161,9 @@ async def test_clone_list_get_synthesize_delete(tmp_path: Path, base_url: str) -
         voice_id = cloned["voice_id"]
         assert voice_id.startswith("cosyvoice-v3.5-plus-reader-")
         assert cloned["status"] == "OK" and cloned["reused"] is False and cloned["request_id"]
-        assert cloned["preflight_verdict"] == "pass" and cloned["sample_url"].startswith("oss://")
+        assert cloned["preflight_verdict"] == "pass" and cloned["sample_url"].startswith(
+            "data:audio/wav;base64,"
+        )  # sent inline since issue 12
 
         again = await agent.ok("clone_voice", sample=WAV, prefix="reader")
         assert again["voice_id"] == voice_id and again["reused"] is True

@@ -70,6 +70,7 @@ plausible = {
     "language_hints": st.lists(st.text(max_size=5), max_size=3) | st.lists(st.sampled_from(["zh", "en", "ja"])),
     "max_prompt_audio_length": st.floats(allow_nan=True, allow_infinity=True) | st.integers(-5, 50),
     "enable_preprocess": st.booleans(),
+    "enable_volume_normalization": st.booleans(),
 }
 field_values = st.one_of(
     [st.tuples(st.just(name), plausible[name] | any_values) for name in FIELDS]

@@ -16,6 +16,7 @@ from cosyclone.emulator.openapi import openapi_document
 from cosyclone.emulator.synthesis_rules import server_options
 from cosyclone.schema.synthesis import HttpSynthesisInput, SynthesisParameters
 from cosyclone.schema.synthesis_params import (
+    SYNONYMS,
     SynthesisOptions,
     SynthesisOptionsDict,
     mcp_synthesis_input_schema,
@@ -33,7 +34,7 @@ def test_declaration_lists_the_contract_parameters() -> None:
 
 
 def test_speech_keyword_arguments_are_the_declared_ones() -> None:
-    assert list(SynthesisOptionsDict.__annotations__) == NAMES
+    assert list(SynthesisOptionsDict.__annotations__) == [*NAMES, *SYNONYMS]
 
 
 def test_wire_models_carry_every_declared_parameter() -> None:

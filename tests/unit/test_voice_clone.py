@@ -74,8 +74,23 @@ def test_unknown_field_is_refused() -> None:
 def test_region_rules() -> None:
     found = problems({**BASE, "target_model": "cosyvoice-v3.5-flash"}, region="ap-southeast-1")
     assert "ap-southeast-1" in found["target_model"]
-    found = problems({**BASE, "target_model": "cosyvoice-v3-flash"}, region="ap-southeast-1")
+    found = problems({**BASE, "target_model": "cosyvoice-v3.5-plus"}, region="us-east-1")
     assert "clones only in cn-beijing" in found["target_model"]
+
+
+def test_a_disputed_region_rule_warns_and_sends() -> None:
+    """Issue 12: Singapore cloning of the v3 series is disputed between sources (contract §10.4): a note, no refusal."""
+    for model in ("cosyvoice-v3-flash", "cosyvoice-v3-plus", "qwen-audio-3.0-tts-flash"):
+        prepared = prepare_clone({**BASE, "target_model": model}, region="ap-southeast-1")
+        assert prepared.disputed and "disagree" in prepared.disputed[0]
+        assert any("disagree" in note for note in prepared.notes)
+        assert prepared.wire.input.target_model == model  # type: ignore[union-attr]
+
+
+def test_a_dialect_hint_gets_the_dialect_advice() -> None:
+    found = problems({**BASE, "language_hints": ["yue"]}, region="cn-beijing")
+    assert "Cantonese" in found["language_hints"] and "enroll with language hint zh" in found["language_hints"]
+    assert "instruction" in found["language_hints"]
 
 
 def test_skip_catalog_check_overrides() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -12,7 +12,11 @@ TargetModelOption = Annotated[
 ]
 LanguageHints = Annotated[
     list[str] | None,
-    typer.Option("--language-hint", metavar="LANG", help="Language of the voice (zh, en, …). Only the first is used."),
+    typer.Option(
+        "--language-hint",
+        metavar="LANG",
+        help="Language of the voice (zh, en, …). Only the first is used. Chinese dialect audio: zh.",
+    ),
 ]
 MaxPromptAudioLength = Annotated[
     float | None,
@@ -21,6 +25,21 @@ MaxPromptAudioLength = Annotated[
 EnablePreprocess = Annotated[
     bool,
     typer.Option("--enable-preprocess", help="Let the service denoise/normalise the sample (v3.5, v3-flash only)."),
+]
+VolumeNormalization = Annotated[
+    Optional[bool],  # noqa: UP045 (a runtime type for typer)
+    typer.Option(
+        "--volume-normalization/--no-volume-normalization",
+        help="Ask the service to normalise the sample's loudness (enable_volume_normalization); default: not sent.",
+    ),
+]
+UploadPath = Annotated[
+    str,
+    typer.Option(
+        "--upload",
+        help="How a local file reaches the service: auto (inline as a data URI, else the temporary upload), "
+        "data-uri, or oss (temporary upload).",
+    ),
 ]
 SkipCatalogCheck = Annotated[
     bool,

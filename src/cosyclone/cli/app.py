@@ -52,12 +52,20 @@ def _version(value: bool) -> None:
 def main_options(
     ctx: typer.Context,
     region: str | None = typer.Option(
-        None, "--region", help="cn-beijing (default) or ap-southeast-1; env DASHSCOPE_API_REGION."
+        None,
+        "--region",
+        help="cn-beijing (default), ap-southeast-1, cn-hongkong, us-east-1, eu-central-1 or ap-northeast-1; "
+        "env DASHSCOPE_REGION, or region in ~/.dashscope/config.toml.",
     ),
     base_url: str | None = typer.Option(
-        None, "--base-url", help="HTTP base URL (…/api/v1); env DASHSCOPE_HTTP_BASE_URL."
+        None, "--base-url", help="HTTP base URL (…/api/v1); env DASHSCOPE_BASE_URL or DASHSCOPE_HTTP_BASE_URL."
     ),
-    workspace: str | None = typer.Option(None, "--workspace", help="Model Studio workspace id."),
+    workspace: str | None = typer.Option(
+        None,
+        "--workspace",
+        help="Model Studio workspace id: talk to https://{workspace}.{region}.maas.aliyuncs.com (recommended); "
+        "env DASHSCOPE_WORKSPACE.",
+    ),
     emulator: bool = typer.Option(
         False, "--emulator", help="Start an in-process emulator and talk to it (no key, no quota)."
     ),

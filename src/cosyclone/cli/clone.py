@@ -15,6 +15,8 @@ from cosyclone.cli._options import (
     Prefix,
     SkipCatalogCheck,
     TargetModelOption,
+    UploadPath,
+    VolumeNormalization,
 )
 from cosyclone.cli._output import emit_json, reporting, say
 from cosyclone.cli.state import CLIState
@@ -28,6 +30,8 @@ def clone(
     language_hint: LanguageHints = None,
     max_prompt_audio_length: MaxPromptAudioLength = None,
     enable_preprocess: EnablePreprocess = False,
+    volume_normalization: VolumeNormalization = None,
+    upload: UploadPath = "auto",
     wait: bool = typer.Option(True, "--wait/--no-wait", help="Wait until the voice is OK (default) or return."),
     timeout: float = typer.Option(300.0, "--timeout", help="Seconds to wait for OK."),
     new: bool = typer.Option(False, "--new", help="Enroll again even if this sample was already cloned."),
@@ -57,6 +61,8 @@ def clone(
                 language_hints=language_hint or None,
                 max_prompt_audio_length=max_prompt_audio_length,
                 enable_preprocess=True if enable_preprocess else None,
+                enable_volume_normalization=volume_normalization,
+                upload=upload,
                 force=force,
                 new=new,
                 wait=wait,

@@ -20,6 +20,7 @@ from cosyclone.cli._options import (
     Prefix,
     SkipCatalogCheck,
     TargetModelOption,
+    VolumeNormalization,
 )
 from cosyclone.cli._output import emit_json, fail, say
 from cosyclone.cli.state import CLIState
@@ -38,6 +39,7 @@ def prepare(
     language_hint: LanguageHints = None,
     max_prompt_audio_length: MaxPromptAudioLength = None,
     enable_preprocess: EnablePreprocess = False,
+    volume_normalization: VolumeNormalization = None,
     output: Path = typer.Option(DEFAULT_REQUEST_PATH, "--output", "-o", help="Where to write the request JSON."),
     validate_response: Path | None = typer.Option(
         None, "--validate-response", help="Also check a saved create_voice response JSON (exit 1 if invalid)."
@@ -48,10 +50,12 @@ def prepare(
 
     Default output: output/aliyun-cosyvoice-voice-clone/request.json.
 
-    Prints one JSON line: {"ok", "request_path", "notes", and with --validate-response "response_valid",
-    "voice_id"}. Exit 2 on invalid input (nothing written), 1 when the saved response is invalid.
+    Prints one JSON line: {"ok", "request_path", "region", "endpoint" (the URLs the request would go to, from
+    --region/--workspace/--base-url, the DASHSCOPE_* env vars or ~/.dashscope/config.toml), "notes", and with
+    --validate-response "response_valid", "voice_id"}. Exit 2 on invalid input (nothing written), 1 when the
+    saved response is invalid.
     """
-    from cosyclone._config import resolve_region
+    from cosyclone._config import resolve_endpoints
     from cosyclone._files import write_json_atomic
     from cosyclone.voice_clone import parse_saved_response, prepare_clone
 
@@ -63,9 +67,11 @@ def prepare(
         "language_hints": language_hint or None,
         "max_prompt_audio_length": max_prompt_audio_length,
         "enable_preprocess": True if enable_preprocess else None,
+        "enable_volume_normalization": volume_normalization,
     }
     try:
-        region = resolve_region(state.region)
+        endpoints = resolve_endpoints(region=state.region, base_url=state.base_url, workspace=state.workspace)
+        region = endpoints.region
         prepared = prepare_clone(fields, region=region, skip_catalog_check=skip_catalog_check)
     except CosycloneError as error:
         fail(error, as_json=True)
@@ -75,6 +81,7 @@ def prepare(
         "ok": True,
         "request_path": str(output),
         "region": region,
+        "endpoint": endpoints.describe(),
         "notes": prepared.notes,
     }
     code = exit_codes.OK
@@ -103,6 +110,7 @@ def prepare(
             "prefix": prepared.request.prefix,
             "voice_sample_url": prepared.request.voice_sample_url,
             "region": region,
+            "endpoint": endpoints.describe(),
             "notes": prepared.notes,
             "response": {k: v for k, v in result.items() if k in ("response_valid", "voice_id", "request_id")},
         },

@@ -17,6 +17,11 @@ from cosyclone.cli.state import CLIState
 from cosyclone.schema.synthesis_params import synthesis_params
 
 BY_NAME, VAR_KEYWORD = Parameter.POSITIONAL_OR_KEYWORD, Parameter.VAR_KEYWORD
+TRANSPORT_NAMES = {
+    "websocket": "the WebSocket (duplex)",
+    "http": "the HTTP SpeechSynthesizer endpoint",
+    "sse": "the HTTP SpeechSynthesizer endpoint with SSE",
+}
 
 if TYPE_CHECKING:
     from cosyclone.client.speech import SpeechChunk, SynthesisProtocol
@@ -46,6 +51,12 @@ def speak(
     Audio goes to -o FILE (written as FILE.part and renamed when complete; an existing FILE is kept unless
     --overwrite), or to stdout when it is piped. Every option is checked before any call: one text source,
     an extension that agrees with --format, options the model accepts.
+    The transport follows the model: CosyVoice over the WebSocket, Qwen-Audio-TTS (qwen-audio-*) over the HTTP
+    endpoint with SSE (--verbose says which). --ssml: the text is SSML (<speak>…<break time="300ms"/>…</speak>).
+
+    Dialects: a voice cloned from Chinese dialect audio (enrolled with --language-hint zh) speaks the dialect
+    when asked: write the text in the dialect, or pass --instruction, e.g. '请用粤语说' (Cantonese) on models
+    that take an instruction.
     """
     from cosyclone import speech_ops
     from cosyclone.cli.voices import resolve_voice
@@ -68,6 +79,9 @@ def speak(
             speech_ops.check_new_file(output, overwrite=overwrite)
         voice_id = resolve_voice(state, voice, system_voice_ok=True)
         client = state.client()
+        if state.verbose:
+            used_model, used = client.speech.plan(voice_id, model=model, protocol=protocol)
+            say(f"speaking with {used_model} over {TRANSPORT_NAMES[used]}")
         if output is None:
             _to_stdout(client.speech.stream(words, voice=voice_id, model=model, protocol=protocol, **options))
             return

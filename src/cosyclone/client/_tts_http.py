@@ -1,17 +1,18 @@
 """HTTP synthesis (``POST …/services/audio/tts/SpeechSynthesizer``, contract §6): plain (an audio URL to
-download) or SSE (base64 audio per sentence). Imported by client/ only.
+download) or SSE (base64 audio per sentence), read in every framing of §6 and §10.8. Imported by client/ only.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 import httpx
 from pydantic import ValidationError
 
-from cosyclone._exceptions import APIConnectionError, error_for
+from cosyclone._exceptions import APIConnectionError, APIStatusError, error_for
 from cosyclone.client._transport import map_transport_error, raise_for_reply
 from cosyclone.client._tts_protocol import SentenceInfo, SpeechChunk
 from cosyclone.schema.synthesis import (
@@ -63,29 +64,64 @@ def synthesize_http(
         raise APIConnectionError(f"the service sent a reply we cannot read: {error.errors()[0]['msg']}") from None
 
 
-def _read_sse(response: httpx.Response) -> Iterator[SpeechChunk]:
-    event_name = ""
+@dataclass
+class _SseEvent:
+    """One Server-Sent Event as read: its name, the status it states (if any) and its data lines joined."""
+
+    name: str = ""
     status: int | None = None
+    data: list[str] = field(default_factory=list)
+
+
+def sse_events(lines: Iterable[str]) -> Iterator[_SseEvent]:
+    """Every framing DashScope is seen to use (contract §6, §10.8): ``field:value`` or ``field: value``; ``data``
+    over one line or several; ``:HTTP_STATUS/200`` on every event or only the first; ``status:`` lines; no blank
+    line after the last event. Other fields and comments are ignored."""
+    event = _SseEvent()
+    for line in lines:
+        if not line.strip():
+            if event.data:
+                yield event
+            event = _SseEvent()
+            continue
+        name, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if name == "event":
+            event.name = value.strip()
+        elif name == "data":
+            event.data.append(value)
+        elif name == "status" and value.strip().isdigit():
+            event.status = int(value.strip())
+        elif not name and value.startswith("HTTP_STATUS/") and value[12:].strip().isdigit():
+            event.status = int(value[12:].strip())
+    if event.data:
+        yield event
+
+
+def _stream_error(event: _SseEvent, data: dict[str, object]) -> APIStatusError:
+    """An error inside a 200 stream: an ``event:error`` frame, or a plain ``data:`` object carrying a ``code``."""
+    stated = data.get("status_code") or event.status
+    status = int(str(stated)) if str(stated or "").isdigit() and int(str(stated)) >= 400 else 400
+    return error_for(
+        status_code=status,
+        code=str(data.get("code") or "Unknown"),
+        message=str(data.get("message") or ""),
+        request_id=str(data.get("request_id") or ""),
+    )
+
+
+def _read_sse(response: httpx.Response) -> Iterator[SpeechChunk]:
     request_id = ""
     characters = 0
-    for line in response.iter_lines():
-        if line.startswith("event:"):
-            event_name = line[6:].strip()
+    for event in sse_events(response.iter_lines()):
+        try:
+            data = json.loads("\n".join(event.data))
+        except ValueError:
+            raise APIConnectionError(f"the service sent an event we cannot read: {event.data[0][:80]!r}") from None
+        if not isinstance(data, dict):
             continue
-        if line.startswith(("status:", ":HTTP_STATUS/")):
-            digits = line.rsplit("/", 1)[-1] if line.startswith(":") else line[7:]
-            status = int(digits) if digits.strip().isdigit() else status
-            continue
-        if not line.startswith("data:"):
-            continue
-        data = json.loads(line[5:])
-        if event_name == "error" or ("code" in data and "output" not in data):
-            raise error_for(
-                status_code=int(data.get("status_code") or status or 400),
-                code=str(data.get("code") or "Unknown"),
-                message=str(data.get("message") or ""),
-                request_id=str(data.get("request_id") or ""),
-            )
+        if event.name == "error" or (data.get("code") and "output" not in data):
+            raise _stream_error(event, data)
         chunk = HttpSynthesisResponse.model_validate(data)
         request_id = chunk.request_id or request_id
         characters = chunk.usage.characters if chunk.usage else characters

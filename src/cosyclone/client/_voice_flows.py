@@ -7,28 +7,43 @@ done with the request (a 500, a connection cut after sending) *and* reconciliati
 voices created since the attempt, adopt the one whose ``resource_link`` is our sample — found nothing. A request
 that timed out may still be running, so it is never sent again: it is looked for with growing pauses, and if
 its voice has not appeared the error says how to adopt it later.
+
+A local file reaches ``create_voice`` one of two ways (:func:`create_local_flow`): inline as a base64 data URI in
+``input.audio`` (one request, contract §10.2), or uploaded to temporary storage first and named by its ``oss://``
+URL (getPolicy + upload + create: three). ``auto`` tries the data URI and, if the service refuses it (a 400
+``InvalidParameter`` for a field it does not know, or any other 400: nothing was created), uploads and sends the URL
+instead: the user never sees an error our choice caused, and no second voice is made.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Iterable
+from typing import Literal
 
 from cosyclone._exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    BadRequestError,
     InternalServerError,
+    InvalidRequestError,
     NotFoundError,
+    Problem,
+    SampleRejectedError,
     VoiceNotReadyError,
     VoiceRejectedError,
 )
 from cosyclone.client._retry import NOT_ACTED_STATUSES, repeat_flow, retry_delay
 from cosyclone.client._steps import Call, Flow, Sleep
 from cosyclone.client.types import CreatedVoice, Voice, VoicePage
+from cosyclone.client.uploads import data_uri, upload_flow
 from cosyclone.schema.enrollment import (
     CUSTOMIZATION_PATH,
+    DATA_URI_PREFIX,
+    CreateVoiceInput,
     CreateVoiceOutput,
     DeleteVoiceInput,
     EmptyOutput,
@@ -50,6 +65,9 @@ RECONCILE_WINDOW = dt.timedelta(minutes=10)
 MAX_SETTLE_S = 30.0
 READY_POLL_INITIAL_S = 0.5
 READY_POLL_MAX_S = 5.0
+#: How a local sample reaches ``create_voice``: ``auto`` (a data URI, else the upload), or one path forced.
+UploadMode = Literal["auto", "data-uri", "oss"]
+UPLOAD_MODES: tuple[str, ...] = ("auto", "data-uri", "oss")
 
 
 def _call(body: EnrollmentRequest, *, url: str | None = None, unsafe: bool = False) -> Call:
@@ -121,8 +139,14 @@ def _same_sample(resource_link: str | None, url: str) -> bool:
 def reconcile_flow(
     *, prefix: str, url: str, target_model: str, since: dt.datetime, exclude: Iterable[str] = ()
 ) -> Flow[Voice | None]:
-    """Find a voice our lost create call made: same prefix, created since ``since``, our sample, not excluded."""
+    """Find a voice our lost create call made: same prefix, created since ``since``, our sample, not excluded.
+
+    A sample sent inline (a data URI) has no link the service can echo, so it is recognised by prefix, model and
+    time alone — and only when exactly one voice fits (two would be a guess).
+    """
     known = set(exclude)
+    inline = url.startswith(DATA_URI_PREFIX)
+    fits: list[Voice] = []
     page_index = 0
     while True:
         page = yield from list_flow(prefix=prefix, page_index=page_index, page_size=RECONCILE_PAGE_SIZE)
@@ -132,10 +156,14 @@ def reconcile_flow(
             if summary.created_at is not None and summary.created_at < since - RECONCILE_WINDOW:
                 continue
             voice = yield from get_flow(summary.voice_id)
-            if _same_sample(voice.resource_link, url) and voice.target_model in (None, target_model):
+            if voice.target_model not in (None, target_model):
+                continue
+            if inline:
+                fits.append(voice)
+            elif _same_sample(voice.resource_link, url):
                 return voice
         if page.is_last:
-            return None
+            return fits[0] if len(fits) == 1 else None
         page_index += 1
 
 
@@ -145,7 +173,8 @@ def create_flow(
     """Create a voice at most once (see the module docstring). ``settle_s``: how long to give a request that may
     still be in flight before looking for its voice a second time (the client's timeout)."""
     request = prepared.request
-    url = request.voice_sample_url
+    sent = prepared.wire.input
+    url = sent.sample if isinstance(sent, CreateVoiceInput) else request.voice_sample_url
     since = dt.datetime.now(dt.timezone.utc)
     attempt = 0
     while True:
@@ -191,7 +220,7 @@ def create_flow(
             if error.status_code in NOT_ACTED_STATUSES and attempt <= max_retries:
                 yield Sleep(retry_delay(attempt - 1, retry_after_s=error.retry_after_s))
                 continue
-            raise
+            raise _explained(error, prepared.disputed) from None
         reply = EnrollmentResponse[CreateVoiceOutput].model_validate(raw)
         return CreatedVoice(
             voice_id=reply.output.voice_id,
@@ -199,7 +228,76 @@ def create_flow(
             usage_count=reply.usage.count if reply.usage else None,
             target_model=request.target_model,
             prefix=request.prefix,
-            sample_url=url,
+            sample_url=_sample_label(url),
             attempts=attempt,
             notes=list(prepared.notes),
         )
+
+
+def _sample_label(url: str) -> str:
+    """The sample as recorded (registry, evidence): a URL as is; a data URI by its type and size, not its bytes."""
+    if url.startswith(DATA_URI_PREFIX):
+        return f"{url.split(',', 1)[0]},… ({len(url)} characters, sent inline)"
+    return url
+
+
+def _explained(error: APIStatusError, disputed: list[str]) -> APIStatusError:
+    """A refusal of a request the catalog had doubts about (a disputed region rule): say which rule it was."""
+    if not disputed or isinstance(error, SampleRejectedError) or error.status_code in NOT_ACTED_STATUSES:
+        return error
+    doubt = "; ".join(disputed)
+    return type(error)(
+        f"{error.service_message} — the service refused a request our catalog had doubts about ({doubt})",
+        status_code=error.status_code,
+        code=error.code,
+        request_id=error.request_id,
+        hint="the service settled the dispute: clone in cn-beijing (--region cn-beijing) or pick a model it lists",
+        retry_after_s=error.retry_after_s,
+    )
+
+
+def _with_sample(prepared: PreparedClone, *, url: str | None = None, audio: str | None = None) -> PreparedClone:
+    sent = prepared.wire.input
+    assert isinstance(sent, CreateVoiceInput)
+    wire = prepared.wire.model_copy(update={"input": sent.model_copy(update={"url": url, "audio": audio})})
+    return dataclasses.replace(prepared, wire=wire)
+
+
+def create_local_flow(
+    prepared: PreparedClone,
+    name: str,
+    data: bytes,
+    *,
+    upload: UploadMode,
+    max_retries: int,
+    settle_s: float,
+    exclude: Iterable[str] = (),
+) -> Flow[CreatedVoice]:
+    """Create a voice from a local file's bytes, inline or uploaded (see the module docstring)."""
+    uri = data_uri(name, data) if upload != "oss" else None
+    if upload == "data-uri" and uri is None:
+        raise InvalidRequestError(
+            [Problem("sample", name, "is too large to send inline: a data URI may hold at most 10 MB encoded")],
+            hint="use --upload oss (or auto) to upload it to temporary storage instead",
+        )
+    note = None
+    if uri is not None:
+        try:
+            created = yield from create_flow(
+                _with_sample(prepared, audio=uri), max_retries=max_retries, settle_s=settle_s, exclude=exclude
+            )
+        except BadRequestError as error:
+            # Any 400 to the inline sample (the field unknown, the data URI's size or type judged otherwise than
+            # we did) may be our choice's fault, and nothing was created: the upload path gets the last word.
+            if upload != "auto":
+                raise
+            note = f"the service refused the sample inline ({error.code}: {error.service_message}); uploaded it instead"
+        else:
+            created.notes.append("sent the sample inline as a data URI (no temporary upload)")
+            return created
+    uploaded = yield from upload_flow(name, data, max_retries=max_retries)
+    created = yield from create_flow(
+        _with_sample(prepared, url=uploaded.url), max_retries=max_retries, settle_s=settle_s, exclude=exclude
+    )
+    created.notes.extend(n for n in (note, "uploaded the sample to temporary storage (oss://)") if n)
+    return created

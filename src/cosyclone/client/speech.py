@@ -21,6 +21,7 @@ import httpx
 from typing_extensions import Unpack
 
 from cosyclone._exceptions import InvalidRequestError, Problem
+from cosyclone.catalog import speech_protocol
 from cosyclone.client._audio_sink import AudioFile, wav_header
 from cosyclone.client._refusal import RefusalJudge
 from cosyclone.client._speech_options import (
@@ -163,6 +164,7 @@ class Speech:
         self, text: str, voice: str, model: str, opts: SpeechOptions, protocol: SynthesisProtocol
     ) -> Iterator[SpeechChunk]:
         """The service's chunks for ``text`` (for ``wav``: raw PCM, framed by the caller)."""
+        protocol = speech_protocol(model, protocol)  # Qwen-Audio speaks over HTTP only
         parameters = wire_parameters(opts, voice, wire_format="pcm" if opts.format == "wav" else opts.format)
         if protocol == "websocket":
             # The driver cuts the text into sentences, messages and tasks itself.
@@ -177,6 +179,13 @@ class Speech:
                 self._http, self._http_base_url, model=model, text=piece, parameters=parameters, sse=sse
             )
             yield from self._refusals.watch(chunks, voice=voice, model=model)
+
+    def plan(
+        self, voice: str, *, model: str | None = None, protocol: SynthesisProtocol = "websocket"
+    ) -> tuple[str, SynthesisProtocol]:
+        """The model and protocol a synthesis with ``voice`` would use (the model follows the voice)."""
+        resolved = resolve_model(voice, model, self._model_lookup)
+        return resolved, speech_protocol(resolved, protocol)
 
     def _raw_text(self, chunks: Iterable[str], voice: str, model: str, opts: SpeechOptions) -> Iterator[SpeechChunk]:
         if opts.enable_ssml:

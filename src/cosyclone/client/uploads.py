@@ -1,7 +1,9 @@
-"""``client.uploads``: a local file → a temporary ``oss://`` URL (getPolicy, then a form POST). Contract §7."""
+"""``client.uploads``: a local file → a temporary ``oss://`` URL (getPolicy, then a form POST), contract §7; or
+→ a ``data:audio/…;base64,`` URI that ``create_voice`` takes inline as ``input.audio`` (§10.2)."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import mimetypes
 import os
@@ -12,7 +14,7 @@ from cosyclone.client._retry import repeat_flow
 from cosyclone.client._steps import Call, Flow, drive_async, drive_sync
 from cosyclone.client._transport import AsyncTransport, SyncTransport
 from cosyclone.client.types import UploadedFile
-from cosyclone.schema.enrollment import ENROLLMENT_MODEL
+from cosyclone.schema.enrollment import DATA_URI_MAX_CHARS, ENROLLMENT_MODEL
 from cosyclone.schema.uploads import OSS_SCHEME, UPLOADS_PATH, UploadPolicyResponse, upload_form_fields
 
 #: How long an ``oss://`` URL stays valid (contract §7).
@@ -28,6 +30,20 @@ def read_upload(path: str | os.PathLike[str]) -> tuple[str, bytes]:
         raise InvalidRequestError([Problem("sample", str(path), "no such file")]) from None
     except OSError as error:
         raise InvalidRequestError([Problem("sample", str(path), f"cannot be read: {error.strerror}")]) from None
+
+
+#: The MIME types a data URI may name (contract §10.2: wav, mpeg, mp4), by file extension.
+DATA_URI_MIME_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".mp4": "audio/mp4"}
+
+
+def data_uri(name: str, data: bytes) -> str | None:
+    """``data:audio/…;base64,…`` for a sample, or ``None`` when it would exceed the 10 MB the service takes
+    (contract §10.2). An extension we cannot name is sent as ``audio/wav`` (the service judges the real codec)."""
+    if (len(data) + 2) // 3 * 4 + 40 > DATA_URI_MAX_CHARS:
+        return None
+    mime = DATA_URI_MIME_TYPES.get(Path(name).suffix.lower(), "audio/wav")
+    uri = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    return uri if len(uri) <= DATA_URI_MAX_CHARS else None
 
 
 def _already_stored(error: Exception) -> bool:

@@ -8,10 +8,14 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 
+from cosyclone._exceptions import InvalidRequestError, Problem
 from cosyclone.client._steps import drive_async, drive_sync
 from cosyclone.client._transport import AsyncTransport, SyncTransport
 from cosyclone.client._voice_flows import (
+    UPLOAD_MODES,
+    UploadMode,
     create_flow,
+    create_local_flow,
     delete_flow,
     get_flow,
     list_flow,
@@ -19,7 +23,7 @@ from cosyclone.client._voice_flows import (
     wait_flow,
 )
 from cosyclone.client.types import CreatedVoice, Voice, VoicePage
-from cosyclone.client.uploads import AsyncUploads, Uploads
+from cosyclone.client.uploads import AsyncUploads, Uploads, read_upload
 from cosyclone.schema.clone import DEFAULT_TARGET_MODEL, URL_SCHEMES, VoiceCloneRequest
 from cosyclone.voice_clone import PreparedClone, prepare_clone, validate_request
 
@@ -32,6 +36,13 @@ def is_remote(sample: Sample) -> bool:
     return isinstance(sample, str) and sample.startswith(URL_SCHEMES)
 
 
+def check_upload_mode(upload: str) -> UploadMode:
+    """``upload`` as an :data:`UploadMode`, or InvalidRequestError naming ``--upload`` and its values."""
+    if upload not in UPLOAD_MODES:
+        raise InvalidRequestError([Problem("upload", upload, f"must be one of {', '.join(UPLOAD_MODES)}")])
+    return upload  # type: ignore[return-value]
+
+
 def _request(
     url: str,
     prefix: str,
@@ -39,6 +50,7 @@ def _request(
     language_hints: Sequence[str] | None,
     max_prompt_audio_length: float | None,
     enable_preprocess: bool | None,
+    enable_volume_normalization: bool | None = None,
 ) -> VoiceCloneRequest:
     return validate_request(
         {
@@ -48,6 +60,7 @@ def _request(
             "language_hints": list(language_hints) if language_hints is not None else None,
             "max_prompt_audio_length": max_prompt_audio_length,
             "enable_preprocess": enable_preprocess,
+            "enable_volume_normalization": enable_volume_normalization,
         }
     )
 
@@ -62,6 +75,7 @@ def check_before_upload(
     *,
     region: str,
     skip_catalog_check: bool,
+    enable_volume_normalization: bool | None = None,
 ) -> PreparedClone:
     """Every rule of the request, checked before anything is uploaded (a placeholder stands for a local file).
 
@@ -69,7 +83,8 @@ def check_before_upload(
         InvalidRequestError: naming each field that breaks a rule.
     """
     url = str(sample) if is_remote(sample) else "oss://local-file"
-    probe = _request(url, prefix, target_model, language_hints, max_prompt_audio_length, enable_preprocess)
+    fields = (prefix, target_model, language_hints, max_prompt_audio_length, enable_preprocess)
+    probe = _request(url, *fields, enable_volume_normalization)
     return prepare_clone(probe, region=region, skip_catalog_check=skip_catalog_check)
 
 
@@ -90,10 +105,14 @@ class Voices:
         language_hints: Sequence[str] | None = None,
         max_prompt_audio_length: float | None = None,
         enable_preprocess: bool | None = None,
+        enable_volume_normalization: bool | None = None,
+        upload: UploadMode = "auto",
         skip_catalog_check: bool = False,
         exclude: Iterable[str] = (),
     ) -> CreatedVoice:
-        """Enroll a voice from ``sample`` (an http(s)/oss URL, or a local file which is uploaded first).
+        """Enroll a voice from ``sample``: an http(s)/oss URL, or a local file, sent inline as a data URI or
+        uploaded to temporary storage first (``upload``: ``auto`` tries inline and falls back to the upload if
+        the service refuses it; ``data-uri`` / ``oss`` force one path).
 
         Every rule is checked before any call. The create call is never repeated blindly: after an ambiguous
         failure the voice is looked for (``exclude``: voice ids known not to be ours) before trying again.
@@ -104,10 +123,28 @@ class Voices:
             APIConnectionError: the service could not be reached.
         """
         fields = (prefix, target_model, language_hints, max_prompt_audio_length, enable_preprocess)
-        check_before_upload(sample, *fields, region=self._region, skip_catalog_check=skip_catalog_check)
-        url = str(sample) if is_remote(sample) else self._uploads.upload(sample).url
-        request = _request(url, *fields)
-        return self.create_from(request, skip_catalog_check=skip_catalog_check, exclude=exclude)
+        upload = check_upload_mode(upload)
+        prepared = check_before_upload(
+            sample,
+            *fields,
+            region=self._region,
+            skip_catalog_check=skip_catalog_check,
+            enable_volume_normalization=enable_volume_normalization,
+        )
+        if is_remote(sample):
+            request = _request(str(sample), *fields, enable_volume_normalization)
+            return self.create_from(request, skip_catalog_check=skip_catalog_check, exclude=exclude)
+        name, data = read_upload(sample)
+        flow = create_local_flow(
+            prepared,
+            name,
+            data,
+            upload=upload,
+            max_retries=self._transport.max_retries,
+            settle_s=self._transport.timeout_s,
+            exclude=exclude,
+        )
+        return drive_sync(flow, self._transport)
 
     def create_from(
         self, request: VoiceCloneRequest, *, skip_catalog_check: bool = False, exclude: Iterable[str] = ()
@@ -170,14 +207,34 @@ class AsyncVoices:
         language_hints: Sequence[str] | None = None,
         max_prompt_audio_length: float | None = None,
         enable_preprocess: bool | None = None,
+        enable_volume_normalization: bool | None = None,
+        upload: UploadMode = "auto",
         skip_catalog_check: bool = False,
         exclude: Iterable[str] = (),
     ) -> CreatedVoice:
         fields = (prefix, target_model, language_hints, max_prompt_audio_length, enable_preprocess)
-        check_before_upload(sample, *fields, region=self._region, skip_catalog_check=skip_catalog_check)
-        url = str(sample) if is_remote(sample) else (await self._uploads.upload(sample)).url
-        request = _request(url, *fields)
-        return await self.create_from(request, skip_catalog_check=skip_catalog_check, exclude=exclude)
+        upload = check_upload_mode(upload)
+        prepared = check_before_upload(
+            sample,
+            *fields,
+            region=self._region,
+            skip_catalog_check=skip_catalog_check,
+            enable_volume_normalization=enable_volume_normalization,
+        )
+        if is_remote(sample):
+            request = _request(str(sample), *fields, enable_volume_normalization)
+            return await self.create_from(request, skip_catalog_check=skip_catalog_check, exclude=exclude)
+        name, data = read_upload(sample)
+        flow = create_local_flow(
+            prepared,
+            name,
+            data,
+            upload=upload,
+            max_retries=self._transport.max_retries,
+            settle_s=self._transport.timeout_s,
+            exclude=exclude,
+        )
+        return await drive_async(flow, self._transport)
 
     async def create_from(
         self, request: VoiceCloneRequest, *, skip_catalog_check: bool = False, exclude: Iterable[str] = ()

@@ -27,6 +27,7 @@ from cosyclone import catalog
 from cosyclone.emulator import errors, lifecycle
 from cosyclone.emulator.accounts import bearer_key, key_accepted, tenant_id
 from cosyclone.emulator.config import UPLOAD_CAPACITY_LIMIT_MB, UPLOAD_MAX_FILE_SIZE_MB, EmulatorConfig
+from cosyclone.emulator.data_uri import decode_data_uri, is_data_uri
 from cosyclone.emulator.engine_choice import SPEECH, EngineContext, choose_engine
 from cosyclone.emulator.faults import FaultPlan
 from cosyclone.emulator.lifecycle import StoredVoice, VoiceSnapshot
@@ -100,10 +101,16 @@ class EmulatorBackend:
     def create_voice(
         self, tenant: str, request: ReceivedCreateVoiceInput, *, model: str, oss_resolve: bool
     ) -> StoredVoice:
-        """``create_voice``: validate, fetch and judge the sample, then enroll. Blocking (download, analysis)."""
-        self._check_create(request)
+        """``create_voice``: validate, fetch (or decode, for an inline ``audio`` data URI) and judge the sample,
+        then enroll. Blocking (download, analysis)."""
+        sample = self._check_create(request)
         self._check_quota(tenant)
-        judgement = self._judge_url(tenant, request.url, model=model, oss_resolve=oss_resolve)
+        if is_data_uri(sample):
+            inline = decode_data_uri(sample)
+            judgement = judge_sample(inline.data, name=inline.name, bind_voice=self.voice_engine == SPEECH)
+            link = inline.resource_link
+        else:
+            judgement, link = self._judge_url(tenant, sample, model=model, oss_resolve=oss_resolve), sample
         now = self.clock()
         with self._lock:
             self._check_quota(tenant)
@@ -112,7 +119,7 @@ class EmulatorBackend:
                 voice_id=f"{request.target_model}-{request.prefix}-{uuid.uuid4().hex}",
                 target_model=request.target_model,
                 prefix=request.prefix,
-                resource_link=request.url,
+                resource_link=link,
                 created_at=now,
                 modified_at=now,
                 ready_at=now + self.ready_delay_s,
@@ -395,13 +402,18 @@ class EmulatorBackend:
             if len(self._voices.get(tenant, {})) >= self.voice_quota:
                 raise errors.allocation_quota(self.voice_quota)
 
-    def _check_create(self, request: ReceivedCreateVoiceInput) -> None:
+    def _check_create(self, request: ReceivedCreateVoiceInput) -> str:
+        """The sample reference (``url`` or ``audio``) of a valid create request; else EmulatorApiError."""
         if request.target_model not in catalog.TARGET_MODELS:
             raise errors.invalid_parameter("target_model", detail=f"unknown target_model {request.target_model!r}")
         prefix = request.prefix
         if not prefix or len(prefix) > PREFIX_MAX_LENGTH or not PREFIX_PATTERN.match(prefix):
             raise errors.invalid_parameter("prefix", detail="1 to 10 ASCII letters or digits")
-        self._check_url(request.url)
+        if request.url and request.audio:
+            raise errors.invalid_parameter("audio", detail="give the sample as url or as audio, not both")
+        sample = request.audio or request.url or ""
+        if not is_data_uri(sample):
+            self._check_url(sample, field="audio" if request.audio else "url")
         hints = request.language_hints
         if hints is not None and (not hints or not all(isinstance(h, str) and h for h in hints)):
             raise errors.invalid_parameter("language_hints")
@@ -409,11 +421,15 @@ class EmulatorBackend:
         length = request.max_prompt_audio_length
         if length is not None and not low <= length <= high:
             raise errors.invalid_parameter("max_prompt_audio_length", detail=f"must be {low:g}..{high:g} s")
+        return sample
 
     @staticmethod
-    def _check_url(url: str) -> None:
+    def _check_url(url: str, *, field: str = "url") -> None:
         if not url.startswith(("http://", "https://", OSS_SCHEME)) or len(url) <= len(OSS_SCHEME):
-            raise errors.invalid_parameter("url", detail="an http(s) or oss:// URL is required")
+            detail = "an http(s) or oss:// URL is required" + (
+                ", or a data:audio/…;base64 URI" if field == "audio" else ""
+            )
+            raise errors.invalid_parameter(field, detail=detail)
 
     def _judge_url(self, tenant: str, url: str, *, model: str, oss_resolve: bool) -> Judgement:
         if url.startswith(OSS_SCHEME):

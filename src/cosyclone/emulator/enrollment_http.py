@@ -90,6 +90,8 @@ async def customization(request: Request, backend: EnrollmentBackend) -> Respons
     action = _action_of(raw)
     fault = backend.faults.arm(action if action in RECEIVED_INPUT_FOR_ACTION else None)
     early = await carry_out(fault.before_request(), request_id)
+    if early is None and action == "create_voice":
+        early = await carry_out(fault.on_create_input(raw["input"]), request_id)
     if early is not None:
         return early
     try:

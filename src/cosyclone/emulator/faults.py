@@ -20,6 +20,9 @@ The points, and which kinds strike at each:
 - ``at_end(n)`` (synthesis): the text ran out; a ``task_failed``/``ws_close`` that has not struck strikes now.
 - ``after_response()``: ``drop_after`` → Drop: the server has acted (voice created, result stored), the client
   never hears it.
+- ``on_create_input(input)`` (``create_voice``): ``refuse_audio`` → Refuse with 400 ``InvalidParameter`` when the
+  sample comes as ``input.audio`` — a service that does not take the field (contract §10.2), as the client's
+  fallback to the ``oss://`` upload must expect. A create with ``url`` consumes a use and passes.
 
 Every fault strikes at most once per armed call. Where the handlers ask: HTTP enrollment handlers take the fault
 first, before checking the API key (a gateway fails before auth), keyed by the body's ``input.action`` (a body
@@ -58,7 +61,7 @@ from cosyclone.emulator.errors import EmulatorApiError
 from cosyclone.schema import errors as codes
 
 DropStyle = Literal["close", "truncate"]
-FaultKind = Literal["http_error", "latency", "drop_before", "drop_after", "ws_close", "task_failed"]
+FaultKind = Literal["http_error", "latency", "drop_before", "drop_after", "ws_close", "task_failed", "refuse_audio"]
 FaultTarget = Literal[
     "create_voice",
     "list_voice",
@@ -122,6 +125,10 @@ _DEFAULT_ERRORS: dict[int, tuple[str, str]] = {
     429: ("Throttling.RateQuota", "Requests rate limit exceeded, please try again later."),
     500: ("InternalError", "An internal error has occured, please try again later or contact service support."),
 }
+
+
+#: How a service that predates ``input.audio`` answers it (it misses ``url``; contract §3.8's wording).
+_AUDIO_REFUSED_MESSAGE = "Required parameter(url) missing or invalid, please check the request parameters."
 
 
 def default_error(status: int) -> tuple[str, str]:
@@ -204,6 +211,16 @@ class ArmedFault:
     def at_end(self, sentences_done: int) -> FaultAction | None:
         """The text ran out after ``sentences_done`` sentences: a mid-stream fault that has not struck does now."""
         return self._mid_stream()
+
+    def on_create_input(self, given: object) -> FaultAction | None:
+        """A ``create_voice`` body's ``input``, before it is checked: ``refuse_audio`` refuses ``audio``."""
+        fault = self.fault
+        if fault is None or self._struck or fault.kind != "refuse_audio":
+            return None
+        if not isinstance(given, dict) or "audio" not in given:
+            return None
+        code, message = fault.code or codes.INVALID_PARAMETER, fault.message or _AUDIO_REFUSED_MESSAGE
+        return self._strike(Refuse(EmulatorApiError(400, code, message, detail="emulated fault: refuse_audio")))
 
     def after_response(self) -> FaultAction | None:
         """The server has acted (and stored what it made); the reply is about to go out."""

@@ -115,20 +115,28 @@ def _schemas() -> dict[str, Any]:
             },
             "required": ["request_id", "code", "message"],
         },
-        "CreateVoiceInput": _input(
-            "create_voice",
-            {
-                "target_model": {"type": "string", "enum": sorted(catalog.TARGET_MODELS)},
-                "prefix": {"type": "string", "pattern": f"^[A-Za-z0-9]{{1,{PREFIX_MAX_LENGTH}}}$"},
-                "url": sample_url,
-                "language_hints": _nullable(
-                    {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}
-                ),
-                "max_prompt_audio_length": _nullable({"type": "number", "minimum": low, "maximum": high}),
-                "enable_preprocess": _nullable({"type": "boolean"}),
-            },
-            ["target_model", "prefix", "url"],
-        ),
+        "CreateVoiceInput": {
+            **_input(
+                "create_voice",
+                {
+                    "target_model": {"type": "string", "enum": sorted(catalog.TARGET_MODELS)},
+                    "prefix": {"type": "string", "pattern": f"^[A-Za-z0-9]{{1,{PREFIX_MAX_LENGTH}}}$"},
+                    "url": sample_url,
+                    # contract §10.2: a URL or a data URI of at most 10 MB encoded
+                    "audio": {"type": "string", "pattern": "^(https?://.+|oss://.+|data:audio/[^,]+;base64,.+)$"},
+                    "language_hints": _nullable(
+                        {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}
+                    ),
+                    "max_prompt_audio_length": _nullable({"type": "number", "minimum": low, "maximum": high}),
+                    "enable_preprocess": _nullable({"type": "boolean"}),
+                    "enable_volume_normalization": _nullable(
+                        {"anyOf": [{"type": "boolean"}, {"type": "string", "enum": ["true", "false"]}]}
+                    ),
+                },
+                ["target_model", "prefix"],
+            ),
+            "oneOf": [{"required": ["url"]}, {"required": ["audio"]}],  # one of them, never both
+        },
         "ListVoiceInput": _input(
             "list_voice",
             {

@@ -18,7 +18,7 @@ Voice rules (contract §4, §5.3), in order:
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,8 +30,9 @@ from cosyclone.audio.io import EncodeFormat, encode
 from cosyclone.catalog import TARGET_MODELS, model_from_voice_id
 from cosyclone.emulator.errors import EmulatorApiError, invalid_parameter, model_not_exist
 from cosyclone.emulator.ports import SynthesisBackend
+from cosyclone.emulator.ssml import speakable_ssml, split_breaks
 from cosyclone.emulator.stream_encoder import StreamEncoder
-from cosyclone.emulator.voice_engine import RenderedSentence, VoiceTimbre, render_sentence, voice_for
+from cosyclone.emulator.voice_engine import RenderedSentence, VoiceTimbre, WordTiming, render_sentence, voice_for
 from cosyclone.schema import errors as codes
 from cosyclone.schema.synthesis import (
     ENGINE_418_MESSAGE,
@@ -45,6 +46,8 @@ from cosyclone.schema.synthesis import (
 from cosyclone.schema.synthesis_params import (
     DEFAULT_FORMAT,
     DEFAULT_SAMPLE_RATE,
+    PLAIN_TEXT_TYPE,
+    SSML_TEXT_TYPE,
     SynthesisOptions,
     synthesis_param,
     synthesis_params,
@@ -55,7 +58,6 @@ HTTP_MODELS = frozenset(name for name, model in TARGET_MODELS.items() if not mod
 OK_STATUS = "OK"
 #: The service's opus bit rate when none is asked for (contract §5.3).
 OPUS_DEFAULT_KBPS = 32
-_SSML_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,8 @@ def resolve_settings(
     """
     if model not in TARGET_MODELS or (http and model not in HTTP_MODELS):
         raise model_not_exist(model)
-    if params.text_type != "PlainText":
-        raise invalid_parameter("text_type", detail="only PlainText is accepted")
+    if params.text_type not in (PLAIN_TEXT_TYPE, SSML_TEXT_TYPE):
+        raise invalid_parameter("text_type", detail="PlainText or SSML")
     options = server_options(params.model_extra or {})
     for spec in synthesis_params():
         value = getattr(options, spec.name)
@@ -148,7 +150,7 @@ def resolve_settings(
         bit_rate_kbps=bit_rate or (OPUS_DEFAULT_KBPS if fmt == "opus" else None),
         seed=options.seed or 0,
         word_timestamps=bool(options.word_timestamps),
-        enable_ssml=bool(options.enable_ssml),
+        enable_ssml=bool(options.enable_ssml) or params.text_type == SSML_TEXT_TYPE,
     )
 
 
@@ -170,8 +172,9 @@ def _resolve_voice(backend: SynthesisBackend, tenant: str, model: str, voice_id:
 
 
 def speakable_text(text: str, *, ssml: bool) -> str:
-    """What is spoken (and billed): with SSML on, tags are dropped (they bill 0, contract §5.2)."""
-    return _SSML_TAG.sub("", text) if ssml else text
+    """What is spoken (and billed): with SSML on, tags are dropped (they bill 0, contract §5.2) and breaks become
+    silence (:mod:`cosyclone.emulator.ssml`); malformed SSML is a 400 ``InvalidParameter``."""
+    return speakable_ssml(text) if ssml else text
 
 
 def text_is_null() -> EmulatorApiError:
@@ -201,6 +204,36 @@ def check_text_size(text: str, *, used: int) -> int:
 
 
 def render(settings: SynthesisSettings, sentence: str) -> RenderedSentence:
+    """The sentence's audio; SSML breaks in it (:func:`cosyclone.emulator.ssml.split_breaks`) are silence."""
+    pieces = split_breaks(sentence)
+    if len(pieces) == 1:
+        return _render_words(settings, sentence)
+    rate = settings.sample_rate
+    samples: list[NDArray[np.float32]] = []
+    words: list[WordTiming] = []
+    offset_s = 0.0
+    for start, text, silence_s in pieces:
+        if text.strip():
+            part = _render_words(settings, text)
+            samples.append(part.samples)
+            words.extend(
+                dataclasses.replace(
+                    w,
+                    begin_index=w.begin_index + start,
+                    end_index=w.end_index + start,
+                    begin_s=w.begin_s + offset_s,
+                    end_s=w.end_s + offset_s,
+                )
+                for w in part.words
+            )
+            offset_s += part.duration_s
+        quiet = round(silence_s * rate)
+        samples.append(np.zeros(quiet, dtype=np.float32))
+        offset_s += quiet / rate
+    return RenderedSentence(np.concatenate(samples), rate, tuple(words))
+
+
+def _render_words(settings: SynthesisSettings, sentence: str) -> RenderedSentence:
     return render_sentence(
         sentence,
         voice=settings.voice,

@@ -306,8 +306,8 @@ class _Session:
             await self._fail_with(text_is_null())
             return
         if data.text:
-            text = speakable_text(data.text, ssml=task.settings.enable_ssml)
             try:
+                text = speakable_text(data.text, ssml=task.settings.enable_ssml)  # malformed SSML: 400
                 task.received += check_text_size(text, used=task.received)
             except EmulatorApiError as error:
                 await self._fail_with(error)

@@ -32,6 +32,7 @@ class VoiceCloneRequest(RequestModel):
     language_hints: list[str] | None = None
     max_prompt_audio_length: float | None = None
     enable_preprocess: bool | None = None
+    enable_volume_normalization: bool | None = None
 
     @field_validator("model")
     @classmethod

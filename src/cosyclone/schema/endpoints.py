@@ -21,11 +21,26 @@ EMULATOR_OPENAPI_PATH = f"{EMULATOR_PREFIX}/openapi.json"
 EMULATOR_UPLOAD_PATH = f"{EMULATOR_PREFIX}/oss"
 EMULATOR_RESULTS_PATH = f"{EMULATOR_PREFIX}/results"
 
-#: The legacy shared host of each region we serve (contract §1, §10.4).
+#: The legacy shared host of each region (contract §1, §10.4; PY2 ``v2/_config.py`` ``LEGACY_GATEWAY_HOSTS``, read
+#: 2026-12-01): regions without a shared host of their own use the international one.
 REGIONAL_HOSTS = {
     "cn-beijing": "dashscope.aliyuncs.com",
     "ap-southeast-1": "dashscope-intl.aliyuncs.com",
+    "cn-hongkong": "cn-hongkong.dashscope.aliyuncs.com",
+    "us-east-1": "dashscope-intl.aliyuncs.com",
+    "eu-central-1": "dashscope-intl.aliyuncs.com",
+    "ap-northeast-1": "dashscope-intl.aliyuncs.com",
 }
+#: The workspace-scoped host the docs recommend (contract §10.4; PY2 ``WORKSPACE_GATEWAY_TEMPLATE``): HTTP under
+#: ``/api/v1`` and the WebSocket under ``/api-ws/v1/inference`` on the same host.
+WORKSPACE_HOST_TEMPLATE = "{workspace}.{region}.maas.aliyuncs.com"
+
+
+def service_host(region: str, workspace: str | None = None) -> str:
+    """The host to talk to: the workspace-scoped host when a workspace is given, else the region's shared host."""
+    if workspace:
+        return WORKSPACE_HOST_TEMPLATE.format(workspace=workspace, region=region)
+    return REGIONAL_HOSTS[region]
 
 
 def http_base_url(host: str, *, secure: bool = True) -> str:

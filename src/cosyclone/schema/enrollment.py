@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from cosyclone.schema.base import RequestModel, ResponseModel
 
@@ -24,14 +24,30 @@ VOICE_STATUSES: tuple[str, ...] = ("DEPLOYING", "OK", "UNDEPLOYED")
 # ----- requests ---------------------------------------------------------------------------------------------
 
 
+#: ``input.audio`` may carry the sample itself as ``data:audio/…;base64,…``, at most this long (contract §10.2).
+DATA_URI_MAX_CHARS = 10 * 1024 * 1024
+DATA_URI_PREFIX = "data:"
+
+
 class CreateVoiceInput(RequestModel):
+    """``create_voice``: the sample as ``url`` (a public/oss URL) or ``audio`` (a URL or a base64 data URI,
+    contract §10.2) — one of them, never both."""
+
     action: Literal["create_voice"] = "create_voice"
     target_model: str
     prefix: str
-    url: str
+    url: str | None = None
+    audio: str | None = None
     language_hints: list[str] | None = None
     max_prompt_audio_length: float | None = None
     enable_preprocess: bool | None = None
+    #: Contract §10.3; its wire type is UNCERTAIN (bool here; the emulator also reads "true"/"false").
+    enable_volume_normalization: bool | None = None
+
+    @property
+    def sample(self) -> str:
+        """The sample reference sent, whichever field carries it."""
+        return self.audio or self.url or ""
 
 
 class ListVoiceInput(RequestModel):
@@ -164,6 +180,14 @@ _LENIENT = ConfigDict(extra="ignore", populate_by_name=True)
 
 class ReceivedCreateVoiceInput(CreateVoiceInput):
     model_config = _LENIENT
+
+    @field_validator("enable_volume_normalization", mode="before")
+    @classmethod
+    def _bool_or_string(cls, value: object) -> object:
+        # 3P sends it as the string "true"/"false" (contract §10.3): read both spellings.
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+        return value
 
 
 class ReceivedListVoiceInput(ListVoiceInput):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from cosyclone.schema.base import RequestModel, ResponseModel
 
@@ -15,6 +15,7 @@ from cosyclone.schema.base import RequestModel, ResponseModel
 from cosyclone.schema.synthesis_params import AUDIO_FORMATS as AUDIO_FORMATS
 from cosyclone.schema.synthesis_params import DEFAULT_FORMAT as DEFAULT_FORMAT
 from cosyclone.schema.synthesis_params import DEFAULT_SAMPLE_RATE as DEFAULT_SAMPLE_RATE
+from cosyclone.schema.synthesis_params import PLAIN_TEXT_TYPE, SSML_TEXT_TYPE
 from cosyclone.schema.synthesis_params import SAMPLE_RATES as SAMPLE_RATES
 from cosyclone.schema.synthesis_params import AudioFormat as AudioFormat
 from cosyclone.schema.synthesis_params import SynthesisOptions as SynthesisOptions
@@ -29,10 +30,17 @@ IDLE_TIMEOUT_S = 23.0
 
 class SynthesisParameters(SynthesisOptions):
     """run-task ``parameters`` (§5.3): the declared options plus the voice. Extra keys the SDK adds (``type``,
-    hot_fix, …) are accepted by the server side via :class:`ServerSynthesisParameters`."""
+    hot_fix, …) are accepted by the server side via :class:`ServerSynthesisParameters`. ``text_type`` follows
+    ``enable_ssml`` (``"SSML"``), as the SDK 2.x sends it (§10.5)."""
 
-    text_type: str = "PlainText"
+    text_type: str = PLAIN_TEXT_TYPE
     voice: str
+
+    @model_validator(mode="after")
+    def _text_type_follows_ssml(self) -> SynthesisParameters:
+        if self.enable_ssml:
+            self.text_type = SSML_TEXT_TYPE
+        return self
 
 
 class ServerSynthesisParameters(ResponseModel):
@@ -145,7 +153,8 @@ class ServerEvent(ResponseModel):
 
 
 class HttpSynthesisInput(SynthesisOptions):
-    """HTTP synthesis ``input`` (§6): the text, the voice and every declared option (no ``text_type``)."""
+    """HTTP synthesis ``input`` (§6): the text, the voice and every declared option. No ``text_type``: neither
+    SDK sends one over HTTP; SSML is said by ``enable_ssml`` (a server also reads ``text_type: "SSML"``)."""
 
     text: str = Field(json_schema_extra={"minLength": 1, "maxLength": MAX_CHARS_PER_MESSAGE})
     voice: str = Field(json_schema_extra={"minLength": 1})

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict, get_args
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from typing_extensions import NotRequired
 
 from cosyclone.schema.base import RequestModel
@@ -74,7 +74,9 @@ class SynthesisOptions(RequestModel):
     )
     enable_ssml: bool | None = Field(
         default=None,
-        description="The text is SSML (sent whole, in one message).",
+        validation_alias=AliasChoices("enable_ssml", "ssml"),
+        description='The text is SSML, e.g. <speak>Hi <break time="300ms"/> there</speak> (sent whole, in one '
+        'message, with text_type "SSML").',
         json_schema_extra={"x-server-default": False, "x-cli": "--ssml"},
     )
     word_timestamps: bool | None = Field(
@@ -106,6 +108,16 @@ class SynthesisOptionsDict(TypedDict):
     seed: NotRequired[int | None]
     enable_ssml: NotRequired[bool | None]
     word_timestamps: NotRequired[bool | None]
+    #: Synonym of ``enable_ssml`` (see :data:`SYNONYMS`).
+    ssml: NotRequired[bool | None]
+
+
+#: Other names a caller may use for a parameter (keyword arguments, batch columns): synonym → declared name.
+SYNONYMS: dict[str, str] = {"ssml": "enable_ssml"}
+#: ``text_type`` of a request whose text is SSML (PY2 ``v2/resources/audio/tts.py`` sends it with ``enable_ssml``,
+#: contract §10.5), and of plain text.
+SSML_TEXT_TYPE = "SSML"
+PLAIN_TEXT_TYPE = "PlainText"
 
 
 @dataclass(frozen=True)
@@ -179,9 +191,15 @@ def synthesis_options_json_schema() -> dict[str, Any]:
     return SynthesisOptions.model_json_schema(by_alias=True)
 
 
+#: How a server writes an SSML ``<break>`` inside the spoken text (one per 10 ms): invisible (WORD JOINER) and,
+#: like every SSML tag, not billed.
+SSML_BREAK_MARK = "\u2060"
+
+
 def billed_characters(text: str) -> int:
-    """Characters as the service bills them: CJK ideographs (and full-width forms) count 2, others 1."""
-    return sum(2 if _is_wide(ch) else 1 for ch in text)
+    """Characters as the service bills them: CJK ideographs (and full-width forms) count 2, others 1 (a
+    :data:`SSML_BREAK_MARK` 0)."""
+    return sum(2 if _is_wide(ch) else 0 if ch == SSML_BREAK_MARK else 1 for ch in text)
 
 
 def _is_wide(ch: str) -> bool:
