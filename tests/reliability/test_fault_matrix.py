@@ -157,24 +157,40 @@ def _idempotent_cases(op: str, target: str) -> list[Case]:
 
 
 def _synthesis_cases(op: str, target: str) -> list[Case]:
-    """Synthesis is never retried: any fault is the typed error, and nothing is left under the file's name."""
+    """Synthesis is retried while no audio has reached the caller (issue 13 item 4): a fault before the first audio
+    costs a retry and the result is whole; one that persists, or one after audio has started, is the typed error,
+    and nothing is left under the file's name."""
     task_failed: type[Exception] = SynthesisFailedError if op == "ws" else InternalServerError
-    throttled = RateLimitError
     failed_500: type[Exception] = SynthesisFailedError if op == "ws" else InternalServerError
-    return [
-        Case(op, _fault(target, "http_error", status=429, retry_after_s=RETRY_AFTER_S), throttled),
-        Case(op, _fault(target, "http_error", status=500), failed_500),
-        Case(op, _fault(target, "http_error", status=503), failed_500),
-        Case(op, _fault(target, "latency", delay_s=1.5 * timeout_for(op)), APITimeoutError),
-        Case(op, _fault(target, "drop_before"), APIConnectionError),
-        Case(op, _fault(target, "drop_after"), APIConnectionError, "all audio came, the end did not"),
-        Case(op, _fault(target, "ws_close", after_sentences=1), APIConnectionError, "closed mid-stream"),
+    # Plain HTTP hands over its audio only once the whole reply is in: a failure at any sentence comes before it.
+    streamed = op != "http"
+    cases = [
+        Case(op, _fault(target, "http_error", status=429, retry_after_s=RETRY_AFTER_S), None, "retried after 429"),
+        Case(op, _fault(target, "http_error", status=500), None, "retried after 500"),
+        Case(op, _fault(target, "http_error", status=503), None, "retried after 503"),
+        Case(op, _fault(target, "latency", delay_s=1.5 * timeout_for(op)), None, "timed out before audio: retried"),
+        Case(op, _fault(target, "drop_before"), None, "dropped before audio: retried"),
         Case(
             op,
-            _fault(target, "task_failed", after_sentences=1),
-            task_failed,
+            _fault(target, "drop_after"),
+            APIConnectionError if op != "http" else None,
+            "all audio came, the end did not" if op != "http" else "the reply was lost: retried",
         ),
+        Case(
+            op,
+            _fault(target, "ws_close", after_sentences=1),
+            APIConnectionError if streamed else None,
+            "closed mid-stream",
+        ),
+        Case(op, _fault(target, "task_failed", after_sentences=1), task_failed if streamed else None),
     ]
+    persistent = {
+        "429": (_fault(target, "http_error", times=PERSISTENT, status=429, retry_after_s=RETRY_AFTER_S), RateLimitError),
+        "500": (_fault(target, "http_error", times=PERSISTENT, status=500), failed_500),
+        "drop_before": (_fault(target, "drop_before", times=PERSISTENT), APIConnectionError),
+    }
+    cases += [Case(op, fault, expect, "retries run out: the typed error") for fault, expect in persistent.values()]
+    return cases
 
 
 CASES: list[Case] = [
@@ -316,6 +332,8 @@ def _check_failure(case: Case, world: World, error: Exception) -> None:
         assert voices == {}, "a create that failed for good left no voice behind"
     if case.op in ("update", "query", "list"):
         assert sorted(voices) == sorted(world.seeded), "a failed call changed no voice set"
+    if case.op in ("ws", "sse") and (case.fault.after_sentences or case.fault.kind == "drop_after"):
+        assert getattr(error, "delivered_bytes", 0) > 0, "an error after audio says how much was delivered"
 
 
 def _check_invariants(case: Case, world: World) -> None:
@@ -360,7 +378,7 @@ def test_fault_matrix(case: Case, world: World) -> None:
     if case.expect is None:
         assert error is None, f"expected success, got {type(error).__name__}: {error}"
         _check_success(case, world, result)
-        if case.fault.kind == "http_error" and case.fault.status == 429 and case.op not in ("ws", "http", "sse"):
+        if case.fault.kind == "http_error" and case.fault.status == 429:
             assert elapsed >= RETRY_AFTER_S, "Retry-After was honoured"
     else:
         assert error is not None, f"expected {case.expect.__name__}, got a result: {result!r}"

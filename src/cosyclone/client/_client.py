@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 import httpx
 
 from cosyclone._config import account_fingerprint, resolve_api_key, resolve_endpoints
-from cosyclone.client._retry import DEFAULT_MAX_RETRIES
+from cosyclone.client._retry import DEFAULT_MAX_RETRIES, RetryPolicy
 from cosyclone.client._transport import DEFAULT_TIMEOUT_S, AsyncTransport, SyncTransport, request_headers
+from cosyclone.client._tts_ws_async import DEFAULT_MAX_STREAMS
 from cosyclone.client.speech import AsyncSpeech, Speech
 from cosyclone.client.uploads import AsyncUploads, Uploads
 from cosyclone.client.voices import AsyncVoices, Voices
@@ -30,6 +31,11 @@ class _ClientBase:
         timeout: seconds per HTTP request (and per WebSocket read).
         max_retries: retries of idempotent calls (and of create when the service certainly did not act).
         registry: a VoiceRegistry, so that synthesis takes each cloned voice's model from it.
+        max_speech_streams: (AsyncClient) how many synthesis streams may run at once, one pooled WebSocket
+            connection each (a finished stream's connection is reused by the next); more wait for a free one.
+
+    ``retry_policy`` (a :class:`~cosyclone.client._retry.RetryPolicy`): the one retry policy of this client —
+    voice operations, uploads and synthesis before its first audio all follow it; ``batch`` uses it too.
     """
 
     def __init__(
@@ -62,21 +68,9 @@ class _ClientBase:
     def _headers(self) -> dict[str, str]:
         return request_headers(self._key, self.endpoints)
 
-    def _speech(self, http: httpx.Client) -> Speech:
-        registry = self._registry
-
-        def lookup(voice_id: str) -> str | None:
-            record = registry.get(voice_id) if registry is not None else None
-            return record.target_model if record is not None else None
-
-        return Speech(
-            ws_url=self.endpoints.ws_url,
-            http_base_url=self.endpoints.http_base_url,
-            headers=self._headers(),
-            http=http,
-            timeout_s=self.timeout,
-            model_lookup=lookup,
-        )
+    def _model_lookup(self, voice_id: str) -> str | None:
+        record = self._registry.get(voice_id) if self._registry is not None else None
+        return record.target_model if record is not None else None
 
 
 class Client(_ClientBase):
@@ -107,9 +101,18 @@ class Client(_ClientBase):
         self._transport = SyncTransport(
             key=self._key, endpoints=self.endpoints, timeout_s=timeout, max_retries=max_retries, http_client=http_client
         )
+        self.retry_policy: RetryPolicy = self._transport.retry_policy
         self.uploads = Uploads(self._transport)
         self.voices = Voices(self._transport, self.uploads, region=self.region)
-        self.speech = self._speech(self._transport.http)
+        self.speech = Speech(
+            ws_url=self.endpoints.ws_url,
+            http_base_url=self.endpoints.http_base_url,
+            headers=self._headers(),
+            http=self._transport.http,
+            timeout_s=timeout,
+            model_lookup=self._model_lookup,
+            retry_policy=self.retry_policy,
+        )
 
     def close(self) -> None:
         self.speech.close()
@@ -139,6 +142,7 @@ class AsyncClient(_ClientBase):
         max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: httpx.AsyncClient | None = None,
         registry: VoiceRegistry | None = None,
+        max_speech_streams: int = DEFAULT_MAX_STREAMS,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -152,15 +156,22 @@ class AsyncClient(_ClientBase):
         self._transport = AsyncTransport(
             key=self._key, endpoints=self.endpoints, timeout_s=timeout, max_retries=max_retries, http_client=http_client
         )
+        self.retry_policy: RetryPolicy = self._transport.retry_policy
         self.uploads = AsyncUploads(self._transport)
         self.voices = AsyncVoices(self._transport, self.uploads, region=self.region)
-        # Synthesis runs the synchronous driver in worker threads (see AsyncSpeech), with a pool of its own.
-        self._speech_http = httpx.Client(timeout=timeout, headers=self._headers())
-        self.speech = AsyncSpeech(self._speech(self._speech_http))
+        self.speech = AsyncSpeech(
+            ws_url=self.endpoints.ws_url,
+            http_base_url=self.endpoints.http_base_url,
+            headers=self._headers(),
+            http=self._transport.http,
+            timeout_s=timeout,
+            model_lookup=self._model_lookup,
+            retry_policy=self.retry_policy,
+            max_streams=max_speech_streams,
+        )
 
     async def close(self) -> None:
-        self.speech.close()
-        self._speech_http.close()
+        await self.speech.aclose()
         await self._transport.aclose()
 
     async def __aenter__(self) -> AsyncClient:

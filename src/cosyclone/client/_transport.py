@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from cosyclone._config import APIKey, Endpoints
 from cosyclone._exceptions import APIConnectionError, APIStatusError, APITimeoutError, error_for
 from cosyclone._version import __version__
-from cosyclone.client._retry import is_retryable, parse_retry_after, retry_delay
+from cosyclone.client._retry import RetryPolicy, parse_retry_after
 from cosyclone.client._steps import Call
 from cosyclone.schema.errors import ErrorEnvelope
 
@@ -103,10 +103,6 @@ def raise_for_reply(response: httpx.Response) -> None:
     )
 
 
-def _retryable(error: Exception, call: Call) -> bool:
-    return call.retry != "none" and is_retryable(error)
-
-
 class _TransportBase:
     """What both transports share: settings, and the decision to retry."""
 
@@ -114,12 +110,11 @@ class _TransportBase:
         self.endpoints = endpoints
         self.max_retries = max_retries
         self.timeout_s = timeout_s
+        self.retry_policy = RetryPolicy(max_retries=max_retries)
 
     def _delay_before_retry(self, error: APIStatusError | APIConnectionError, call: Call, attempt: int) -> float | None:
         """Seconds to wait before repeating ``call`` after ``error``, or None to give up and raise."""
-        if attempt >= self.max_retries or not _retryable(error, call):
-            return None
-        return retry_delay(attempt, retry_after_s=getattr(error, "retry_after_s", None))
+        return None if call.retry == "none" else self.retry_policy.delay(error, attempt)
 
     def _outcome(self, call: Call, response: httpx.Response, started: float) -> Any:
         _log(call, response, started)
@@ -196,6 +191,11 @@ class AsyncTransport(_TransportBase):
                     raise
                 await asyncio.sleep(delay)
                 attempt += 1
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The pooled httpx client (authenticated), for callers that stream (HTTP synthesis)."""
+        return self._http
 
     async def aclose(self) -> None:
         await self._http.aclose()
