@@ -16,6 +16,8 @@ from pydantic import ValidationError
 from cosyclone._config import APIKey, Endpoints
 from cosyclone._exceptions import APIConnectionError, APIStatusError, APITimeoutError, error_for
 from cosyclone._version import __version__
+from cosyclone.client import _fast_http
+from cosyclone.client._http11 import Reply
 from cosyclone.client._retry import RetryPolicy, parse_retry_after
 from cosyclone.client._steps import Call
 from cosyclone.schema.errors import ErrorEnvelope
@@ -66,7 +68,10 @@ def map_transport_error(error: httpx.TransportError) -> APIConnectionError:
     return APIConnectionError(f"connection failed: {type(error).__name__}: {error}", request_sent=sent)
 
 
-def _parse(response: httpx.Response, call: Call) -> Any:
+Response = httpx.Response | Reply
+
+
+def _parse(response: Response, call: Call) -> Any:
     """The JSON of a 2xx reply, or raise the mapped APIStatusError."""
     raise_for_reply(response)
     if not call.expect_json or not response.content:
@@ -86,7 +91,7 @@ def _oss_error(text: str) -> ErrorEnvelope | None:
     return ErrorEnvelope(code=found["Code"] or "Unknown", message=found["Message"], request_id=found["RequestId"])
 
 
-def raise_for_reply(response: httpx.Response) -> None:
+def raise_for_reply(response: Response) -> None:
     """Raise the mapped APIStatusError for a non-2xx reply (its body must have been read)."""
     if response.is_success:
         return
@@ -116,7 +121,7 @@ class _TransportBase:
         """Seconds to wait before repeating ``call`` after ``error``, or None to give up and raise."""
         return None if call.retry == "none" else self.retry_policy.delay(error, attempt)
 
-    def _outcome(self, call: Call, response: httpx.Response, started: float) -> Any:
+    def _outcome(self, call: Call, response: Response, started: float) -> Any:
         _log(call, response, started)
         return _parse(response, call)
 
@@ -132,8 +137,14 @@ class SyncTransport(_TransportBase):
         http_client: httpx.Client | None = None,
     ) -> None:
         super().__init__(endpoints=endpoints, timeout_s=timeout_s, max_retries=max_retries)
+        headers = request_headers(key, endpoints)
+        self._fast = (
+            _fast_http.SyncChannel(endpoints.http_base_url, headers, timeout_s)
+            if http_client is None and _fast_http.usable(endpoints.http_base_url)
+            else None
+        )
         self._http = http_client or httpx.Client(timeout=timeout_s)
-        self._http.headers.update(request_headers(key, endpoints))
+        self._http.headers.update(headers)
 
     def send(self, call: Call) -> Any:
         attempt = 0
@@ -141,7 +152,10 @@ class SyncTransport(_TransportBase):
             started = time.perf_counter()
             try:
                 try:
-                    response = self._http.send(_build(self._http, call, self.endpoints.http_base_url))
+                    if self._fast is not None and _fast_http.handles(call):
+                        response: Response = self._fast.request(call)
+                    else:
+                        response = self._http.send(_build(self._http, call, self.endpoints.http_base_url))
                 except httpx.TransportError as error:
                     raise map_transport_error(error) from None
                 return self._outcome(call, response, started)
@@ -158,6 +172,8 @@ class SyncTransport(_TransportBase):
         return self._http
 
     def close(self) -> None:
+        if self._fast is not None:
+            self._fast.close()
         self._http.close()
 
 
@@ -172,8 +188,14 @@ class AsyncTransport(_TransportBase):
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         super().__init__(endpoints=endpoints, timeout_s=timeout_s, max_retries=max_retries)
+        headers = request_headers(key, endpoints)
+        self._fast = (
+            _fast_http.AsyncChannel(endpoints.http_base_url, headers, timeout_s)
+            if http_client is None and _fast_http.usable(endpoints.http_base_url)
+            else None
+        )
         self._http = http_client or httpx.AsyncClient(timeout=timeout_s)
-        self._http.headers.update(request_headers(key, endpoints))
+        self._http.headers.update(headers)
 
     async def send(self, call: Call) -> Any:
         attempt = 0
@@ -181,7 +203,10 @@ class AsyncTransport(_TransportBase):
             started = time.perf_counter()
             try:
                 try:
-                    response = await self._http.send(_build(self._http, call, self.endpoints.http_base_url))
+                    if self._fast is not None and _fast_http.handles(call):
+                        response: Response = await self._fast.request(call)
+                    else:
+                        response = await self._http.send(_build(self._http, call, self.endpoints.http_base_url))
                 except httpx.TransportError as error:
                     raise map_transport_error(error) from None
                 return self._outcome(call, response, started)
@@ -198,10 +223,12 @@ class AsyncTransport(_TransportBase):
         return self._http
 
     async def aclose(self) -> None:
+        if self._fast is not None:
+            await self._fast.aclose()
         await self._http.aclose()
 
 
-def _log(call: Call, response: httpx.Response, started: float) -> None:
+def _log(call: Call, response: Response, started: float) -> None:
     if log.isEnabledFor(logging.DEBUG):
         action = (call.json or {}).get("input", {}).get("action", "") if call.json else ""
         log.debug(
