@@ -236,6 +236,7 @@ def run(
             results[name] = {"ours": ours, "sdk": sdk, **_compare(ours, sdk)}
             if name.startswith("concurrent"):
                 results[name]["ceiling_ratio"] = None  # CPU of 8 threads overlaps: no ceiling from it
+                results[name]["fraction_of_ceiling"] = None
         async_samples = [meter(light_ops, lambda: asyncio.run(ours_concurrent())) for _ in range(rounds)]
         results["concurrent_query"]["ours_async"] = _summary(async_samples)
         results["query"]["ours_async"] = _summary(async_query_samples)

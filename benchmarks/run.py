@@ -253,6 +253,34 @@ def _findings(by_name: dict[str, dict[str, Any]]) -> list[str]:
             "- **`voices.list`** used to spend ~0.2 ms per 10-voice page in `datetime.strptime`; `parse_gmt` now "
             "uses `datetime.fromisoformat` (~50× faster on the same `YYYY-MM-DD HH:MM:SS` text; fixed)."
         )
+    streams = by_name.get("streams")
+    if streams:
+        f = streams["figures"]
+        notes.append(
+            f"- **{streams['streams']} streams at once**: `AsyncClient.speech.stream` is native asyncio now (no worker "
+            f"thread); first audio p50/p95 {f['ours']['first_audio_p50_ms']}/{f['ours']['first_audio_p95_ms']} ms "
+            f"against the raw protocol's {f['raw']['first_audio_p50_ms']}/{f['raw']['first_audio_p95_ms']} ms on the "
+            f"same loop (every stream opening its connection), all done in {f['ours']['wall_ms']} ms; the SDK 2.x "
+            f"`audio.tts.stream` from as many threads: {f['sdk']['wall_ms']} ms."
+        )
+    clone = by_name.get("clone")
+    if clone:
+        errors = clone.get("errors", {})
+        if "sdk_upload" in errors:
+            notes.append(
+                "- **Local-file clone, SDK side**: `OssUtils.upload` works against the emulator, but neither the 1.x "
+                "`create_voice` (no way to send `X-DashScope-OssResourceResolve`, so the `oss://` URL is not "
+                "resolved) nor the 2.x `client.audio.voices.create(headers=…)` cloned from it here: "
+                f"`{errors['sdk_upload'][:160]}`. Ours uploads and clones in one call."
+            )
+    wait = by_name.get("wait_ready")
+    if wait:
+        f = wait["figures"]
+        notes.append(
+            f"- **Waiting for a voice**: quick polls first, then backing off to a 2 s cap: mean lag "
+            f"{f['ours_mean_lag_ms']} ms after the voice turned OK, against {f['sdk_mean_lag_ms']} ms for a fixed 2 s "
+            "cadence (before this change ours started at 0.5 s and grew to 5 s)."
+        )
     batch = by_name.get("batch")
     if batch:
         f = batch["figures"]
