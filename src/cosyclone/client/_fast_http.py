@@ -27,13 +27,14 @@ from cosyclone._exceptions import APIConnectionError, APITimeoutError
 from cosyclone.client._http11 import ProtocolError, Reply, ResponseReader, encode_request, header_lines
 from cosyclone.client._steps import Call
 
-_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+#: The variables that make httpx and websockets use a proxy (then the fast channel stands aside).
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 _READ_SIZE = 65536
 
 
 def usable(base_url: str) -> bool:
     """Whether the fast channel can serve ``base_url`` as httpx would (plain or TLS, and no proxy to honour)."""
-    return base_url.startswith(("http://", "https://")) and not any(os.environ.get(v) for v in _PROXY_VARIABLES)
+    return base_url.startswith(("http://", "https://")) and not any(os.environ.get(v) for v in PROXY_VARIABLES)
 
 
 def handles(call: Call) -> bool:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -143,8 +145,14 @@ class SyncTransport(_TransportBase):
             if http_client is None and _fast_http.usable(endpoints.http_base_url)
             else None
         )
-        self._http = http_client or httpx.Client(timeout=timeout_s)
-        self._http.headers.update(headers)
+        # Made on first use (uploads, HTTP synthesis): an httpx client loads its TLS certificates when made
+        # (~50 ms of CPU), which a client that only manages voices or speaks over the WebSocket never needs.
+        self._http: httpx.Client | None = None
+        self._http_lock = threading.Lock()
+        self._http_given = http_client
+        self._make_headers: Callable[[], dict[str, str]] = lambda: request_headers(key, endpoints)
+        if http_client is not None:
+            http_client.headers.update(headers)
 
     def send(self, call: Call) -> Any:
         attempt = 0
@@ -155,7 +163,8 @@ class SyncTransport(_TransportBase):
                     if self._fast is not None and _fast_http.handles(call):
                         response: Response = self._fast.request(call)
                     else:
-                        response = self._http.send(_build(self._http, call, self.endpoints.http_base_url))
+                        http = self.http
+                        response = http.send(_build(http, call, self.endpoints.http_base_url))
                 except httpx.TransportError as error:
                     raise map_transport_error(error) from None
                 return self._outcome(call, response, started)
@@ -169,12 +178,20 @@ class SyncTransport(_TransportBase):
     @property
     def http(self) -> httpx.Client:
         """The pooled httpx client (authenticated), for callers that stream (HTTP synthesis)."""
+        if self._http is None:
+            with self._http_lock:
+                if self._http is None:
+                    made = self._http_given or httpx.Client(timeout=self.timeout_s, headers=self._make_headers())
+                    self._http = made
         return self._http
 
     def close(self) -> None:
         if self._fast is not None:
             self._fast.close()
-        self._http.close()
+        if self._http is not None:
+            self._http.close()
+        elif self._http_given is not None:
+            self._http_given.close()
 
 
 class AsyncTransport(_TransportBase):
@@ -194,8 +211,10 @@ class AsyncTransport(_TransportBase):
             if http_client is None and _fast_http.usable(endpoints.http_base_url)
             else None
         )
-        self._http = http_client or httpx.AsyncClient(timeout=timeout_s)
-        self._http.headers.update(headers)
+        self._http: httpx.AsyncClient | None = http_client  # else made on first use (see SyncTransport)
+        self._make_headers: Callable[[], dict[str, str]] = lambda: request_headers(key, endpoints)
+        if http_client is not None:
+            http_client.headers.update(headers)
 
     async def send(self, call: Call) -> Any:
         attempt = 0
@@ -206,7 +225,8 @@ class AsyncTransport(_TransportBase):
                     if self._fast is not None and _fast_http.handles(call):
                         response: Response = await self._fast.request(call)
                     else:
-                        response = await self._http.send(_build(self._http, call, self.endpoints.http_base_url))
+                        http = self.http
+                        response = await http.send(_build(http, call, self.endpoints.http_base_url))
                 except httpx.TransportError as error:
                     raise map_transport_error(error) from None
                 return self._outcome(call, response, started)
@@ -220,12 +240,15 @@ class AsyncTransport(_TransportBase):
     @property
     def http(self) -> httpx.AsyncClient:
         """The pooled httpx client (authenticated), for callers that stream (HTTP synthesis)."""
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=self.timeout_s, headers=self._make_headers())
         return self._http
 
     async def aclose(self) -> None:
         if self._fast is not None:
             await self._fast.aclose()
-        await self._http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
 
 def _log(call: Call, response: Response, started: float) -> None:

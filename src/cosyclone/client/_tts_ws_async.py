@@ -22,10 +22,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any
+from typing import Any, Literal
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
@@ -33,6 +34,7 @@ from websockets.protocol import State
 from websockets.typing import Data
 
 from cosyclone._exceptions import APIConnectionError, APITimeoutError
+from cosyclone.client._fast_http import PROXY_VARIABLES
 from cosyclone.client._tts_protocol import (
     IDLE_FLUSH_S,
     START_TIMEOUT_S,
@@ -77,6 +79,9 @@ class ConnectionPool:
     def __init__(self, *, url: str, headers: dict[str, str], open_timeout_s: float, max_streams: int) -> None:
         if max_streams < 1:
             raise ValueError("max_streams must be at least 1")
+        # websockets looks for a proxy in the environment on every connect (~2 ms of CPU reading os.environ):
+        # decide once, when the client is made.
+        self._proxy: Literal[True] | None = True if any(os.environ.get(v) for v in PROXY_VARIABLES) else None
         self.max_streams = max_streams
         self._url = url
         self._headers = headers
@@ -128,6 +133,7 @@ class ConnectionPool:
                 max_size=None,
                 compression=None,
                 user_agent_header=self._headers.get("User-Agent"),
+                proxy=self._proxy,
             )
         except InvalidStatus as error:
             response = error.response
@@ -174,7 +180,7 @@ class AsyncTextSource:
             else:
                 self._read.append(str(item))
                 texts.append(str(item))
-        return texts, self.ended and not self._replay
+        return texts, self.ended
 
     def restart(self) -> None:
         """Replay every piece read so far to the next attempt."""

@@ -135,14 +135,14 @@ class Speech(_SpeechBase):
         ws_url: str,
         http_base_url: str,
         headers: dict[str, str],
-        http: httpx.Client,
+        http: Callable[[], httpx.Client],
         timeout_s: float,
         model_lookup: Callable[[str], str | None] | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> None:
         super().__init__(retry_policy=retry_policy, model_lookup=model_lookup)
         self._ws = WebSocketSynthesizer(url=ws_url, headers=headers, read_timeout_s=timeout_s)
-        self._http = http
+        self._http = http  # the client's pooled httpx client, made when first asked for
         self._http_base_url = http_base_url
 
     def close(self) -> None:
@@ -161,7 +161,7 @@ class Speech(_SpeechBase):
             return
         for piece in _http_pieces(text, opts):
             request = functools.partial(
-                synthesize_http, self._http, self._http_base_url, model=model, text=piece, parameters=parameters
+                synthesize_http, self._http(), self._http_base_url, model=model, text=piece, parameters=parameters
             )
             yield from retrying(policy, functools.partial(request, sse=protocol == "sse"))
 
@@ -297,7 +297,7 @@ class AsyncSpeech(_SpeechBase):
         ws_url: str,
         http_base_url: str,
         headers: dict[str, str],
-        http: httpx.AsyncClient,
+        http: Callable[[], httpx.AsyncClient],
         timeout_s: float,
         model_lookup: Callable[[str], str | None] | None = None,
         retry_policy: RetryPolicy | None = None,
@@ -328,7 +328,12 @@ class AsyncSpeech(_SpeechBase):
             return
         for piece in _http_pieces(text, opts):
             request = functools.partial(
-                synthesize_http_async, self._http, self._http_base_url, model=model, text=piece, parameters=parameters
+                synthesize_http_async,
+                self._http(),
+                self._http_base_url,
+                model=model,
+                text=piece,
+                parameters=parameters,
             )
             attempts = retrying_async(policy, functools.partial(request, sse=protocol == "sse"))
             async with contextlib.aclosing(attempts):
