@@ -333,3 +333,15 @@ def test_wav_file_from_async_text(emulator: EmulatorServer, voice: str, tmp_path
     decoded = decode(tmp_path / "out.wav")
     assert decoded.sample_rate == 16000 and decoded.info.duration_s > 1.0
     assert result.path == tmp_path / "out.wav"
+
+
+def test_client_survives_a_second_event_loop(emulator: EmulatorServer, voice: str) -> None:
+    client = AsyncClient(api_key=EMULATOR_API_KEY, base_url=emulator.http_base_url)
+
+    async def speak() -> int:
+        voice_ok = (await client.voices.get(voice)).is_ready
+        return len((await client.speech.synthesize("Again.", voice=voice)).audio) if voice_ok else 0
+
+    assert asyncio.run(speak()) > 0
+    assert asyncio.run(speak()) > 0, "pooled connections of the first loop are not reused in the second"
+    asyncio.run(client.close())

@@ -88,11 +88,15 @@ class ConnectionPool:
         self._open_timeout_s = open_timeout_s
         self._idle: list[ClientConnection] = []
         self._slots: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
     async def acquire(self) -> ClientConnection:
         """A connection for one task: an idle open one, else a new one (waits while ``max_streams`` are busy)."""
-        if self._slots is None:
+        loop = asyncio.get_running_loop()
+        if self._slots is None or loop is not self._loop:
+            # A new event loop (e.g. a second asyncio.run): connections of the old one cannot be used here.
+            self._idle, self._loop = [], loop
             self._slots = asyncio.Semaphore(self.max_streams)
         await self._slots.acquire()
         try:
