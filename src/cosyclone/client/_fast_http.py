@@ -83,6 +83,20 @@ class _ChannelBase:
         return encode_request(call.method, target, self._json_head.value + extra, body)
 
 
+def discard_stale(transport: asyncio.WriteTransport | asyncio.Transport | None) -> None:
+    """Close the socket under a connection of an event loop that is no longer running (it cannot be closed the
+    usual way: that needs its loop)."""
+    if transport is None:
+        return
+    wrapper = transport.get_extra_info("socket")
+    with contextlib.suppress(Exception):
+        transport.abort()  # marks it closing; its loop being closed, the socket itself stays open
+    sock = getattr(wrapper, "_sock", wrapper)  # asyncio hands out a TransportSocket wrapping the real socket
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.close()
+
+
 def _connect_error(error: BaseException) -> APIConnectionError:
     if isinstance(error, TimeoutError):
         return APITimeoutError("the request timed out (ConnectTimeout)", request_sent=False)
@@ -169,6 +183,8 @@ class AsyncChannel(_ChannelBase):
         data = self.encode(call)
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # connections of another (finished) loop cannot be used here
+            for _, stale in self._idle:
+                discard_stale(stale.transport)
             self._idle, self._loop = [], loop
         while True:
             reused = bool(self._idle)
@@ -195,6 +211,10 @@ class AsyncChannel(_ChannelBase):
 
     async def aclose(self) -> None:
         idle, self._idle = self._idle, []
+        if self._loop is not asyncio.get_running_loop():
+            for _, stale in idle:
+                discard_stale(stale.transport)
+            return
         for _, writer in idle:
             writer.close()
             with contextlib.suppress(OSError, RuntimeError):

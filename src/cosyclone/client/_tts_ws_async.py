@@ -34,7 +34,7 @@ from websockets.protocol import State
 from websockets.typing import Data
 
 from cosyclone._exceptions import APIConnectionError, APITimeoutError
-from cosyclone.client._fast_http import PROXY_VARIABLES
+from cosyclone.client._fast_http import PROXY_VARIABLES, discard_stale
 from cosyclone.client._tts_protocol import (
     IDLE_FLUSH_S,
     START_TIMEOUT_S,
@@ -96,6 +96,8 @@ class ConnectionPool:
         loop = asyncio.get_running_loop()
         if self._slots is None or loop is not self._loop:
             # A new event loop (e.g. a second asyncio.run): connections of the old one cannot be used here.
+            for stale in self._idle:
+                discard_stale(stale.transport)
             self._idle, self._loop = [], loop
             self._slots = asyncio.Semaphore(self.max_streams)
         await self._slots.acquire()
@@ -125,7 +127,10 @@ class ConnectionPool:
         self._closed = True
         idle, self._idle = self._idle, []
         for ws in idle:
-            await ws.close()
+            if self._loop is asyncio.get_running_loop():
+                await ws.close()
+            else:
+                discard_stale(ws.transport)
 
     async def _connect(self) -> ClientConnection:
         try:
