@@ -3,8 +3,10 @@
 
 Used by the transports when nothing asks for httpx's features: no ``http_client`` of the caller's, no proxy in
 the environment, and a call with a JSON body or none (uploads' multipart forms and pre-signed URLs go through
-httpx). A kept connection the server has closed meanwhile is replaced once, before any byte of a reply came —
-as httpcore does. Failures map to the same errors as httpx's (:func:`~cosyclone.client._transport` maps those).
+httpx). A kept connection is checked before it is reused — one the server has closed meanwhile (readable while
+idle: end of stream) is dropped for a new one, as httpcore does; a request is never sent a second time here
+(after a failure the transport's retry policy, or create's reconciliation, decides). Failures map to the same
+errors as httpx's.
 Imported by client/_transport.py only.
 """
 
@@ -14,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import os
+import select
 import socket
 import ssl
 import sys
@@ -83,6 +86,16 @@ class _ChannelBase:
         return encode_request(call.method, target, self._json_head.value + extra, body)
 
 
+def _still_open(sock: socket.socket) -> bool:
+    """Whether an idle kept connection can carry a request: readable while idle means the server closed it (or
+    sent something unasked); either way it is not reused."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
+
+
 def discard_stale(transport: asyncio.WriteTransport | asyncio.Transport | None) -> None:
     """Close the socket under a connection of an event loop that is no longer running (it cannot be closed the
     usual way: that needs its loop)."""
@@ -127,31 +140,35 @@ class SyncChannel(_ChannelBase):
         except OSError as error:
             raise _connect_error(error) from None
 
-    def request(self, call: Call) -> Reply:
-        data = self.encode(call)
+    def _take(self) -> socket.socket:
+        """A kept connection still open (an idle one that is readable has been closed by the server), or a new one."""
         while True:
             with self._lock:
                 sock = self._idle.pop() if self._idle else None
-            reused = sock is not None
-            sock = sock or self._connect()
-            reader = ResponseReader()
-            try:
-                sock.sendall(data)
-                while reader.reply is None:
-                    reader.feed(sock.recv(_READ_SIZE))
-            except (OSError, ProtocolError) as error:
-                sock.close()
-                if reused and not reader.started and not isinstance(error, TimeoutError):
-                    continue  # a kept connection the server had closed: once more on a new one
-                raise _exchange_error(error) from None
-            reply = reader.reply
-            assert reply is not None
-            if reply.keep_alive:
-                with self._lock:
-                    self._idle.append(sock)
-            else:
-                sock.close()
-            return reply
+            if sock is None:
+                return self._connect()
+            if _still_open(sock):
+                return sock
+            sock.close()
+
+    def request(self, call: Call) -> Reply:
+        data = self.encode(call)
+        sock = self._take()
+        reader = ResponseReader()
+        try:
+            sock.sendall(data)
+            while reader.reply is None:
+                reader.feed(sock.recv(_READ_SIZE))
+        except (OSError, ProtocolError) as error:
+            sock.close()
+            raise _exchange_error(error) from None
+        reply = reader.reply
+        if reply.keep_alive:
+            with self._lock:
+                self._idle.append(sock)
+        else:
+            sock.close()
+        return reply
 
     def close(self) -> None:
         with self._lock:
@@ -186,28 +203,33 @@ class AsyncChannel(_ChannelBase):
             for _, stale in self._idle:
                 discard_stale(stale.transport)
             self._idle, self._loop = [], loop
-        while True:
-            reused = bool(self._idle)
-            reader, writer = self._idle.pop() if reused else await self._connect()
-            response = ResponseReader()
-            try:
-                writer.write(data)
-                await _within(_read(reader, response), self.timeout_s)
-            except (OSError, ProtocolError, TimeoutError) as error:
-                writer.close()
-                if reused and not response.started and not isinstance(error, TimeoutError):
-                    continue  # a kept connection the server had closed: once more on a new one
-                raise _exchange_error(error) from None
-            except BaseException:
-                writer.close()  # cancelled mid-exchange: the connection's state is unknown
-                raise
-            reply = response.reply
-            assert reply is not None
-            if reply.keep_alive:
-                self._idle.append((reader, writer))
-            else:
-                writer.close()
-            return reply
+        reader, writer = await self._take()
+        response = ResponseReader()
+        try:
+            writer.write(data)
+            await _within(_read(reader, response), self.timeout_s)
+        except (OSError, ProtocolError, TimeoutError) as error:
+            writer.close()
+            raise _exchange_error(error) from None
+        except BaseException:
+            writer.close()  # cancelled mid-exchange: the connection's state is unknown
+            raise
+        reply = response.reply
+        assert reply is not None
+        if reply.keep_alive:
+            self._idle.append((reader, writer))
+        else:
+            writer.close()
+        return reply
+
+    async def _take(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A kept connection the server has not closed, or a new one."""
+        while self._idle:
+            reader, writer = self._idle.pop()
+            if not reader.at_eof() and not writer.is_closing():
+                return reader, writer
+            writer.close()
+        return await self._connect()
 
     async def aclose(self) -> None:
         idle, self._idle = self._idle, []
