@@ -12,6 +12,7 @@ client (and so its own reused WebSocket connection).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import re
@@ -24,17 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from cosyclone._exceptions import (
-    APIConnectionError,
-    InternalServerError,
     InvalidRequestError,
     Problem,
-    RateLimitError,
-    SynthesisFailedError,
 )
 from cosyclone._files import write_json_atomic
 from cosyclone._wav import WAV_HEADER_BYTES
 from cosyclone.client import Client
-from cosyclone.client._retry import retry_delay
 from cosyclone.schema.synthesis_params import DEFAULT_SAMPLE_RATE, SYNONYMS, synthesis_params
 
 MANIFEST = "manifest.json"
@@ -43,7 +39,6 @@ MANIFEST = "manifest.json"
 ITEM_PARAMETERS = ("voice", "model", *(spec.name for spec in synthesis_params()))
 _KINDS = {spec.name: spec.kind for spec in synthesis_params()}
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
-_RETRYABLE = (APIConnectionError, RateLimitError, InternalServerError, SynthesisFailedError)
 _SAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -263,19 +258,23 @@ class BatchRun:
         fmt = options.get("format") or "mp3"
         target = self.target(item)
         attempt = 0
+        client = self._client()
+        # The client's own retry policy (as for voice operations), with this batch's count of whole-item retries:
+        # to_file leaves nothing behind when it fails, so even a failure after audio had started is retried here.
+        policy = dataclasses.replace(client.retry_policy, max_retries=self.retries)
         while True:
             attempt += 1
             try:
-                result = self._client().speech.to_file(item.text, target, voice=voice, model=model, **options)
-            except _RETRYABLE as error:
-                if attempt > self.retries or self._stop.is_set():
-                    return ItemResult(item.id, None, error=str(error), attempts=attempt)
-                time.sleep(retry_delay(attempt - 1, retry_after_s=getattr(error, "retry_after_s", None)))
-                continue
+                result = client.speech.to_file(item.text, target, voice=voice, model=model, **options)
             except InvalidRequestError as error:
                 return ItemResult(item.id, None, error=str(error), attempts=attempt)
             except Exception as error:  # any other refusal: recorded against the item, the batch goes on
-                return ItemResult(item.id, None, error=f"{type(error).__name__}: {error}", attempts=attempt)
+                delay = None if self._stop.is_set() else policy.delay(error, attempt - 1)
+                if delay is None:
+                    message = str(error) if policy.should_retry(error) else f"{type(error).__name__}: {error}"
+                    return ItemResult(item.id, None, error=message, attempts=attempt)
+                time.sleep(delay)
+                continue
             return ItemResult(
                 item.id,
                 target.name,

@@ -58,8 +58,8 @@ def test_connection_is_reused_across_tasks(client: Client, voice: str) -> None:
 
 
 def test_long_text_is_split_into_tasks(client: Client, voice: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("cosyclone.client._tts_ws.MAX_CHARS_PER_MESSAGE", 30)
-    monkeypatch.setattr("cosyclone.client._tts_ws.MAX_CHARS_PER_TASK", 60)
+    monkeypatch.setattr("cosyclone.client._tts_protocol.MAX_CHARS_PER_MESSAGE", 30)
+    monkeypatch.setattr("cosyclone.client._tts_protocol.MAX_CHARS_PER_TASK", 60)
     text = " ".join(f"Sentence number {i} is here." for i in range(12))
     result = client.speech.synthesize(text, voice=voice)
     assert len(result.request_ids) >= 5

@@ -29,12 +29,7 @@ LAUNCH_EDGES = {"cosyclone.cli.mcp": {"cosyclone.mcp_server", "cosyclone.mcp_ser
 
 #: Private modules imported across a package boundary, each in a file another helper owns (issue 11 work in
 #: progress). Remove an entry when its file is fixed; a new violation fails the test.
-PRIVATE_IMPORT_EXCEPTIONS = {
-    # batch.py is being rewritten with the synthesis parameters; issue 13 moves batch onto the client's public
-    # retry policy, which removes this import.
-    ("cosyclone.batch", "cosyclone.client._retry"),
-    ("cosyclone.batch", "cosyclone.client._retry.retry_delay"),
-}
+PRIVATE_IMPORT_EXCEPTIONS = {}
 
 
 def _in(module: Module, package: str) -> bool:

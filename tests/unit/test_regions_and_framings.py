@@ -16,7 +16,7 @@ from cosyclone import InvalidRequestError
 from cosyclone._config import resolve_api_key, resolve_endpoints
 from cosyclone._exceptions import BadRequestError, RateLimitError
 from cosyclone.catalog import REGIONS, TARGET_MODELS, speech_endpoint, speech_protocol
-from cosyclone.client._tts_http import _read_sse
+from cosyclone.client._tts_protocol import SseParser
 from cosyclone.client.uploads import data_uri
 
 SHARED = {
@@ -152,7 +152,9 @@ def _chunk(data: bytes, *, stop: bool = False) -> dict[str, object]:
 
 def _read(body: str) -> list[bytes]:
     response = httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body.encode())
-    return [c.audio for c in _read_sse(response) if c.kind == "audio"]
+    parser = SseParser()
+    chunks = [c for line in response.iter_lines() for c in parser.feed(line)]
+    return [c.audio for c in [*chunks, *parser.finish()] if c.kind == "audio"]
 
 
 FRAMINGS = {

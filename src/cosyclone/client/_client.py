@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -10,10 +10,9 @@ import httpx
 
 from cosyclone._config import account_fingerprint, resolve_api_key, resolve_endpoints
 from cosyclone.client._refusal import RefusalJudge
-from cosyclone.client._retry import DEFAULT_MAX_RETRIES
-from cosyclone.client._steps import drive_sync
+from cosyclone.client._retry import DEFAULT_MAX_RETRIES, RetryPolicy
 from cosyclone.client._transport import DEFAULT_TIMEOUT_S, AsyncTransport, SyncTransport, request_headers
-from cosyclone.client._voice_flows import get_flow
+from cosyclone.client._tts_ws_async import DEFAULT_MAX_STREAMS
 from cosyclone.client.speech import AsyncSpeech, Speech
 from cosyclone.client.uploads import AsyncUploads, Uploads
 from cosyclone.client.voices import AsyncVoices, Voices
@@ -35,6 +34,11 @@ class _ClientBase:
         timeout: seconds per HTTP request (and per WebSocket read).
         max_retries: retries of idempotent calls (and of create when the service certainly did not act).
         registry: a VoiceRegistry, so that synthesis takes each cloned voice's model from it.
+        max_speech_streams: (AsyncClient) how many synthesis streams may run at once, one pooled WebSocket
+            connection each (a finished stream's connection is reused by the next); more wait for a free one.
+
+    ``retry_policy`` (a :class:`~cosyclone.client._retry.RetryPolicy`): the one retry policy of this client —
+    voice operations, uploads and synthesis before its first audio all follow it; ``batch`` uses it too.
     """
 
     def __init__(
@@ -67,18 +71,11 @@ class _ClientBase:
     def _headers(self) -> dict[str, str]:
         return request_headers(self._key, self.endpoints)
 
-    def _speech(self, http: httpx.Client, query: Callable[[str], Voice]) -> Speech:
-        """The speech resource; ``query`` (``query_voice``) lets it tell why a synthesis was refused."""
-        judge = RefusalJudge(registry=self._registry, account=lambda: self.account, query=query)
-        return Speech(
-            ws_url=self.endpoints.ws_url,
-            http_base_url=self.endpoints.http_base_url,
-            headers=self._headers(),
-            http=http,
-            timeout_s=self.timeout,
-            model_lookup=judge.model_for,
-            refusals=judge,
-        )
+    def _refusal_judge(
+        self, *, query: Callable[[str], Voice] | None = None, aquery: Callable[[str], Awaitable[Voice]] | None = None
+    ) -> RefusalJudge:
+        """Tells why a synthesis was refused, from the registry and at most one ``query_voice``."""
+        return RefusalJudge(registry=self._registry, account=lambda: self.account, query=query, aquery=aquery)
 
 
 class Client(_ClientBase):
@@ -109,9 +106,20 @@ class Client(_ClientBase):
         self._transport = SyncTransport(
             key=self._key, endpoints=self.endpoints, timeout_s=timeout, max_retries=max_retries, http_client=http_client
         )
+        self.retry_policy: RetryPolicy = self._transport.retry_policy
         self.uploads = Uploads(self._transport)
         self.voices = Voices(self._transport, self.uploads, region=self.region)
-        self.speech = self._speech(self._transport.http, self.voices.get)
+        judge = self._refusal_judge(query=self.voices.get)
+        self.speech = Speech(
+            ws_url=self.endpoints.ws_url,
+            http_base_url=self.endpoints.http_base_url,
+            headers=self._headers(),
+            http=lambda: self._transport.http,
+            timeout_s=timeout,
+            model_lookup=judge.model_for,
+            retry_policy=self.retry_policy,
+            refusals=judge,
+        )
 
     def close(self) -> None:
         self.speech.close()
@@ -141,6 +149,7 @@ class AsyncClient(_ClientBase):
         max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: httpx.AsyncClient | None = None,
         registry: VoiceRegistry | None = None,
+        max_speech_streams: int = DEFAULT_MAX_STREAMS,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -154,21 +163,24 @@ class AsyncClient(_ClientBase):
         self._transport = AsyncTransport(
             key=self._key, endpoints=self.endpoints, timeout_s=timeout, max_retries=max_retries, http_client=http_client
         )
+        self.retry_policy: RetryPolicy = self._transport.retry_policy
         self.uploads = AsyncUploads(self._transport)
         self.voices = AsyncVoices(self._transport, self.uploads, region=self.region)
-        # Synthesis runs the synchronous driver in worker threads (see AsyncSpeech), with a pool of its own.
-        self._speech_http = httpx.Client(timeout=timeout, headers=self._headers())
-        # Why a synthesis was refused is asked from the driver's thread: a synchronous query on the same pool.
-        lookup = SyncTransport(
-            key=self._key, endpoints=self.endpoints, timeout_s=timeout, http_client=self._speech_http
-        )
+        judge = self._refusal_judge(aquery=self.voices.get)
         self.speech = AsyncSpeech(
-            self._speech(self._speech_http, lambda voice_id: drive_sync(get_flow(voice_id), lookup))
+            ws_url=self.endpoints.ws_url,
+            http_base_url=self.endpoints.http_base_url,
+            headers=self._headers(),
+            http=lambda: self._transport.http,
+            timeout_s=timeout,
+            model_lookup=judge.model_for,
+            retry_policy=self.retry_policy,
+            refusals=judge,
+            max_streams=max_speech_streams,
         )
 
     async def close(self) -> None:
-        self.speech.close()
-        self._speech_http.close()
+        await self.speech.aclose()
         await self._transport.aclose()
 
     async def __aenter__(self) -> AsyncClient:

@@ -17,7 +17,9 @@ request_id. Who may import it: the speech drivers (``client/speech*.py``) and ``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import contextlib
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from cosyclone._exceptions import (
@@ -120,6 +122,7 @@ class RefusalJudge:
         registry: the registry that may know the voice (None: decide from the query alone).
         account: the fingerprint of this client's account (asked only when needed).
         query: ``query_voice`` for one voice_id (None: decide from the registry alone).
+        aquery: the same, awaitable, for ``AsyncClient`` (its speech never blocks the event loop).
     """
 
     def __init__(
@@ -127,19 +130,21 @@ class RefusalJudge:
         *,
         registry: VoiceRegistry | None,
         account: Callable[[], str],
-        query: Callable[[str], Voice] | None,
+        query: Callable[[str], Voice] | None = None,
+        aquery: Callable[[str], Awaitable[Voice]] | None = None,
     ) -> None:
         self._registry = registry
         self._account = account
         self._query = query
+        self._aquery = aquery
 
     def model_for(self, voice_id: str) -> str | None:
         """The target model the registry holds for ``voice_id`` (the model-follows-voice lookup)."""
         record = self._registry.get(voice_id) if self._registry is not None else None
         return record.target_model if record is not None else None
 
-    def explain(self, error: APIStatusError, *, voice: str, model: str) -> APIStatusError:
-        """``error`` as its meaning (see the module docstring); any other error comes back unchanged."""
+    def _known(self, error: APIStatusError, voice: str, model: str) -> _Facts | APIStatusError:
+        """The meaning when the registry settles it (or nothing can be learnt), else the facts to query with."""
         if not isinstance(error, ModelMismatchError) or isinstance(error, ModelContradictionError):
             return error
         record = self._registry.get(voice, include_deleted=True) if self._registry is not None else None
@@ -147,15 +152,33 @@ class RefusalJudge:
             return error  # a system voice: the model is the only thing that can be wrong
         account = self._account()
         decided = decide(error, voice=voice, model=model, account=account, record=record, queried=None)
-        if decided is not None or self._query is None:
-            return decided or error
+        return decided if decided is not None else _Facts(error, account, record)
+
+    def explain(self, error: APIStatusError, *, voice: str, model: str) -> APIStatusError:
+        """``error`` as its meaning (see the module docstring); any other error comes back unchanged."""
+        facts = self._known(error, voice, model)
+        if isinstance(facts, APIStatusError) or self._query is None:
+            return facts if isinstance(facts, APIStatusError) else facts.error
         try:
             queried: Voice | NotFoundError = self._query(voice)
         except NotFoundError as missing:
             queried = missing
         except APIError:
-            return error  # the service cannot tell us more now: keep what it said
-        return decide(error, voice=voice, model=model, account=account, record=record, queried=queried) or error
+            return facts.error  # the service cannot tell us more now: keep what it said
+        return facts.decide(voice, model, queried)
+
+    async def explain_async(self, error: APIStatusError, *, voice: str, model: str) -> APIStatusError:
+        """:meth:`explain`, querying with ``aquery``."""
+        facts = self._known(error, voice, model)
+        if isinstance(facts, APIStatusError) or self._aquery is None:
+            return facts if isinstance(facts, APIStatusError) else facts.error
+        try:
+            queried: Voice | NotFoundError = await self._aquery(voice)
+        except NotFoundError as missing:
+            queried = missing
+        except APIError:
+            return facts.error
+        return facts.decide(voice, model, queried)
 
     def watch(self, chunks: Iterator[T], *, voice: str, model: str) -> Iterator[T]:
         """``chunks``, with a refusal raised while reading them explained."""
@@ -163,3 +186,27 @@ class RefusalJudge:
             yield from chunks
         except ModelMismatchError as error:
             raise self.explain(error, voice=voice, model=model) from error
+
+    async def awatch(self, chunks: AsyncGenerator[T, None], *, voice: str, model: str) -> AsyncGenerator[T, None]:
+        """:meth:`watch` for an async stream (closed with it)."""
+        try:
+            async with contextlib.aclosing(chunks):
+                async for chunk in chunks:
+                    yield chunk
+        except ModelMismatchError as error:
+            raise await self.explain_async(error, voice=voice, model=model) from error
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the registry told: enough to decide once the service has been asked."""
+
+    error: ModelMismatchError
+    account: str
+    record: VoiceRecord | None
+
+    def decide(self, voice: str, model: str, queried: Voice | NotFoundError) -> APIStatusError:
+        return (
+            decide(self.error, voice=voice, model=model, account=self.account, record=self.record, queried=queried)
+            or self.error
+        )

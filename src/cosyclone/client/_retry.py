@@ -1,4 +1,8 @@
-"""Retry policy: constants plus one ``should_retry`` and one ``retry_delay`` (openai/anthropic SDK style)."""
+"""Retry policy: constants plus one ``is_retryable`` and one ``retry_delay`` (openai/anthropic SDK style), and
+the :class:`RetryPolicy` object every retrying caller uses — the transport (voice operations), synthesis (before
+any audio was handed over) and ``batch`` (through ``client.retry_policy``). Imported by client/ only; others use
+``Client.retry_policy``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import email.utils
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from cosyclone.client._steps import Call, Flow, Sleep
@@ -49,13 +54,45 @@ def retry_delay(attempt: int, *, retry_after_s: float | None = None) -> float:
     return step * (0.5 + jitter / 2)
 
 
-def is_retryable(error: Exception) -> bool:
-    """Whether a failed call may be repeated (for calls whose repetition is harmless or checked)."""
-    from cosyclone._exceptions import APIConnectionError, APIStatusError
+def is_retryable(error: BaseException) -> bool:
+    """Whether a failed call may be repeated (for calls whose repetition is harmless or checked).
+
+    An answer with an HTTP status is judged by its status (408/409/429/5xx). A WebSocket ``task-failed`` has no
+    status: it is judged by its meaning — throttled, a server fault, or a task failure not otherwise explained.
+    A connection that failed or timed out is always worth another try.
+    """
+    from cosyclone._exceptions import (
+        APIConnectionError,
+        APIStatusError,
+        InternalServerError,
+        RateLimitError,
+        SynthesisFailedError,
+    )
 
     if isinstance(error, APIStatusError):
-        return error.status_code is not None and should_retry(error.status_code)
+        if error.status_code is not None:
+            return should_retry(error.status_code)
+        return isinstance(error, (RateLimitError, InternalServerError, SynthesisFailedError))
     return isinstance(error, APIConnectionError)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When and how long to wait before repeating a failed call: ``max_retries`` repeats after a retryable
+    error (:func:`is_retryable`), each after the service's ``Retry-After`` (up to :data:`MAX_RETRY_AFTER_S`) or
+    an exponential back-off with jitter (:func:`retry_delay`)."""
+
+    max_retries: int = DEFAULT_MAX_RETRIES
+
+    def should_retry(self, error: BaseException) -> bool:
+        """Whether ``error`` is worth another attempt at all (whatever the count)."""
+        return is_retryable(error)
+
+    def delay(self, error: BaseException, attempt: int) -> float | None:
+        """Seconds to wait before retry number ``attempt`` (0-based) after ``error``, or None to give up."""
+        if attempt >= self.max_retries or not is_retryable(error):
+            return None
+        return retry_delay(attempt, retry_after_s=getattr(error, "retry_after_s", None))
 
 
 def repeat_flow(

@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -16,7 +18,9 @@ from pydantic import ValidationError
 from cosyclone._config import APIKey, Endpoints
 from cosyclone._exceptions import APIConnectionError, APIStatusError, APITimeoutError, error_for
 from cosyclone._version import __version__
-from cosyclone.client._retry import is_retryable, parse_retry_after, retry_delay
+from cosyclone.client import _fast_http
+from cosyclone.client._http11 import Reply
+from cosyclone.client._retry import RetryPolicy, parse_retry_after
 from cosyclone.client._steps import Call
 from cosyclone.schema.errors import ErrorEnvelope
 
@@ -66,7 +70,10 @@ def map_transport_error(error: httpx.TransportError) -> APIConnectionError:
     return APIConnectionError(f"connection failed: {type(error).__name__}: {error}", request_sent=sent)
 
 
-def _parse(response: httpx.Response, call: Call) -> Any:
+Response = httpx.Response | Reply
+
+
+def _parse(response: Response, call: Call) -> Any:
     """The JSON of a 2xx reply, or raise the mapped APIStatusError."""
     raise_for_reply(response)
     if not call.expect_json or not response.content:
@@ -86,7 +93,7 @@ def _oss_error(text: str) -> ErrorEnvelope | None:
     return ErrorEnvelope(code=found["Code"] or "Unknown", message=found["Message"], request_id=found["RequestId"])
 
 
-def raise_for_reply(response: httpx.Response) -> None:
+def raise_for_reply(response: Response) -> None:
     """Raise the mapped APIStatusError for a non-2xx reply (its body must have been read)."""
     if response.is_success:
         return
@@ -103,10 +110,6 @@ def raise_for_reply(response: httpx.Response) -> None:
     )
 
 
-def _retryable(error: Exception, call: Call) -> bool:
-    return call.retry != "none" and is_retryable(error)
-
-
 class _TransportBase:
     """What both transports share: settings, and the decision to retry."""
 
@@ -114,14 +117,13 @@ class _TransportBase:
         self.endpoints = endpoints
         self.max_retries = max_retries
         self.timeout_s = timeout_s
+        self.retry_policy = RetryPolicy(max_retries=max_retries)
 
     def _delay_before_retry(self, error: APIStatusError | APIConnectionError, call: Call, attempt: int) -> float | None:
         """Seconds to wait before repeating ``call`` after ``error``, or None to give up and raise."""
-        if attempt >= self.max_retries or not _retryable(error, call):
-            return None
-        return retry_delay(attempt, retry_after_s=getattr(error, "retry_after_s", None))
+        return None if call.retry == "none" else self.retry_policy.delay(error, attempt)
 
-    def _outcome(self, call: Call, response: httpx.Response, started: float) -> Any:
+    def _outcome(self, call: Call, response: Response, started: float) -> Any:
         _log(call, response, started)
         return _parse(response, call)
 
@@ -137,8 +139,20 @@ class SyncTransport(_TransportBase):
         http_client: httpx.Client | None = None,
     ) -> None:
         super().__init__(endpoints=endpoints, timeout_s=timeout_s, max_retries=max_retries)
-        self._http = http_client or httpx.Client(timeout=timeout_s)
-        self._http.headers.update(request_headers(key, endpoints))
+        headers = request_headers(key, endpoints)
+        self._fast = (
+            _fast_http.SyncChannel(endpoints.http_base_url, headers, timeout_s)
+            if http_client is None and _fast_http.usable(endpoints.http_base_url)
+            else None
+        )
+        # Made on first use (uploads, HTTP synthesis): an httpx client loads its TLS certificates when made
+        # (~50 ms of CPU), which a client that only manages voices or speaks over the WebSocket never needs.
+        self._http: httpx.Client | None = None
+        self._http_lock = threading.Lock()
+        self._http_given = http_client
+        self._make_headers: Callable[[], dict[str, str]] = lambda: request_headers(key, endpoints)
+        if http_client is not None:
+            http_client.headers.update(headers)
 
     def send(self, call: Call) -> Any:
         attempt = 0
@@ -146,7 +160,11 @@ class SyncTransport(_TransportBase):
             started = time.perf_counter()
             try:
                 try:
-                    response = self._http.send(_build(self._http, call, self.endpoints.http_base_url))
+                    if self._fast is not None and _fast_http.handles(call):
+                        response: Response = self._fast.request(call)
+                    else:
+                        http = self.http
+                        response = http.send(_build(http, call, self.endpoints.http_base_url))
                 except httpx.TransportError as error:
                     raise map_transport_error(error) from None
                 return self._outcome(call, response, started)
@@ -160,10 +178,20 @@ class SyncTransport(_TransportBase):
     @property
     def http(self) -> httpx.Client:
         """The pooled httpx client (authenticated), for callers that stream (HTTP synthesis)."""
+        if self._http is None:
+            with self._http_lock:
+                if self._http is None:
+                    made = self._http_given or httpx.Client(timeout=self.timeout_s, headers=self._make_headers())
+                    self._http = made
         return self._http
 
     def close(self) -> None:
-        self._http.close()
+        if self._fast is not None:
+            self._fast.close()
+        if self._http is not None:
+            self._http.close()
+        elif self._http_given is not None:
+            self._http_given.close()
 
 
 class AsyncTransport(_TransportBase):
@@ -177,8 +205,16 @@ class AsyncTransport(_TransportBase):
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         super().__init__(endpoints=endpoints, timeout_s=timeout_s, max_retries=max_retries)
-        self._http = http_client or httpx.AsyncClient(timeout=timeout_s)
-        self._http.headers.update(request_headers(key, endpoints))
+        headers = request_headers(key, endpoints)
+        self._fast = (
+            _fast_http.AsyncChannel(endpoints.http_base_url, headers, timeout_s)
+            if http_client is None and _fast_http.usable(endpoints.http_base_url)
+            else None
+        )
+        self._http: httpx.AsyncClient | None = http_client  # else made on first use (see SyncTransport)
+        self._make_headers: Callable[[], dict[str, str]] = lambda: request_headers(key, endpoints)
+        if http_client is not None:
+            http_client.headers.update(headers)
 
     async def send(self, call: Call) -> Any:
         attempt = 0
@@ -186,7 +222,11 @@ class AsyncTransport(_TransportBase):
             started = time.perf_counter()
             try:
                 try:
-                    response = await self._http.send(_build(self._http, call, self.endpoints.http_base_url))
+                    if self._fast is not None and _fast_http.handles(call):
+                        response: Response = await self._fast.request(call)
+                    else:
+                        http = self.http
+                        response = await http.send(_build(http, call, self.endpoints.http_base_url))
                 except httpx.TransportError as error:
                     raise map_transport_error(error) from None
                 return self._outcome(call, response, started)
@@ -197,11 +237,21 @@ class AsyncTransport(_TransportBase):
                 await asyncio.sleep(delay)
                 attempt += 1
 
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The pooled httpx client (authenticated), for callers that stream (HTTP synthesis)."""
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=self.timeout_s, headers=self._make_headers())
+        return self._http
+
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._fast is not None:
+            await self._fast.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
 
-def _log(call: Call, response: httpx.Response, started: float) -> None:
+def _log(call: Call, response: Response, started: float) -> None:
     if log.isEnabledFor(logging.DEBUG):
         action = (call.json or {}).get("input", {}).get("action", "") if call.json else ""
         log.debug(

@@ -1,9 +1,9 @@
-"""WebSocket synthesis driver: one connection reused for consecutive tasks, text fed as it arrives.
+"""WebSocket synthesis driver (blocking): one connection reused for consecutive tasks, text fed as it arrives.
 
-Text pieces come from any iterator (a whole text already cut into messages, or an LLM's output token by token).
-Complete sentences are sent as soon as they form (the service only speaks complete sentences anyway); a task is
-finished and a new one started when the per-task limit would be passed, or when the source has been quiet for
-:data:`IDLE_FLUSH_S` — well before the service's 23 s idle limit would fail the task. Imported by client/ only.
+Text pieces come from any iterator (a whole text, or an LLM's output token by token); what to send and when to
+start and finish tasks is decided by :class:`cosyclone.client._tts_protocol.TextPlan`, shared with the async
+driver. A source that is not a whole text is read by a feeder thread, so that a slow source never blocks
+reading audio. Imported by client/ only.
 """
 
 from __future__ import annotations
@@ -13,37 +13,44 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from cosyclone._exceptions import APIConnectionError, APIStatusError, APITimeoutError, error_for
-from cosyclone.client._tts_protocol import SpeechChunk, SynthesisTask
-from cosyclone.schema.synthesis import (
-    IDLE_TIMEOUT_S,
-    MAX_CHARS_PER_MESSAGE,
-    MAX_CHARS_PER_TASK,
-    SynthesisParameters,
-    billed_characters,
+from cosyclone._exceptions import APIConnectionError, APIStatusError, APITimeoutError
+from cosyclone.client._tts_protocol import (
+    IDLE_FLUSH_S,
+    START_TIMEOUT_S,
+    Finish,
+    Send,
+    SpeechChunk,
+    SynthesisTask,
+    TextPlan,
+    handshake_error,
 )
-from cosyclone.text import chunk_text, complete_sentences, split_sentences
+from cosyclone.schema.synthesis import SynthesisParameters
 
 log = logging.getLogger("cosyclone.ws")
-#: Finish the open task after this long without new text (the service fails a task idle for 23 s).
-IDLE_FLUSH_S = IDLE_TIMEOUT_S - 8.0
-#: How long the service may take to acknowledge run-task (the SDK waits 10 s).
-START_TIMEOUT_S = 10.0
 _POLL_S = 0.02
 _END = object()
 
+__all__ = ["IDLE_FLUSH_S", "TextFeed", "WebSocketSynthesizer"]
 
-class _Feeder:
-    """Pulls text from the caller's iterator in a thread, so a slow source never blocks reading audio."""
+
+class TextFeed:
+    """Pulls text from the caller's iterator in a thread, so a slow source never blocks reading audio.
+
+    Every piece read is kept (text is small beside audio) so that a retried attempt can send the same text again:
+    :meth:`restart` replays them before reading on.
+    """
 
     def __init__(self, pieces: Iterator[str]) -> None:
         self._queue: queue.Queue[Any] = queue.Queue()
+        self._read: list[str] = []
+        self._replay: list[str] = []
+        self._ended = False
         self._thread = threading.Thread(target=self._run, args=(pieces,), name="cosyclone-text-feeder", daemon=True)
         self._thread.start()
 
@@ -57,26 +64,41 @@ class _Feeder:
 
     def take(self, timeout: float | None) -> tuple[list[str], bool]:
         """Pieces available now (waiting up to ``timeout`` for the first), and whether the source ended."""
+        texts, self._replay = self._replay, []
+        if self._ended:
+            return texts, True
         items: list[Any] = []
         try:
-            items.append(self._queue.get(timeout=timeout) if timeout != 0 else self._queue.get_nowait())
+            wait = 0 if texts else timeout
+            items.append(self._queue.get(timeout=wait) if wait != 0 else self._queue.get_nowait())
             while True:
                 items.append(self._queue.get_nowait())
         except queue.Empty:
             pass
-        texts: list[str] = []
         for item in items:
             if item is _END:
-                return texts, True
+                self._ended = True
+                break
             if isinstance(item, BaseException):
                 raise item
+            self._read.append(str(item))
             texts.append(str(item))
-        return texts, False
+        return texts, self._ended
+
+    def restart(self) -> None:
+        """Replay every piece read so far to the next attempt."""
+        self._replay = list(self._read)
 
 
-def _pack(sentences: list[str]) -> list[str]:
-    """Sentences grouped into messages within the per-message limit."""
-    return chunk_text(" ".join(sentences), max_chars=MAX_CHARS_PER_MESSAGE) if sentences else []
+class _WholeText:
+    """A source that is one text, known in full: no thread needed."""
+
+    def __init__(self, text: str) -> None:
+        self._text: str | None = text
+
+    def take(self, timeout: float | None) -> tuple[list[str], bool]:
+        text, self._text = self._text, None
+        return ([text] if text else []), True
 
 
 class WebSocketSynthesizer:
@@ -112,13 +134,8 @@ class WebSocketSynthesizer:
                 )
             )
         except InvalidStatus as error:
-            status = error.response.status_code
-            body = error.response.body.decode("utf-8", "replace") if error.response.body else ""
-            raise error_for(
-                status_code=status,
-                code="InvalidApiKey" if status in (401, 403) else "HandshakeRefused",
-                message=body.strip() or f"the WebSocket handshake was refused with HTTP {status}",
-            ) from None
+            response = error.response
+            raise handshake_error(response.status_code, response.body, response.headers.get("Retry-After")) from None
         except (OSError, InvalidHandshake, TimeoutError) as error:
             raise APIConnectionError(f"could not open the WebSocket: {error}", request_sent=False) from None
         self._stack = stack
@@ -170,17 +187,19 @@ class WebSocketSynthesizer:
 
     def run(
         self,
-        pieces: Iterator[str],
+        pieces: str | TextFeed,
         *,
         model: str,
         parameters: SynthesisParameters,
         single_message: bool = False,
         on_task: Callable[[SynthesisTask], None] | None = None,
-    ) -> Iterator[SpeechChunk]:
-        """Synthesize the text ``pieces`` as they arrive; yields audio and sentence events in order."""
+    ) -> Generator[SpeechChunk, None, None]:
+        """Synthesize ``pieces`` (a whole text, or text pieces as they arrive); yields audio and sentence events
+        in order."""
         with self._lock:
             try:
-                yield from self._run(pieces, model, parameters, single_message, on_task)
+                source = _WholeText(pieces) if isinstance(pieces, str) else pieces
+                yield from self._run(source, model, parameters, single_message, on_task)
             except ConnectionClosed as error:
                 self._drop()
                 raise APIConnectionError(f"the WebSocket closed during synthesis ({error})") from None
@@ -193,46 +212,32 @@ class WebSocketSynthesizer:
 
     def _run(
         self,
-        pieces: Iterator[str],
+        source: TextFeed | _WholeText,
         model: str,
         parameters: SynthesisParameters,
         single_message: bool,
         on_task: Callable[[SynthesisTask], None] | None,
     ) -> Iterator[SpeechChunk]:
-        feeder = _Feeder(pieces)
-        buffer = ""
+        plan = TextPlan(now=time.monotonic(), single_message=single_message, idle_flush_s=self.idle_flush_s)
         task: SynthesisTask | None = None
-        last_sent = time.monotonic()
-        source_done = False
         while True:
-            texts, source_done = feeder.take(_POLL_S if task is not None else None)
-            buffer += "".join(texts)
-            if single_message:
-                ready, buffer = ([buffer] if source_done and buffer else []), ("" if source_done else buffer)
-            elif source_done:
-                ready, buffer = split_sentences(buffer), ""
-            else:
-                ready, buffer = complete_sentences(buffer)
-            idle = time.monotonic() - last_sent > self.idle_flush_s
-            if not single_message and not source_done and task is not None and buffer and idle:
-                ready, buffer = [*ready, buffer], ""  # a long-quiet partial sentence: say it rather than time out
-            for message in ready if single_message else _pack(ready):
-                size = billed_characters(message)
-                if task is not None and task.sent_characters + size > MAX_CHARS_PER_TASK:
+            texts, source_done = source.take(_POLL_S if task is not None else None)
+            for action in plan.take(texts, source_done=source_done, now=time.monotonic()):
+                if isinstance(action, Finish):
+                    assert task is not None
                     yield from self._finish(task)
                     task = None
-                if task is None:
+                elif isinstance(action, Send):
+                    assert task is not None and self._ws is not None
+                    self._ws.send(task.continue_message(action.message))
+                else:
                     task = self._start(model, parameters)
                     if on_task is not None:
                         on_task(task)
-                assert self._ws is not None
-                self._ws.send(task.continue_message(message))
-                task.sent_characters += size
-                last_sent = time.monotonic()
             if task is not None:
                 yield from self._drain(task)
-                if source_done or time.monotonic() - last_sent > self.idle_flush_s:
+                if plan.finish_due(time.monotonic()):
                     yield from self._finish(task)
                     task = None
-            if source_done:
+            if plan.done:
                 return

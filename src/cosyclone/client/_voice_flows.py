@@ -63,11 +63,20 @@ RECONCILE_PAGE_SIZE = 100
 RECONCILE_WINDOW = dt.timedelta(minutes=10)
 #: The longest pause between two reconciliation looks after a timeout.
 MAX_SETTLE_S = 30.0
-READY_POLL_INITIAL_S = 0.5
-READY_POLL_MAX_S = 5.0
 #: How a local sample reaches ``create_voice``: ``auto`` (a data URI, else the upload), or one path forced.
 UploadMode = Literal["auto", "data-uri", "oss"]
 UPLOAD_MODES: tuple[str, ...] = ("auto", "data-uri", "oss")
+#: wait_until_ready polls quickly at first (a voice is often ready within seconds, the emulator's at once), then
+#: backs off to a cap (third parties poll every 2-10 s for tens of seconds): the lag between the voice becoming
+#: OK and the caller knowing stays within one poll interval, at most a request every READY_POLL_FIRST_S.
+READY_POLL_FIRST_S = 0.1
+#: How long the quick polls last before the back-off starts.
+READY_QUICK_PHASE_S = 1.0
+READY_POLL_FACTOR = 1.5
+READY_POLL_MAX_S = 2.0
+# Parametrized once: subscripting a generic pydantic model costs a cache lookup on every call.
+_ListReply = EnrollmentResponse[ListVoiceOutput]
+_QueryReply = EnrollmentResponse[QueryVoiceOutput]
 
 
 def _call(body: EnrollmentRequest, *, url: str | None = None, unsafe: bool = False) -> Call:
@@ -83,14 +92,14 @@ def _call(body: EnrollmentRequest, *, url: str | None = None, unsafe: bool = Fal
 
 def list_flow(*, prefix: str | None, page_index: int, page_size: int) -> Flow[VoicePage]:
     body = EnrollmentRequest(input=ListVoiceInput(prefix=prefix or None, page_index=page_index, page_size=page_size))
-    reply = EnrollmentResponse[ListVoiceOutput].model_validate((yield _call(body)))
+    reply = _ListReply.model_validate((yield _call(body)))
     voices = [Voice.from_summary(s, reply.request_id) for s in reply.output.voice_list]
     return VoicePage(voices=voices, page_index=page_index, page_size=page_size, request_id=reply.request_id)
 
 
 def get_flow(voice_id: str) -> Flow[Voice]:
     body = EnrollmentRequest(input=QueryVoiceInput(voice_id=voice_id))
-    reply = EnrollmentResponse[QueryVoiceOutput].model_validate((yield _call(body)))
+    reply = _QueryReply.model_validate((yield _call(body)))
     return Voice.from_query(voice_id, reply.output, reply.request_id)
 
 
@@ -109,11 +118,20 @@ def delete_flow(voice_id: str, *, max_retries: int) -> Flow[str]:
     return EnrollmentResponse[EmptyOutput].model_validate(raw).request_id if raw is not None else ""
 
 
+def ready_poll_delay(waited_s: float, previous_s: float | None) -> float:
+    """The pause before the next readiness poll, ``waited_s`` into the wait (``previous_s``: the last pause):
+    :data:`READY_POLL_FIRST_S` during the quick phase, then growing by :data:`READY_POLL_FACTOR` up to
+    :data:`READY_POLL_MAX_S`."""
+    if waited_s < READY_QUICK_PHASE_S or previous_s is None:
+        return READY_POLL_FIRST_S
+    return min(previous_s * READY_POLL_FACTOR, READY_POLL_MAX_S)
+
+
 def wait_flow(voice_id: str, *, timeout_s: float) -> Flow[Voice]:
-    """Poll ``query_voice`` with backoff until OK; UNDEPLOYED raises VoiceRejectedError, time out
-    VoiceNotReadyError."""
+    """Poll ``query_voice`` (quick polls, then backing off, capped) until OK; UNDEPLOYED raises
+    VoiceRejectedError, time out VoiceNotReadyError."""
     started = time.monotonic()
-    delay = READY_POLL_INITIAL_S
+    delay: float | None = None
     while True:
         voice = yield from get_flow(voice_id)
         if voice.status == "OK":
@@ -123,8 +141,8 @@ def wait_flow(voice_id: str, *, timeout_s: float) -> Flow[Voice]:
         waited = time.monotonic() - started
         if waited >= timeout_s:
             raise VoiceNotReadyError(voice_id, voice.status or "unknown", waited)
+        delay = ready_poll_delay(waited, delay)
         yield Sleep(min(delay, timeout_s - waited))
-        delay = min(delay * 1.6, READY_POLL_MAX_S)
 
 
 def _same_sample(resource_link: str | None, url: str) -> bool:

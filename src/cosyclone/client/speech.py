@@ -1,21 +1,31 @@
 """``client.speech``: speak with a voice — whole results, streams of audio, and duplex text input.
 
 The model follows the voice: omit ``model`` and it is the one the voice was enrolled for (registry, else the
-voice_id); a model that contradicts the voice is refused before any call. WebSocket by default (one connection
-reused for consecutive tasks), HTTP (``protocol="http"``, or ``"sse"`` for streaming) as an option. A failed task
-always raises with its code and request_id — never an empty result.
+voice_id); a model that contradicts the voice is refused before any call. WebSocket by default, HTTP
+(``protocol="http"``, or ``"sse"`` for streaming) as an option. A failed task always raises with its code and
+request_id — never an empty result.
+
+**Retries.** A 429, 5xx or connection failure *before any audio was handed to the caller* is retried with the
+client's ``retry_policy`` (the one voice operations use; ``Retry-After`` honoured). After audio has started, the
+error surfaces with ``error.delivered_bytes`` (what was handed over) and, for ``to_file``, nothing under the
+final file name. Over HTTP each request (a long text takes several) is retried on its own.
+
+**Sync and async.** :class:`Speech` (``Client.speech``) drives the blocking WebSocket driver, one connection
+reused for consecutive tasks. :class:`AsyncSpeech` (``AsyncClient.speech``) is native asyncio — the
+``websockets`` asyncio client and ``httpx.AsyncClient``, no worker thread — over a pool of connections reused
+across tasks, at most ``max_speech_streams`` streams at once (more wait). Both share the protocol logic
+(:mod:`cosyclone.client._tts_protocol`) and the retry decisions (:mod:`cosyclone.client._speech_retry`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
+import contextlib
+import functools
 import os
-import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Generator, Iterable, Iterator
 from pathlib import Path
-from typing import Literal, TypeVar
+from types import TracebackType
+from typing import Literal
 
 import httpx
 from typing_extensions import Unpack
@@ -24,6 +34,7 @@ from cosyclone._exceptions import InvalidRequestError, Problem
 from cosyclone.catalog import speech_protocol
 from cosyclone.client._audio_sink import AudioFile, wav_header
 from cosyclone.client._refusal import RefusalJudge
+from cosyclone.client._retry import RetryPolicy
 from cosyclone.client._speech_options import (
     SpeechOptions,
     build_options,
@@ -31,15 +42,17 @@ from cosyclone.client._speech_options import (
     resolve_model,
     wire_parameters,
 )
-from cosyclone.client._tts_http import synthesize_http
+from cosyclone.client._speech_result import Collector, SpeechResult
+from cosyclone.client._speech_retry import retrying, retrying_async
+from cosyclone.client._tts_http import synthesize_http, synthesize_http_async
 from cosyclone.client._tts_protocol import SentenceInfo, SpeechChunk
-from cosyclone.client._tts_ws import WebSocketSynthesizer
-from cosyclone.schema.synthesis import MAX_CHARS_PER_MESSAGE, MAX_CHARS_PER_TASK, billed_characters
+from cosyclone.client._tts_ws import TextFeed, WebSocketSynthesizer
+from cosyclone.client._tts_ws_async import DEFAULT_MAX_STREAMS, AsyncTextSource, AsyncWebSocketSynthesizer
+from cosyclone.schema.synthesis import MAX_CHARS_PER_MESSAGE, MAX_CHARS_PER_TASK, SynthesisParameters, billed_characters
 from cosyclone.schema.synthesis_params import SynthesisOptionsDict
 from cosyclone.text import chunk_text
 
 SynthesisProtocol = Literal["websocket", "http", "sse"]
-T = TypeVar("T")
 
 __all__ = [
     "AsyncSpeech",
@@ -47,6 +60,7 @@ __all__ = [
     "Speech",
     "SpeechChunk",
     "SpeechResult",
+    "SpeechStream",
     "SynthesisProtocol",
     "format_for_path",
 ]
@@ -61,89 +75,46 @@ def format_for_path(path: str | os.PathLike[str]) -> str | None:
     return FORMAT_BY_SUFFIX.get(Path(path).suffix.lower())
 
 
-@dataclass
-class SpeechResult:
-    """A finished synthesis."""
-
-    audio: bytes
-    format: str
-    sample_rate: int
-    model: str
-    voice: str
-    characters: int = 0
-    request_ids: list[str] = field(default_factory=list)
-    sentences: list[SentenceInfo] = field(default_factory=list)
-    first_audio_s: float | None = None
-    elapsed_s: float = 0.0
-    path: Path | None = None
-    bytes_written: int = 0
-
-    @property
-    def request_id(self) -> str:
-        return self.request_ids[-1] if self.request_ids else ""
+def _wav_header_chunk(opts: SpeechOptions) -> SpeechChunk | None:
+    """For ``wav``, the streaming header the caller gets first (the service sends raw PCM)."""
+    return SpeechChunk("audio", audio=wav_header(sample_rate=opts.sample_rate)) if opts.format == "wav" else None
 
 
-class _Collector:
-    """Folds a chunk stream into a SpeechResult, keeping the audio or counting it (when it goes to a file)."""
-
-    def __init__(self, options: SpeechOptions, model: str, voice: str, *, keep_audio: bool) -> None:
-        self.result = SpeechResult(b"", options.format, options.sample_rate, model, voice)
-        self._parts: list[bytes] = []
-        self._keep = keep_audio
-        self._started = time.perf_counter()
-
-    def add(self, chunk: SpeechChunk) -> None:
-        if chunk.kind == "audio" and chunk.audio:
-            if self.result.first_audio_s is None:
-                self.result.first_audio_s = time.perf_counter() - self._started
-            self.result.bytes_written += len(chunk.audio)
-            if self._keep:
-                self._parts.append(chunk.audio)
-        elif chunk.kind == "sentence-end" and chunk.sentence is not None:
-            # Numbered across tasks: each task of a long text counts its sentences from 0.
-            self.result.sentences.append(dataclasses.replace(chunk.sentence, index=len(self.result.sentences)))
-        elif chunk.kind == "task-finished":
-            self.result.characters += chunk.characters
-            self.result.request_ids.append(chunk.request_id)
-
-    def finish(self) -> SpeechResult:
-        self.result.elapsed_s = time.perf_counter() - self._started
-        if self._keep:
-            body = b"".join(self._parts)
-            if self.result.format == "wav":
-                body = wav_header(sample_rate=self.result.sample_rate, data_bytes=len(body)) + body
-            self.result.audio = body
-        return self.result
+def _with_wav_header(opts: SpeechOptions, chunks: Generator[SpeechChunk, None, None]) -> Iterator[SpeechChunk]:
+    header = _wav_header_chunk(opts)
+    if header is not None:
+        yield header
+    with contextlib.closing(chunks):
+        yield from chunks
 
 
-def _with_wav_header(opts: SpeechOptions, chunks: Iterator[SpeechChunk]) -> Iterator[SpeechChunk]:
-    if opts.format == "wav":
-        yield SpeechChunk("audio", audio=wav_header(sample_rate=opts.sample_rate))
-    yield from chunks
+def _http_pieces(text: str, opts: SpeechOptions) -> list[str]:
+    """The texts of the HTTP requests for ``text`` (one per task's worth; SSML whole)."""
+    return [text] if opts.enable_ssml else chunk_text(text, max_chars=MAX_CHARS_PER_TASK)
 
 
-class Speech:
-    """Synchronous synthesis. Get it as ``client.speech``."""
+class _SpeechBase:
+    """What both fronts share: every check made before any call, and the wire parameters."""
 
     def __init__(
         self,
         *,
-        ws_url: str,
-        http_base_url: str,
-        headers: dict[str, str],
-        http: httpx.Client,
-        timeout_s: float,
-        model_lookup: Callable[[str], str | None] | None = None,
-        refusals: RefusalJudge | None = None,
+        retry_policy: RetryPolicy | None,
+        model_lookup: Callable[[str], str | None] | None,
+        refusals: RefusalJudge | None,
     ) -> None:
-        self._refusals = refusals or RefusalJudge(registry=None, account=lambda: "", query=None)
-        self._ws = WebSocketSynthesizer(url=ws_url, headers=headers, read_timeout_s=timeout_s)
-        self._http = http
-        self._http_base_url = http_base_url
+        self.retry_policy = retry_policy or RetryPolicy()
         self._model_lookup = model_lookup
+        # Tells why the engine refused a voice (unknown, not ready, another account's, or a model mismatch).
+        self._refusals = refusals or RefusalJudge(registry=None, account=lambda: "", query=None)
 
-    def close(self) -> None:
-        self._ws.close()
+    def plan(
+        self, voice: str, *, model: str | None = None, protocol: SynthesisProtocol = "websocket"
+    ) -> tuple[str, SynthesisProtocol]:
+        """The model and protocol a synthesis with ``voice`` would use (the model follows the voice; Qwen-Audio
+        speaks over HTTP)."""
+        resolved = resolve_model(voice, model, self._model_lookup)
+        return resolved, speech_protocol(resolved, protocol)
 
     def _prepare(
         self, text: str | None, voice: str, model: str | None, options: SynthesisOptionsDict
@@ -160,40 +131,68 @@ class Speech:
             )
         return resolved, opts
 
-    def _raw(
-        self, text: str, voice: str, model: str, opts: SpeechOptions, protocol: SynthesisProtocol
-    ) -> Iterator[SpeechChunk]:
-        """The service's chunks for ``text`` (for ``wav``: raw PCM, framed by the caller)."""
-        protocol = speech_protocol(model, protocol)  # Qwen-Audio speaks over HTTP only
-        parameters = wire_parameters(opts, voice, wire_format="pcm" if opts.format == "wav" else opts.format)
-        if protocol == "websocket":
-            # The driver cuts the text into sentences, messages and tasks itself.
-            chunks = self._ws.run(
-                iter([text]), model=model, parameters=parameters, single_message=bool(opts.enable_ssml)
-            )
-            yield from self._refusals.watch(chunks, voice=voice, model=model)
-            return
-        for piece in [text] if opts.enable_ssml else chunk_text(text, max_chars=MAX_CHARS_PER_TASK):
-            sse = protocol == "sse"
-            chunks = synthesize_http(
-                self._http, self._http_base_url, model=model, text=piece, parameters=parameters, sse=sse
-            )
-            yield from self._refusals.watch(chunks, voice=voice, model=model)
-
-    def plan(
-        self, voice: str, *, model: str | None = None, protocol: SynthesisProtocol = "websocket"
-    ) -> tuple[str, SynthesisProtocol]:
-        """The model and protocol a synthesis with ``voice`` would use (the model follows the voice)."""
-        resolved = resolve_model(voice, model, self._model_lookup)
-        return resolved, speech_protocol(resolved, protocol)
-
-    def _raw_text(self, chunks: Iterable[str], voice: str, model: str, opts: SpeechOptions) -> Iterator[SpeechChunk]:
+    def _prepare_duplex(
+        self, voice: str, model: str | None, options: SynthesisOptionsDict
+    ) -> tuple[str, SpeechOptions]:
+        resolved, opts = self._prepare(None, voice, model, options)
         if opts.enable_ssml:
             raise InvalidRequestError([Problem("enable_ssml", True, "SSML needs the whole text: use stream()")])
-        parameters = wire_parameters(opts, voice, wire_format="pcm" if opts.format == "wav" else opts.format)
-        return self._refusals.watch(
-            self._ws.run(iter(chunks), model=model, parameters=parameters), voice=voice, model=model
-        )
+        return resolved, opts
+
+    @staticmethod
+    def _parameters(opts: SpeechOptions, voice: str) -> SynthesisParameters:
+        return wire_parameters(opts, voice, wire_format="pcm" if opts.format == "wav" else opts.format)
+
+
+class Speech(_SpeechBase):
+    """Synchronous synthesis. Get it as ``client.speech``."""
+
+    def __init__(
+        self,
+        *,
+        ws_url: str,
+        http_base_url: str,
+        headers: dict[str, str],
+        http: Callable[[], httpx.Client],
+        timeout_s: float,
+        model_lookup: Callable[[str], str | None] | None = None,
+        retry_policy: RetryPolicy | None = None,
+        refusals: RefusalJudge | None = None,
+    ) -> None:
+        super().__init__(retry_policy=retry_policy, model_lookup=model_lookup, refusals=refusals)
+        self._ws = WebSocketSynthesizer(url=ws_url, headers=headers, read_timeout_s=timeout_s)
+        self._http = http  # the client's pooled httpx client, made when first asked for
+        self._http_base_url = http_base_url
+
+    def close(self) -> None:
+        self._ws.close()
+
+    def _raw(
+        self, text: str, voice: str, model: str, opts: SpeechOptions, protocol: SynthesisProtocol
+    ) -> Generator[SpeechChunk, None, None]:
+        """The service's chunks for ``text`` (for ``wav``: raw PCM, framed by the caller), retried before audio."""
+        parameters = self._parameters(opts, voice)
+        policy, ssml = self.retry_policy, bool(opts.enable_ssml)
+        protocol = speech_protocol(model, protocol)  # Qwen-Audio speaks over HTTP only
+        if protocol == "websocket":
+            # The driver cuts the text into sentences, messages and tasks itself.
+            run = functools.partial(self._ws.run, text, model=model, parameters=parameters, single_message=ssml)
+            yield from self._refusals.watch(retrying(policy, run), voice=voice, model=model)
+            return
+        for piece in _http_pieces(text, opts):
+            request = functools.partial(
+                synthesize_http, self._http(), self._http_base_url, model=model, text=piece, parameters=parameters
+            )
+            attempts = retrying(policy, functools.partial(request, sse=protocol == "sse"))
+            yield from self._refusals.watch(attempts, voice=voice, model=model)
+
+    def _raw_text(
+        self, chunks: Iterable[str], voice: str, model: str, opts: SpeechOptions
+    ) -> Generator[SpeechChunk, None, None]:
+        parameters = self._parameters(opts, voice)
+        feed = TextFeed(iter(chunks))
+        run = functools.partial(self._ws.run, feed, model=model, parameters=parameters)
+        yield from self._refusals.watch(retrying(self.retry_policy, run, feed.restart), voice=voice, model=model)
 
     def stream(
         self,
@@ -226,7 +225,7 @@ class Speech:
 
         Complete sentences are sent at once; a quiet source never trips the service's 23 s idle limit.
         """
-        resolved, opts = self._prepare(None, voice, model, options)
+        resolved, opts = self._prepare_duplex(voice, model, options)
         return _with_wav_header(opts, self._raw_text(chunks, voice, resolved, opts))
 
     def synthesize(
@@ -240,7 +239,7 @@ class Speech:
     ) -> SpeechResult:
         """Synthesize ``text`` and return the whole audio with request ids, billed characters and sentences."""
         resolved, opts = self._prepare(text, voice, model, options)
-        collector = _Collector(opts, resolved, voice, keep_audio=True)
+        collector = Collector(opts, resolved, voice, keep_audio=True)
         for chunk in self._raw(text, voice, resolved, opts, protocol):
             collector.add(chunk)
         return collector.finish()
@@ -261,50 +260,140 @@ class Speech:
             resolved, opts = self._prepare(text, voice, model, options)
             chunks = self._raw(text, voice, resolved, opts, protocol)
         else:
-            resolved, opts = self._prepare(None, voice, model, options)
+            resolved, opts = self._prepare_duplex(voice, model, options)
             chunks = self._raw_text(text, voice, resolved, opts)
-        collector = _Collector(opts, resolved, voice, keep_audio=False)
+        collector = Collector(opts, resolved, voice, keep_audio=False)
         with AudioFile(path, wav_sample_rate=opts.sample_rate if opts.format == "wav" else None) as sink:
-            for chunk in chunks:
-                if chunk.kind == "audio":
-                    sink.write(chunk.audio)
-                collector.add(chunk)
+            with contextlib.closing(chunks):
+                for chunk in chunks:
+                    if chunk.kind == "audio":
+                        sink.write(chunk.audio)
+                    collector.add(chunk)
             collector.result.path = sink.commit()
         result = collector.finish()
         result.bytes_written = result.path.stat().st_size if result.path else 0
         return result
 
 
-class AsyncSpeech:
-    """Async twin of :class:`Speech`: the same driver, run in a worker thread and bridged to the event loop."""
+class SpeechStream:
+    """The audio of an async synthesis as it arrives: iterate it with ``async for``; use ``async with`` (or
+    :meth:`aclose`) to end it early — its connection is closed or returned at once, nothing left running."""
 
-    def __init__(self, sync: Speech) -> None:
-        self._sync = sync
+    def __init__(self, chunks: AsyncGenerator[SpeechChunk, None]) -> None:
+        self._chunks = chunks
 
-    def close(self) -> None:
-        self._sync.close()
+    def __aiter__(self) -> SpeechStream:
+        return self
 
-    async def synthesize(
-        self, text: str, *, voice: str, model: str | None = None, **options: Unpack[SynthesisOptionsDict]
-    ) -> SpeechResult:
-        return await asyncio.to_thread(lambda: self._sync.synthesize(text, voice=voice, model=model, **options))
+    async def __anext__(self) -> SpeechChunk:
+        return await self._chunks.__anext__()
 
-    async def to_file(
+    async def aclose(self) -> None:
+        await self._chunks.aclose()
+
+    async def __aenter__(self) -> SpeechStream:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+async def _async_pieces(chunks: Iterable[str]) -> AsyncIterator[str]:
+    for piece in chunks:
+        yield piece
+
+
+class AsyncSpeech(_SpeechBase):
+    """Asynchronous synthesis, native asyncio (no worker thread). Get it as ``AsyncClient.speech``.
+
+    Safe to use from many asyncio tasks at once: each stream takes a pooled connection (at most ``max_streams``
+    at once; more wait for one to come free), and a finished stream gives it back for the next one.
+    """
+
+    def __init__(
+        self,
+        *,
+        ws_url: str,
+        http_base_url: str,
+        headers: dict[str, str],
+        http: Callable[[], httpx.AsyncClient],
+        timeout_s: float,
+        model_lookup: Callable[[str], str | None] | None = None,
+        retry_policy: RetryPolicy | None = None,
+        refusals: RefusalJudge | None = None,
+        max_streams: int = DEFAULT_MAX_STREAMS,
+    ) -> None:
+        super().__init__(retry_policy=retry_policy, model_lookup=model_lookup, refusals=refusals)
+        self._ws = AsyncWebSocketSynthesizer(
+            url=ws_url, headers=headers, read_timeout_s=timeout_s, max_streams=max_streams
+        )
+        self._http = http
+        self._http_base_url = http_base_url
+
+    async def aclose(self) -> None:
+        """Close the pooled connections (streams still running close theirs when they end)."""
+        await self._ws.aclose()
+
+    async def _raw(
+        self, text: str, voice: str, model: str, opts: SpeechOptions, protocol: SynthesisProtocol
+    ) -> AsyncGenerator[SpeechChunk, None]:
+        parameters = self._parameters(opts, voice)
+        policy, ssml = self.retry_policy, bool(opts.enable_ssml)
+        protocol = speech_protocol(model, protocol)  # Qwen-Audio speaks over HTTP only
+        if protocol == "websocket":
+            run = functools.partial(self._ws.run, text, model=model, parameters=parameters, single_message=ssml)
+            attempts = self._refusals.awatch(retrying_async(policy, run), voice=voice, model=model)
+            async with contextlib.aclosing(attempts):
+                async for chunk in attempts:
+                    yield chunk
+            return
+        for piece in _http_pieces(text, opts):
+            request = functools.partial(
+                synthesize_http_async,
+                self._http(),
+                self._http_base_url,
+                model=model,
+                text=piece,
+                parameters=parameters,
+            )
+            attempts = self._refusals.awatch(
+                retrying_async(policy, functools.partial(request, sse=protocol == "sse")), voice=voice, model=model
+            )
+            async with contextlib.aclosing(attempts):
+                async for chunk in attempts:
+                    yield chunk
+
+    async def _raw_text(
+        self, chunks: AsyncIterable[str] | Iterable[str], voice: str, model: str, opts: SpeechOptions
+    ) -> AsyncGenerator[SpeechChunk, None]:
+        parameters = self._parameters(opts, voice)
+        pieces = chunks.__aiter__() if isinstance(chunks, AsyncIterable) else _async_pieces(chunks)
+        source = AsyncTextSource(pieces)
+        run = functools.partial(self._ws.run, source, model=model, parameters=parameters)
+        attempts = self._refusals.awatch(
+            retrying_async(self.retry_policy, run, source.restart), voice=voice, model=model
+        )
+        try:
+            async with contextlib.aclosing(attempts):
+                async for chunk in attempts:
+                    yield chunk
+        finally:
+            await source.aclose()
+
+    def stream(
         self,
         text: str,
-        path: str | os.PathLike[str],
         *,
         voice: str,
         model: str | None = None,
+        protocol: SynthesisProtocol = "websocket",
         **options: Unpack[SynthesisOptionsDict],
-    ) -> SpeechResult:
-        return await asyncio.to_thread(lambda: self._sync.to_file(text, path, voice=voice, model=model, **options))
-
-    def stream(
-        self, text: str, *, voice: str, model: str | None = None, **options: Unpack[SynthesisOptionsDict]
-    ) -> AsyncIterator[SpeechChunk]:
-        iterator = self._sync.stream(text, voice=voice, model=model, **options)  # validates now, in the caller
-        return _to_async(iterator)
+    ) -> SpeechStream:
+        """Async twin of :meth:`Speech.stream` (checks made now, before any call): ``async for chunk in …``."""
+        resolved, opts = self._prepare(text, voice, model, options)
+        return SpeechStream(_async_with_wav_header(opts, self._raw(text, voice, resolved, opts, protocol)))
 
     def stream_text(
         self,
@@ -313,37 +402,67 @@ class AsyncSpeech:
         voice: str,
         model: str | None = None,
         **options: Unpack[SynthesisOptionsDict],
-    ) -> AsyncIterator[SpeechChunk]:
-        loop = asyncio.get_running_loop()
-        source = _to_sync(chunks, loop) if isinstance(chunks, AsyncIterable) else iter(chunks)
-        return _to_async(self._sync.stream_text(source, voice=voice, model=model, **options))
+    ) -> SpeechStream:
+        """Duplex: speak text as it arrives from ``chunks`` (e.g. an LLM's tokens from an async generator); audio
+        is yielded as it arrives. Cancelling the consuming task (or leaving ``async with``) ends the task and
+        closes its connection, leaving no socket or asyncio task behind."""
+        resolved, opts = self._prepare_duplex(voice, model, options)
+        return SpeechStream(_async_with_wav_header(opts, self._raw_text(chunks, voice, resolved, opts)))
+
+    async def synthesize(
+        self,
+        text: str,
+        *,
+        voice: str,
+        model: str | None = None,
+        protocol: SynthesisProtocol = "websocket",
+        **options: Unpack[SynthesisOptionsDict],
+    ) -> SpeechResult:
+        """Async twin of :meth:`Speech.synthesize`."""
+        resolved, opts = self._prepare(text, voice, model, options)
+        collector = Collector(opts, resolved, voice, keep_audio=True)
+        chunks = self._raw(text, voice, resolved, opts, protocol)
+        async with contextlib.aclosing(chunks):
+            async for chunk in chunks:
+                collector.add(chunk)
+        return collector.finish()
+
+    async def to_file(
+        self,
+        text: str | AsyncIterable[str] | Iterable[str],
+        path: str | os.PathLike[str],
+        *,
+        voice: str,
+        model: str | None = None,
+        protocol: SynthesisProtocol = "websocket",
+        **options: Unpack[SynthesisOptionsDict],
+    ) -> SpeechResult:
+        """Async twin of :meth:`Speech.to_file` (``text`` may also be an async iterable of pieces)."""
+        if isinstance(text, str):
+            resolved, opts = self._prepare(text, voice, model, options)
+            chunks = self._raw(text, voice, resolved, opts, protocol)
+        else:
+            resolved, opts = self._prepare_duplex(voice, model, options)
+            chunks = self._raw_text(text, voice, resolved, opts)
+        collector = Collector(opts, resolved, voice, keep_audio=False)
+        with AudioFile(path, wav_sample_rate=opts.sample_rate if opts.format == "wav" else None) as sink:
+            async with contextlib.aclosing(chunks):
+                async for chunk in chunks:
+                    if chunk.kind == "audio":
+                        sink.write(chunk.audio)
+                    collector.add(chunk)
+            collector.result.path = sink.commit()
+        result = collector.finish()
+        result.bytes_written = result.path.stat().st_size if result.path else 0
+        return result
 
 
-_DONE = object()
-
-
-async def _to_async(iterator: Iterator[T]) -> AsyncIterator[T]:
-    """Consume a blocking iterator in a worker thread, one item per hop."""
-    while True:
-        item = await asyncio.to_thread(next, iterator, _DONE)
-        if item is _DONE:
-            return
-        yield item  # type: ignore[misc]
-
-
-def _to_sync(chunks: AsyncIterable[str], loop: asyncio.AbstractEventLoop) -> Iterator[str]:
-    """Read an async iterable from a worker thread by scheduling each step on ``loop``."""
-    iterator = chunks.__aiter__()
-    while True:
-        future = asyncio.run_coroutine_threadsafe(_anext_or_done(iterator), loop)
-        item = future.result()
-        if item is _DONE:
-            return
-        yield str(item)
-
-
-async def _anext_or_done(iterator: AsyncIterator[str]) -> object:
-    try:
-        return await iterator.__anext__()
-    except StopAsyncIteration:
-        return _DONE
+async def _async_with_wav_header(
+    opts: SpeechOptions, chunks: AsyncGenerator[SpeechChunk, None]
+) -> AsyncGenerator[SpeechChunk, None]:
+    header = _wav_header_chunk(opts)
+    async with contextlib.aclosing(chunks):
+        if header is not None:
+            yield header
+        async for chunk in chunks:
+            yield chunk

@@ -57,8 +57,21 @@ class SynthesisOptions(RequestModel):
     )
     instruction: str | None = Field(
         default=None,
-        description="Style instruction, e.g. 'speak slowly' (cosyvoice-v3.5-*, v3-flash; at most 128 characters).",
-        json_schema_extra={"x-models": ["cosyvoice-v3.5-plus", "cosyvoice-v3.5-flash", "cosyvoice-v3-flash"]},
+        description=(
+            "Style instruction, e.g. 'speak slowly' (cosyvoice-v3.5-*, v3-flash, qwen-audio-*; at most 128 characters)."
+        ),
+        json_schema_extra={
+            "x-models": [
+                "cosyvoice-v3.5-plus",
+                "cosyvoice-v3.5-flash",
+                "cosyvoice-v3-flash",
+                # contract §10.1 (3P-ABM): Qwen-Audio-TTS voices take an instruction over HTTP
+                "qwen-audio-3.0-tts-plus",
+                "qwen-audio-3.0-tts-flash",
+                "qwen-audio-3.1-tts-plus",
+                "qwen-audio-3.1-tts-flash",
+            ]
+        },
     )
     language_hints: list[str] | None = Field(
         default=None,
