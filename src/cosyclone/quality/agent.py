@@ -85,9 +85,10 @@ def _check_plot_path(plot_path: str) -> str:
     from cosyclone._exceptions import InvalidRequestError, Problem
     from cosyclone._files import check_output_path
 
-    if check_output_path(plot_path).suffix.lower() != ".png":
+    target = check_output_path(Path(plot_path).expanduser())
+    if target.suffix.lower() != ".png":
         raise InvalidRequestError([Problem("plot_path", plot_path, "the picture is a PNG: name it .png")])
-    return str(Path(plot_path).expanduser().resolve())
+    return str(target.resolve())
 
 
 def compare_models_for(session: Session, **arguments: Any) -> dict[str, Any]:
