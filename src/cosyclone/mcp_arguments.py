@@ -143,3 +143,54 @@ VoiceToUpdate = Annotated[
 Overwrite = Annotated[
     bool, Field(description="Replace output_path if it exists (by default an existing file is never replaced).")
 ]
+VoiceToScore = Annotated[
+    str, Field(description="The voice_id (or a registry prefix naming one voice) to score.", min_length=1)
+]
+ReferenceSample = Annotated[
+    str | None,
+    Field(
+        description=(
+            "The reference recording to compare the clone with (a local file or an http(s) URL). Default: the "
+            "sample the voice was cloned from (or the one its last score used), found in the registry."
+        )
+    ),
+]
+ProbeLanguage = Annotated[
+    str | None,
+    Field(description="Language of the probe sentences: en or zh (default: the voice's language hint, else en)."),
+]
+PlotPath = Annotated[
+    str | None,
+    Field(
+        description=(
+            "Also draw a PNG (both spectrograms and the embedding similarities) at this path (relative to the "
+            "server's working directory; prefer an absolute path)."
+        )
+    ),
+]
+SampleToCompare = Annotated[
+    str,
+    Field(
+        description=(
+            "The recording to clone into each model: the absolute path of a local audio file or a public "
+            "http(s) URL (checked once; voices already cloned from the same bytes are reused)."
+        ),
+        min_length=1,
+    ),
+]
+TargetModels = Annotated[
+    list[TargetModelName] | None,
+    Field(description="The models to compare (default: every current model the region can clone into)."),
+]
+ConfirmSpend = Annotated[
+    bool,
+    Field(
+        description=(
+            "Spend the enrollments. Without it nothing is enrolled: the answer is the plan, with the number of "
+            "enrollments it would spend (voices reused from earlier clones cost none)."
+        )
+    ),
+]
+KeepLosers = Annotated[
+    bool, Field(description="Keep the voices this comparison made that lost (by default they are deleted).")
+]

@@ -8,8 +8,9 @@ CLI built from its global options), so ``cosyclone --emulator mcp`` serves again
 ``cosyclone --region … mcp`` against the service. It never imports the CLI.
 
 Tools: ``check_sample``, ``clone_voice``, ``list_voices``, ``get_voice``, ``update_voice``, ``delete_voice``,
-``synthesize``. Every tool refuses an argument it does not know (its input schema says ``additionalProperties:
-false``), naming the argument and the ones it takes: a misspelt option is never silently dropped. The synthesis
+``synthesize``, ``score_voice`` and ``compare_models`` (:mod:`cosyclone.quality.agent`). Every tool refuses an
+argument it does not know (its input schema says ``additionalProperties: false``), naming the argument and the
+ones it takes: a misspelt option is never silently dropped. The synthesis
 parameters of ``synthesize`` come from their one declaration (:mod:`cosyclone.schema.synthesis_params`).
 
 Results are JSON objects (``structuredContent`` plus the same JSON as text). Audio is never returned inline:
@@ -59,23 +60,31 @@ from cosyclone.mcp_arguments import (
     CloneLanguageHint,
     CloneTimeout,
     Confirm,
+    ConfirmSpend,
     EnablePreprocess,
     Force,
+    KeepLosers,
     LocalOnly,
     MaxPromptAudioLength,
     New,
     NewSample,
     Overwrite,
+    PlotPath,
     PrefixArg,
     PrefixFilter,
+    ProbeLanguage,
+    ReferenceSample,
     SampleToCheck,
     SampleToClone,
+    SampleToCompare,
     ShowTimeout,
     SkipCatalogCheck,
     TargetModelArg,
     TargetModelName,
+    TargetModels,
     VoiceName,
     VoiceToDelete,
+    VoiceToScore,
     VoiceToUpdate,
     WaitBeforeAnswer,
     WaitForOK,
@@ -103,7 +112,9 @@ cosyclone clones a voice with Alibaba Cloud Model Studio CosyVoice and speaks wi
 
 Workflow: check_sample (10-20 s of one speaker, no long pauses) -> clone_voice (returns a voice_id, waits until \
 it is OK) -> synthesize (text + voice_id -> an audio file). list_voices / get_voice / update_voice / delete_voice \
-keep track. Every tool refuses an argument it does not know.
+keep track. score_voice tells whether a clone sounds like its sample (verdict, similarity, word error rate); \
+compare_models clones one sample into several models and ranks them (it returns the plan and spends nothing \
+until confirm=true). Every tool refuses an argument it does not know.
 
 Rules the tools enforce (and explain when broken):
 - prefix: letters and digits only, at most 10.
@@ -408,6 +419,62 @@ def _speak_to_file(
     return speech_ops.record_speech(session, result, voice_id=voice_id, file=(result.path or target).resolve())
 
 
+def _score_voice_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
+    @guard.guarded(exclusive=True)
+    def score_voice(
+        voice: VoiceToScore,
+        sample: ReferenceSample = None,
+        language: ProbeLanguage = None,
+        plot_path: PlotPath = None,
+    ) -> dict[str, Any]:
+        """Is the clone any good? Score a cloned voice against the sample it was cloned from.
+
+        Costs one synthesis of three probe sentences (~190 characters) and about 2 s of local CPU. Returns
+        {voice_id, target_model, verdict ("same speaker" | "inconclusive" | "different" | "not judged"),
+        similarity: {score, band, …}, intelligibility: {word_error_rate, skipped}, sanity: {findings, …}, notes,
+        cost, plot?}. Bands: same speaker >= 0.80 > inconclusive > 0.76 >= different. "not judged" means the
+        speech cannot be judged for resemblance (e.g. the emulator's formant engine): see notes. The score is
+        stored with the voice (get_voice shows it). Use it after clone_voice, before relying on a voice.
+        """
+        from cosyclone.quality.agent import score_voice_for
+
+        return score_voice_for(guard.session, voice=voice, sample=sample, language=language, plot_path=plot_path)
+
+    return score_voice
+
+
+def _compare_models_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
+    @guard.guarded(exclusive=True)
+    def compare_models(
+        sample: SampleToCompare,
+        target_models: TargetModels = None,
+        confirm: ConfirmSpend = False,
+        keep: KeepLosers = False,
+        language: ProbeLanguage = None,
+    ) -> dict[str, Any]:
+        """Which model clones this voice best? Clone one sample into each model, score each voice, rank them.
+
+        Without confirm=true it spends nothing and returns {confirmed: false, plan: {models, reuse, enrollments,
+        preflight_verdict, notes}, next}: show the plan (enrollments cost quota) before confirming. With
+        confirm=true (or when nothing needs enrolling) it clones, scores and returns {confirmed: true, plan,
+        ranking: [{rank, target_model, voice_id, verdict, similarity, word_error_rate, sanity, …}], best,
+        recommendation, deleted, judged, notes}; the voices it made that lost are deleted unless keep=true.
+        Calling it again after an interruption resumes.
+        """
+        from cosyclone.quality.agent import compare_models_for
+
+        return compare_models_for(
+            guard.session,
+            sample=sample,
+            target_models=list(target_models) if target_models else None,
+            confirm=confirm,
+            keep=keep,
+            language=language,
+        )
+
+    return compare_models
+
+
 # ---------------------------------------------------------------------------------------------------- the server
 
 _READ_ONLY = {"read_only_hint": True, "open_world_hint": True}
@@ -435,6 +502,16 @@ _TOOLS: tuple[tuple[Callable[[_ToolGuard], Callable[..., dict[str, Any]]], str, 
         _synthesize_tool,
         "Speak with a voice",
         {"read_only_hint": False, "destructive_hint": False, "idempotent_hint": False},
+    ),
+    (
+        _score_voice_tool,
+        "Score a cloned voice",
+        {"read_only_hint": False, "destructive_hint": False, "idempotent_hint": True},
+    ),
+    (
+        _compare_models_tool,
+        "Compare target models for a sample",
+        {"read_only_hint": False, "destructive_hint": True, "idempotent_hint": False},
     ),
 )
 

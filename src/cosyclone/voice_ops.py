@@ -126,14 +126,22 @@ def list_voices(session: Session, *, prefix: str | None = None, local: bool = Fa
 
 
 def show_voice(session: Session, name: str, *, wait: bool = False, timeout_s: float = 300.0) -> dict[str, Any]:
-    """One voice as the service reports it (waiting until OK with ``wait``); the registry's status is refreshed."""
+    """One voice as the service reports it (waiting until OK with ``wait``); the registry's status is refreshed.
+    A voice that was scored (``cosyclone score`` / ``score_voice``) also carries its latest score under
+    ``score``: ``{verdict, similarity, word_error_rate, sanity, scored_at, summary}``."""
+    from cosyclone.quality.agent import stored_score_view
+
     voice_id = resolve_voice(session, name)
     client = session.client()
     found = client.voices.wait_until_ready(voice_id, timeout=timeout_s) if wait else client.voices.get(voice_id)
     registry = session.registry()
     if registry.get(voice_id) is not None:
         registry.set_status(voice_id, found.status)
-    return describe_voice(found, registry.get(voice_id))
+    data = describe_voice(found, registry.get(voice_id))
+    score = stored_score_view(registry, voice_id)
+    if score is not None:
+        data["score"] = {**score, "scored_at": utc_text(score.get("scored_at"))}
+    return data
 
 
 def delete_voice(session: Session, voice_id: str) -> dict[str, Any]:

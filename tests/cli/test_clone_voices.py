@@ -150,6 +150,32 @@ def test_voices_show_update_delete_sync_import(cli: CLI, emulator: EmulatorServe
     assert local_voices(cli) == []
 
 
+@pytest.mark.slow
+def test_voices_show_carries_the_stored_score(run_cli: Any) -> None:
+    awb = str(AUDIO_FIXTURES / "good" / "flite-awb.wav")
+    voice_id = run_cli("--emulator", "clone", awb, "--prefix", "scored").stdout.strip()
+    unscored = run_cli("--emulator", "voices", "show", voice_id, "--json")
+    assert unscored.returncode == 0, unscored.stderr
+    assert "score" not in unscored.json()
+
+    scored = run_cli("--emulator", "score", voice_id, "--sample", awb, "--json")
+    assert scored.returncode == 0, scored.stderr
+    score = scored.json()
+    shown = run_cli("--emulator", "voices", "show", "scored", "--json")
+    assert shown.returncode == 0, shown.stderr
+    stored = shown.json()["score"]
+    assert stored["verdict"] == score["verdict"] == "not judged"
+    assert stored["similarity"] == score["similarity"]["score"]
+    assert stored["word_error_rate"] == score["intelligibility"]["word_error_rate"]
+    assert stored["sanity"] == score["sanity"]["findings"] and stored["summary"]
+    assert stored["scored_at"].endswith("+00:00")
+
+    table = run_cli("--emulator", "voices", "show", voice_id)
+    assert table.returncode == 0, table.stderr
+    assert "score verdict" in table.stdout and "not judged" in table.stdout
+    assert f"{score['similarity']['score']:.3f}" in table.stdout
+
+
 def test_embedded_emulator_keeps_state_between_commands(run_cli: Any) -> None:
     first = run_cli("--emulator", "clone", WAV, "--prefix", "embedded")
     assert first.returncode == 0, first.stderr

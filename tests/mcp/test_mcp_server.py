@@ -7,96 +7,37 @@ key, a temporary COSYCLONE_HOME and a temporary working directory, and talks to 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from mcp.client.session import ClientSession
-from mcp.client.stdio import StdioServerParameters, stdio_client
-from mcp.types import CallToolResult, TextContent
 
 from cosyclone.audio.io import decode
 from cosyclone.catalog import target_model_names
-from cosyclone.emulator.server import EmulatorServer
 from cosyclone.mcp_server import AUDIO_FORMATS, SAMPLE_RATES, TARGET_MODELS, describe_error
 from cosyclone.schema import synthesis as synthesis_schema
 from tests.conftest import AUDIO_FIXTURES, PLANTED_KEY
 from tests.helpers.emulator_fixtures import SampleServer
+from tests.mcp.stdio_agent import connect
 
 pytestmark = pytest.mark.anyio
 
 WAV = str(AUDIO_FIXTURES / "good" / "librivox-reader-15s.wav")
 SHORT = str(AUDIO_FIXTURES / "bad" / "short-3s.wav")
 NOT_AUDIO = str(AUDIO_FIXTURES / "bad" / "not-audio.wav")
-TOOLS = {"update_voice", "check_sample", "clone_voice", "list_voices", "get_voice", "delete_voice", "synthesize"}
-
-
-class Agent:
-    """An MCP client session that remembers every text it was given (to grep for the API key)."""
-
-    def __init__(self, session: ClientSession, instructions: str | None) -> None:
-        self.session = session
-        self.instructions = instructions or ""
-        self.texts: list[str] = []
-
-    async def call(self, name: str, **arguments: Any) -> CallToolResult:
-        result = await self.session.call_tool(name, arguments)
-        self.texts.extend(block.text for block in result.content if isinstance(block, TextContent))
-        return result
-
-    async def ok(self, name: str, **arguments: Any) -> dict[str, Any]:
-        """Call a tool that must succeed; its structured result."""
-        result = await self.call(name, **arguments)
-        assert not result.is_error, text_of(result)
-        assert isinstance(result.structured_content, dict)
-        assert json.loads(text_of(result)) == result.structured_content
-        return result.structured_content
-
-    async def error(self, name: str, **arguments: Any) -> str:
-        """Call a tool that must fail; the text of its tool error."""
-        result = await self.call(name, **arguments)
-        assert result.is_error, text_of(result)
-        text = text_of(result)
-        assert "Traceback" not in text and 'File "' not in text
-        return text
-
-
-def text_of(result: CallToolResult) -> str:
-    return "\n".join(block.text for block in result.content if isinstance(block, TextContent))
-
-
-@contextlib.asynccontextmanager
-async def connect(tmp_path: Path, *global_args: str, api_key: str | None = PLANTED_KEY) -> AsyncIterator[Agent]:
-    """Spawn ``cosyclone [global_args] mcp`` in tmp_path and open an initialized session with it."""
-    env = {"HOME": str(tmp_path / "home"), "COSYCLONE_HOME": str(tmp_path / "cosyclone-home")}
-    if api_key is not None:
-        env["DASHSCOPE_API_KEY"] = api_key
-    (tmp_path / "home").mkdir(exist_ok=True)
-    params = StdioServerParameters(
-        command=sys.executable, args=["-m", "cosyclone", *global_args, "mcp"], env=env, cwd=tmp_path
-    )
-    with (tmp_path / "server-stderr.log").open("w", encoding="utf-8") as errlog:
-        async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write) as session:
-            initialized = await session.initialize()
-            agent = Agent(session, initialized.instructions)
-            yield agent
-    for text in agent.texts:
-        assert PLANTED_KEY not in text
-    stderr = (tmp_path / "server-stderr.log").read_text(encoding="utf-8")
-    assert PLANTED_KEY not in stderr and "Traceback" not in stderr, stderr
-    for path in tmp_path.rglob("*"):
-        if path.is_file():
-            assert PLANTED_KEY.encode() not in path.read_bytes(), f"API key leaked into {path}"
-
-
-@pytest.fixture
-def base_url(emulator: EmulatorServer) -> str:
-    return emulator.http_base_url
+TOOLS = {
+    "update_voice",
+    "check_sample",
+    "clone_voice",
+    "list_voices",
+    "get_voice",
+    "delete_voice",
+    "synthesize",
+    "score_voice",
+    "compare_models",
+}
 
 
 # ---------------------------------------------------------------------------------------------------- tests

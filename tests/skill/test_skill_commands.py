@@ -122,10 +122,19 @@ def test_every_skill_command_runs(
     assert (tmp_path / "audio" / "manifest.json").exists()
     assert not (tmp_path / "wrong.mp3").exists()
     evidence = tmp_path / "output" / "aliyun-cosyvoice-voice-clone"
-    for name in ("request.json", "preflight.json", "clone.json", "speak.json", "delete.json", "validate.txt"):
+    for name in (
+        "request.json",
+        "preflight.json",
+        "clone.json",
+        "speak.json",
+        "delete.json",
+        "validate.txt",
+        "score.json",
+    ):
         assert (evidence / name).exists(), name
     # The commands without --emulator went to the test emulator (and so never to Alibaba Cloud).
     assert json.loads((evidence / "clone.json").read_text())["base_url"] == emulator.http_base_url
+    assert len(json.loads((evidence / "compare.json").read_text())["ranking"]) == 2
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert PLANTED_KEY.encode() not in path.read_bytes(), f"API key leaked into {path}"

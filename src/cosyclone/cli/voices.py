@@ -56,16 +56,27 @@ def show(
     timeout: float = typer.Option(300.0, "--timeout", help="Seconds to wait with --wait."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Show one voice as the service reports it (status, model, sample link), plus what the registry knows."""
+    """Show one voice as the service reports it (status, model, sample link), plus what the registry knows and
+    its latest score (`cosyclone score`)."""
     state: CLIState = ctx.obj
     with reporting(as_json=as_json):
         data = voice_ops.show_voice(state, voice, wait=wait, timeout_s=timeout)
     if as_json:
         emit_json(data)
         return
-    rows = [[k, _cell(k, v)] for k, v in data.items() if k not in ("voice_id", "registry")]
+    rows = [[k, _cell(k, v)] for k, v in data.items() if k not in ("voice_id", "registry", "score")]
     rows += [[f"registry {k}", _cell(k, v)] for k, v in (data.get("registry") or {}).items()]
+    rows += [[f"score {k}", _score_cell(k, v)] for k, v in (data.get("score") or {}).items()]
     table(data["voice_id"], ["field", "value (times in UTC)"], rows)
+
+
+def _score_cell(field: str, value: object) -> str:
+    """A cell of the stored score: numbers to three places, the sanity findings joined."""
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value) or "nothing off"
+    return _cell(field, value)
 
 
 @voices_app.command("update")
