@@ -243,7 +243,12 @@ def check_enrollment(
             CatalogProblem(
                 "target_model",
                 target_model,
-                f"cannot clone voices in region {region}; it clones only in {', '.join(model.clone_regions)}",
+                f"cannot clone voices in region {region}; it clones only in {', '.join(model.clone_regions)}"
+                + (
+                    f" (and, the sources disagree, {', '.join(model.disputed_clone_regions)})"
+                    if model.disputed_clone_regions
+                    else ""
+                ),
             )
         )
     if language_hint is not None and language_hint not in model.language_hints:
