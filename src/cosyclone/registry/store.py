@@ -42,7 +42,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 def check_not_damaged(path: Path) -> None:
     """Raise :class:`RegistryDamagedError` when ``path`` exists but is not a sound SQLite database. Read-only:
     the file is opened with ``mode=ro`` and never changed. A missing file is a new registry; an empty one is a
-    truncated registry (a new one is never left empty: opening it writes its tables at once)."""
+    truncated registry (a new one never appears empty: :func:`create_registry_file` publishes it whole)."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -69,6 +69,28 @@ def check_not_damaged(path: Path) -> None:
         raise RegistryDamagedError(path, str(error)) from None
     if verdict is None or verdict[0] != "ok":
         raise RegistryDamagedError(path, f"integrity check: {verdict[0] if verdict else 'no answer'}")
+
+
+def create_registry_file(path: Path) -> None:
+    """Create a new registry at ``path`` so that it appears whole (tables written) or not at all: built under a
+    temporary name and linked into place without replacing anything. Another process opening the registry at the
+    same moment then never meets an empty file, which :func:`check_not_damaged` rightly calls truncated."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex}.new")
+    try:
+        db = sqlite3.connect(temporary, isolation_level=None)
+        try:
+            migrate(db)
+        finally:
+            db.close()
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process published one first: that one is used
+        except OSError:
+            if not path.exists():  # a file system without hard links
+                os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -125,6 +147,8 @@ class VoiceRegistry:
         self.path = Path(path) if path is not None else cosyclone_home() / REGISTRY_FILE
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        if not self.path.exists():
+            create_registry_file(self.path)
         check_not_damaged(self.path)
         with _damage_reported(self.path):
             self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
