@@ -3,7 +3,7 @@
 ``cosyclone --help`` lists every command with a one-line summary kept in a static table (:data:`Entry`), so
 it imports none of the command modules (nor pydantic, httpx, numpy, which some of them need to build their
 options); a command's module is imported only when that command runs, completes or shows its own help.
-The summaries are checked against the loaded commands by a test (``tests/cli/test_startup.py``), so the
+The summaries are checked against the loaded commands by a test (``tests/guards/test_startup.py``), so the
 table cannot drift from the commands' docstrings. Who may import it: ``cli/app.py`` (and the tests).
 """
 
