@@ -39,7 +39,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from cosyclone.schema import errors as codes
+from cosyclone.schema import error_codes as codes
 
 
 class CosycloneError(Exception):
@@ -281,7 +281,7 @@ class SynthesisFailedError(APIStatusError):
     default_hint = "the synthesis task failed; check the text, voice and parameters, then try again"
 
 
-#: What each code of ``schema/errors.py`` means, by code (checked before the status); a guard test keeps every
+#: What each code of ``schema/error_codes.py`` means, by code (checked before the status); a guard test keeps every
 #: declared code here or under a prefix below.
 CODE_CLASSES: dict[str, type[APIStatusError]] = {
     codes.RESOURCE_NOT_EXIST: NotFoundError,

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cosyclone._exceptions import (
     InvalidRequestError,
@@ -30,8 +30,10 @@ from cosyclone._exceptions import (
 )
 from cosyclone._files import write_json_atomic
 from cosyclone._wav import WAV_HEADER_BYTES
-from cosyclone.client import Client
 from cosyclone.schema.synthesis_params import DEFAULT_SAMPLE_RATE, SYNONYMS, synthesis_params
+
+if TYPE_CHECKING:
+    from cosyclone.client import Client  # annotations only: `cosyclone batch --help` loads no httpx
 
 MANIFEST = "manifest.json"
 #: Per-line parameters an input may carry (besides id and text): the voice, the model and every declared

@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
-from cosyclone.schema.clone import DEFAULT_TARGET_MODEL as _DEFAULT_TARGET_MODEL
-from cosyclone.schema.enrollment import ENROLLMENT_MODEL as _ENROLLMENT_MODEL
+from cosyclone.schema.model_names import DEFAULT_TARGET_MODEL as _DEFAULT_TARGET_MODEL
+from cosyclone.schema.model_names import ENROLLMENT_MODEL as _ENROLLMENT_MODEL
 
 #: The six regions the official SDK 2.x knows (PY2 ``v2/_config.py`` ``VALID_REGIONS``, read 2026-12-01).
 Region = Literal["cn-beijing", "ap-southeast-1", "cn-hongkong", "us-east-1", "eu-central-1", "ap-northeast-1"]
 REGIONS: tuple[Region, ...] = get_args(Region)
 DEFAULT_REGION: Region = "cn-beijing"
-#: The model a voice is cloned for when none is named: one home, ``schema.clone`` (which cannot import us).
+#: The model a voice is cloned for when none is named: one home, ``schema.model_names`` (which cannot import us).
 DEFAULT_TARGET_MODEL = _DEFAULT_TARGET_MODEL
 ENROLLMENT_MODEL = _ENROLLMENT_MODEL
 CATALOG_DATE = "2026-11-24"

@@ -1,4 +1,8 @@
-"""The ``cosyclone`` entry point: global options and the list of command groups."""
+"""The ``cosyclone`` entry point: global options and the list of commands.
+
+Commands load on first use (:mod:`cosyclone.cli._lazy`): ``cosyclone --help`` imports no command module, so it
+stays fast (no pydantic, httpx, numpy); each command's module loads when it runs or shows its own help.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,57 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
 
 from cosyclone._version import __version__
 from cosyclone.cli import exit_codes
-from cosyclone.cli.state import CLIState
+from cosyclone.cli._lazy import Entry, LazyGroup
+
+#: Every command, in the order ``--help`` lists them: the module whose ``register(app)`` adds it, and its
+#: summary (the first sentence of its help; a test keeps the two equal).
+COMMANDS = {
+    "demo": Entry(
+        "cosyclone.cli.demo", "Check a speech sample, clone it, wait until ready and speak a sentence with it."
+    ),
+    "check": Entry(
+        "cosyclone.cli.check",
+        "Check voice samples against the CosyVoice clone rules (format, ≤ 10 MB, ≤ 60 s, ≥ 16 kHz, ≥ 5 s of "
+        "continuous speech, pauses ≤ 2 s, speech on the first channel) and quality (10–20 s, clipping, noise, level).",
+    ),
+    "clone": Entry("cosyclone.cli.clone", "Clone a voice from SAMPLE and print its voice_id."),
+    "speak": Entry("cosyclone.cli.speak", "Speak TEXT with a voice."),
+    "batch": Entry(
+        "cosyclone.cli.batch",
+        "Synthesize every item of INPUT into OUT_DIR/ID.FORMAT, writing OUT_DIR/manifest.json (id, file, duration, "
+        "characters, request_id, error).",
+    ),
+    "score": Entry(
+        "cosyclone.cli.score",
+        "Score a cloned voice: speaker similarity to its sample, intelligibility (WER), loudness/clipping/rate.",
+    ),
+    "compare": Entry(
+        "cosyclone.cli.compare",
+        "Which model clones this voice best? Clone SAMPLE into each model, score each voice, rank them.",
+    ),
+    "prepare": Entry(
+        "cosyclone.cli.prepare", "Validate a voice-clone request and write its wire JSON (no key, no network needed)."
+    ),
+    "validate": Entry(
+        "cosyclone.cli.validate",
+        "Compile-check every module of cosyclone and write validate.txt (containing py_compile_ok) as evidence.",
+    ),
+    "emulator": Entry(
+        "cosyclone.cli.emulator",
+        "Serve the DashScope CosyVoice endpoints on this machine (no key, no quota, no network).",
+    ),
+    "mcp": Entry(
+        "cosyclone.cli.mcp",
+        "Serve the cosyclone tools over MCP on stdin/stdout (for Claude Desktop, Claude Code, Cursor, …).",
+    ),
+    "voices": Entry("cosyclone.cli.voices", "List, inspect, update, delete, sync and import cloned voices."),
+}
 
 
-class _ErrorsToExitCodes(TyperGroup):
+class _ErrorsToExitCodes(LazyGroup):
     """The safety net under every command: any cosyclone error (or an OS error on a path the user gave) that a
     command did not report itself becomes its message on stderr and its documented exit code, never a
     traceback. Commands with --json report their own errors (as JSON) through ``_output.reporting``."""
@@ -24,6 +71,8 @@ class _ErrorsToExitCodes(TyperGroup):
 
         with reporting(as_json=False):
             return super().invoke(ctx)
+
+    TABLE = COMMANDS
 
 
 app = typer.Typer(
@@ -79,6 +128,7 @@ def main_options(
     ),
 ) -> None:
     from cosyclone.cli import _output
+    from cosyclone.cli.state import CLIState
 
     _output.VERBOSE = verbose
     ctx.obj = _output.SESSION = CLIState(
@@ -90,16 +140,6 @@ def main_options(
         verbose=verbose,
     )
     ctx.call_on_close(ctx.obj.close)
-
-
-def _register() -> None:
-    from cosyclone.cli import batch, check, clone, compare, demo, emulator, mcp, prepare, score, speak, validate, voices
-
-    for module in (demo, check, clone, speak, batch, voices, score, compare, prepare, validate, emulator, mcp):
-        module.register(app)
-
-
-_register()
 
 
 def _one_line_warning(

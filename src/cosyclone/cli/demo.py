@@ -9,9 +9,9 @@ from pathlib import Path
 import typer
 
 from cosyclone._exceptions import InvalidRequestError, Problem, SamplePreflightError
+from cosyclone.catalog import DEFAULT_TARGET_MODEL
 from cosyclone.cli._output import emit_json, reporting, say
 from cosyclone.cli.state import CLIState
-from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
 
 
 def demo(

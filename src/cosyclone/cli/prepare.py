@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from cosyclone._exceptions import CosycloneError, InvalidRequestError, Problem
+from cosyclone.catalog import DEFAULT_TARGET_MODEL
 from cosyclone.cli import exit_codes
 from cosyclone.cli._options import (
     EnablePreprocess,
@@ -24,7 +25,6 @@ from cosyclone.cli._options import (
 )
 from cosyclone.cli._output import emit_json, fail, say
 from cosyclone.cli.state import CLIState
-from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
 
 DEFAULT_REQUEST_PATH = Path("output/aliyun-cosyvoice-voice-clone/request.json")
 

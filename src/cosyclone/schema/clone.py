@@ -12,9 +12,11 @@ import re
 from pydantic import Field, field_validator
 
 from cosyclone.schema.base import RequestModel, ResponseModel
-from cosyclone.schema.enrollment import ENROLLMENT_MODEL
 
-DEFAULT_TARGET_MODEL = "cosyvoice-v3.5-plus"
+# Declared in model_names (importable without pydantic); re-exported here for the users of the wire model.
+from cosyclone.schema.model_names import DEFAULT_TARGET_MODEL as DEFAULT_TARGET_MODEL
+from cosyclone.schema.model_names import ENROLLMENT_MODEL
+
 #: Contract §3.3: a float in seconds within this range.
 MAX_PROMPT_AUDIO_LENGTH_RANGE_S = (3.0, 30.0)
 PREFIX_MAX_LENGTH = 10

@@ -11,7 +11,9 @@ from pydantic import ConfigDict, Field, field_validator
 
 from cosyclone.schema.base import RequestModel, ResponseModel
 
-ENROLLMENT_MODEL = "voice-enrollment"
+# Declared in model_names (importable without pydantic); re-exported here for the users of the wire model.
+from cosyclone.schema.model_names import ENROLLMENT_MODEL as ENROLLMENT_MODEL
+
 CUSTOMIZATION_PATH = "services/audio/tts/customization"
 #: Format of ``gmt_create`` / ``gmt_modified`` (contract §3.4; time zone unstated, read as UTC+8).
 GMT_FORMAT = "%Y-%m-%d %H:%M:%S"
