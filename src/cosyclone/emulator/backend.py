@@ -3,7 +3,10 @@
 Every API key is a tenant of its own; its voices and uploads are invisible to other keys. State lives in memory,
 or under ``--data-dir`` (see :mod:`cosyclone.emulator.storage`), saved after every change. Methods are
 thread-safe: the HTTP handlers call the slow ones (sample download and judging) from worker threads, and tests
-steer the same object in-process (``EmulatorServer.backend``) while uvicorn serves from its own thread.
+steer the same object in-process (``EmulatorServer.backend``) while uvicorn serves from its own thread. With the
+speech engine, the binding of a sample to an engine voice runs in one background worker
+(:mod:`cosyclone.emulator.binding_jobs`, cached by the sample's sha256): create and update answer at once and the
+voice stays ``DEPLOYING`` until bound; :meth:`EmulatorBackend.close` (called by ``EmulatorServer.stop``) joins it.
 
 Rules refuse with :class:`cosyclone.emulator.errors.EmulatorApiError`, which the handlers render as the
 DashScope envelope. Implements :class:`cosyclone.emulator.ports.SynthesisBackend` for the synthesis handlers.
@@ -469,6 +472,7 @@ class EmulatorBackend:
                 )
                 if data is None:
                     v.voice_print, v.binding_pending = cached, False
+                    self._release_sample(v.sample_sha256)
                 else:
                     self._bindings.submit(v.sample_sha256, data, name="sample", f0_hz=v.f0_hz)
 
