@@ -61,6 +61,7 @@ def test_a_cloned_voice_is_bound_at_enrollment_and_the_same_sample_gives_the_sam
     first = create_ok(speaking, sample_server.url("good/flite-slt.wav"), target_model=MODEL)
     again = create_ok(speaking, sample_server.url("good/flite-slt.wav"), target_model=MODEL)
     other = create_ok(speaking, sample_server.url("good/flite-kal16.wav"), target_model=MODEL)
+    assert speaking.backend.wait_for_bindings()  # bound in the background, after create answered
     prints = [speaking.backend.voice_print(v) for v in (first, again, other)]
     assert prints[0] is not None and prints[0] == prints[1]
     assert prints[2] is not None and prints[2] != prints[0]
@@ -124,6 +125,7 @@ def test_text_the_engine_does_not_read_falls_back_to_the_formant_voice(client: C
 def test_the_binding_survives_a_restart(tmp_path: Path, sample_server: SampleServer) -> None:
     with EmulatorServer(port=0, voice_engine="speech", data_dir=tmp_path) as first:
         voice_id = create_ok(first, sample_server.url("good/flite-awb.wav"), target_model=MODEL)
+        assert first.backend.wait_for_bindings()
         bound = first.backend.voice_print(voice_id)
     with EmulatorServer(port=0, voice_engine="speech", data_dir=tmp_path) as again:
         assert bound is not None and again.backend.voice_print(voice_id) == bound

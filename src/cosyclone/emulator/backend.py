@@ -3,7 +3,10 @@
 Every API key is a tenant of its own; its voices and uploads are invisible to other keys. State lives in memory,
 or under ``--data-dir`` (see :mod:`cosyclone.emulator.storage`), saved after every change. Methods are
 thread-safe: the HTTP handlers call the slow ones (sample download and judging) from worker threads, and tests
-steer the same object in-process (``EmulatorServer.backend``) while uvicorn serves from its own thread.
+steer the same object in-process (``EmulatorServer.backend``) while uvicorn serves from its own thread. With the
+speech engine, the binding of a sample to an engine voice runs in one background worker
+(:mod:`cosyclone.emulator.binding_jobs`, cached by the sample's sha256): create and update answer at once and the
+voice stays ``DEPLOYING`` until bound; :meth:`EmulatorBackend.close` (called by ``EmulatorServer.stop``) joins it.
 
 Rules refuse with :class:`cosyclone.emulator.errors.EmulatorApiError`, which the handlers render as the
 DashScope envelope. Implements :class:`cosyclone.emulator.ports.SynthesisBackend` for the synthesis handlers.
@@ -24,8 +27,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cosyclone import catalog
-from cosyclone.emulator import errors, lifecycle
+from cosyclone.emulator import errors, lifecycle, sample_judge
 from cosyclone.emulator.accounts import bearer_key, key_accepted, tenant_id
+from cosyclone.emulator.binding_jobs import BindingJobs, sample_hash
 from cosyclone.emulator.config import UPLOAD_CAPACITY_LIMIT_MB, UPLOAD_MAX_FILE_SIZE_MB, EmulatorConfig
 from cosyclone.emulator.data_uri import decode_data_uri, is_data_uri
 from cosyclone.emulator.engine_choice import SPEECH, EngineContext, choose_engine
@@ -33,7 +37,7 @@ from cosyclone.emulator.faults import FaultPlan
 from cosyclone.emulator.lifecycle import StoredVoice, VoiceSnapshot
 from cosyclone.emulator.results import ResultStore, StoredResult
 from cosyclone.emulator.sample_fetch import SampleFetchError, fetch_sample
-from cosyclone.emulator.sample_judge import Judgement, judge_sample
+from cosyclone.emulator.sample_judge import judge_sample
 from cosyclone.emulator.storage import Storage
 from cosyclone.emulator.uploads import UploadedObject, UploadRefused, UploadSigner
 from cosyclone.schema.clone import MAX_PROMPT_AUDIO_LENGTH_RANGE_S, PREFIX_MAX_LENGTH, PREFIX_PATTERN
@@ -73,6 +77,8 @@ class EmulatorBackend:
         #: The voice engine (``speech`` or ``formant``) and the note to show when speech was wanted but missing.
         self.voice_engine, self.voice_engine_note = choose_engine(self.config.voice_engine)
         self.engine_context = EngineContext(self.voice_engine, self.voice_print)
+        #: Speech-engine bindings, made by a background worker and cached by sample content.
+        self._bindings = BindingJobs(_bind_bytes, self._settle_binding)
         self._load()
 
     # ----- accounts ----------------------------------------------------------------------------------------
@@ -107,10 +113,10 @@ class EmulatorBackend:
         self._check_quota(tenant)
         if is_data_uri(sample):
             inline = decode_data_uri(sample)
-            judgement = judge_sample(inline.data, name=inline.name, bind_voice=self.voice_engine == SPEECH)
-            link = inline.resource_link
+            data, name, link = inline.data, inline.name, inline.resource_link
         else:
-            judgement, link = self._judge_url(tenant, sample, model=model, oss_resolve=oss_resolve), sample
+            (data, name), link = self._fetch_url(tenant, sample, model=model, oss_resolve=oss_resolve), sample
+        judgement = judge_sample(data, name=name)
         now = self.clock()
         with self._lock:
             self._check_quota(tenant)
@@ -130,9 +136,9 @@ class EmulatorBackend:
                 enable_preprocess=request.enable_preprocess,
                 findings=list(judgement.findings),
                 serial=self._serial,
-                voice_print=judgement.voice_print,
             )
             self._voices.setdefault(tenant, {})[record.voice_id] = record
+            self._start_binding(record, data, name=name)
             self._save()
         log.info("voice created: %s (%s)", record.voice_id, judgement.outcome)
         return record
@@ -174,18 +180,20 @@ class EmulatorBackend:
             )
 
     def update_voice(self, tenant: str, voice_id: str, url: str, *, model: str, oss_resolve: bool) -> None:
-        """``update_voice``: judge the new sample and send the voice back through review. Blocking."""
+        """``update_voice``: judge the new sample and send the voice back through review (and, with the speech
+        engine, through a new binding in the background). Blocking (download, analysis)."""
         with self._lock:
             self._voice(tenant, voice_id)
         self._check_url(url)
-        judgement = self._judge_url(tenant, url, model=model, oss_resolve=oss_resolve)
+        data, name = self._fetch_url(tenant, url, model=model, oss_resolve=oss_resolve)
+        judgement = judge_sample(data, name=name)
         with self._lock:
             v = self._voice(tenant, voice_id)
             v.restart_review(now=self.clock(), ready_delay_s=self.ready_delay_s, outcome=judgement.outcome)
             v.resource_link = url
             v.f0_hz = judgement.f0_hz
-            v.voice_print = judgement.voice_print
             v.findings = list(judgement.findings)
+            self._start_binding(v, data, name=name)
             self._save()
 
     def delete_voice(self, tenant: str, voice_id: str) -> None:
@@ -389,6 +397,85 @@ class EmulatorBackend:
         with self._lock:
             return self._voice(tenant, voice_id)
 
+    # ----- voice bindings (speech engine) ---------------------------------------------------------------------
+
+    def wait_for_bindings(self, timeout_s: float = 120.0) -> bool:
+        """Block until no binding is queued or running (for tests and benchmarks); False on timeout."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            with self._lock:
+                if not self._bindings.busy:
+                    return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+
+    def close(self) -> None:
+        """Stop the binding worker (the running binding finishes; queued ones stay pending, and are made again
+        when a persisted state is loaded; in memory they fall back to the pitch-only voice). Safe to call twice;
+        the backend stays usable."""
+        self._bindings.close()
+        if self._storage.persistent:
+            return
+        with self._lock:
+            for voices in self._voices.values():
+                for v in voices.values():
+                    if v.binding_pending:
+                        v.voice_print, v.binding_pending = self._bindings.cached(v.sample_sha256 or ""), False
+
+    def _start_binding(self, record: StoredVoice, data: bytes, *, name: str) -> None:
+        """Under the lock: give an accepted sample its speech-engine binding, from the cache or in the background.
+        With the formant engine, or for a sample rejected in review, there is none."""
+        record.voice_print, record.sample_sha256, record.binding_pending = None, None, False
+        if self.voice_engine != SPEECH or record.outcome != lifecycle.OK:
+            return
+        sha = sample_hash(data)
+        record.sample_sha256 = sha
+        record.voice_print = self._bindings.cached(sha)
+        if record.voice_print is None:
+            record.binding_pending = True
+            self._storage.put_blob(data)  # kept until bound, so that a restart can bind it again
+            self._bindings.submit(sha, data, name=name, f0_hz=record.f0_hz)
+
+    def _settle_binding(self, sha: str, voice_print: dict[str, Any] | None) -> None:
+        """The worker's report: every voice waiting for this sample gets its print (None: pitch only)."""
+        with self._lock:
+            self._bindings.done(sha, voice_print)
+            for voices in self._voices.values():
+                for v in voices.values():
+                    if v.binding_pending and v.sample_sha256 == sha:
+                        v.voice_print, v.binding_pending = voice_print, False
+            self._release_sample(sha)
+            self._save()
+
+    def _release_sample(self, sha: str) -> None:
+        """Drop a sample kept for binding once no pending voice and no uploaded object needs it."""
+        if any(o.blob == sha for o in self._objects.values()) or self._binding_needs(sha):
+            return
+        self._storage.delete_blob(sha)
+
+    def _binding_needs(self, sha: str) -> bool:
+        return any(v.binding_pending and v.sample_sha256 == sha for vs in self._voices.values() for v in vs.values())
+
+    def _resume_bindings(self) -> None:
+        """After loading a state: bind again the samples whose binding was cut short (from the kept sample), or
+        fall back to the pitch-only voice when the sample is gone."""
+        for voices in self._voices.values():
+            for v in voices.values():
+                if not v.binding_pending or v.sample_sha256 is None:
+                    continue
+                cached = self._bindings.cached(v.sample_sha256)
+                data = (
+                    None
+                    if cached is not None or self.voice_engine != SPEECH
+                    else self._storage.get_blob(v.sample_sha256)
+                )
+                if data is None:
+                    v.voice_print, v.binding_pending = cached, False
+                    self._release_sample(v.sample_sha256)
+                else:
+                    self._bindings.submit(v.sample_sha256, data, name="sample", f0_hz=v.f0_hz)
+
     # ----- internals ---------------------------------------------------------------------------------------
 
     def _voice(self, tenant: str, voice_id: str) -> StoredVoice:
@@ -431,7 +518,8 @@ class EmulatorBackend:
             )
             raise errors.invalid_parameter(field, detail=detail)
 
-    def _judge_url(self, tenant: str, url: str, *, model: str, oss_resolve: bool) -> Judgement:
+    def _fetch_url(self, tenant: str, url: str, *, model: str, oss_resolve: bool) -> tuple[bytes, str]:
+        """The bytes of a sample URL (``oss://`` of this tenant, or downloaded) and a name for them."""
         if url.startswith(OSS_SCHEME):
             if not oss_resolve:
                 raise errors.data_inspection(detail="oss:// URL without X-DashScope-OssResourceResolve: enable")
@@ -450,8 +538,7 @@ class EmulatorBackend:
                         400, "Audio.FileSizeExceed", "File too large", detail=error.detail
                     ) from error
                 raise errors.internal_error(detail=f"sample download failed: {error.reason}: {error.detail}") from error
-        name = posixpath.basename(urlsplit(url).path) or "sample"
-        return judge_sample(data, name=name, bind_voice=self.voice_engine == SPEECH)
+        return data, posixpath.basename(urlsplit(url).path) or "sample"
 
     def _purge_expired_objects(self, now: float) -> None:
         for key in [k for k, o in self._objects.items() if o.expires_at <= now]:
@@ -459,8 +546,7 @@ class EmulatorBackend:
 
     def _drop_object(self, key: str) -> None:
         obj = self._objects.pop(key)
-        if not any(o.blob == obj.blob for o in self._objects.values()):
-            self._storage.delete_blob(obj.blob)
+        self._release_sample(obj.blob)
 
     def _save(self) -> None:
         if not self._storage.persistent:
@@ -469,6 +555,7 @@ class EmulatorBackend:
             {
                 "voices": {t: [v.to_dict() for v in vs.values()] for t, vs in self._voices.items() if vs},
                 "objects": [o.to_dict() for o in self._objects.values()],
+                "bindings": self._bindings.cache,
             }
         )
 
@@ -484,6 +571,15 @@ class EmulatorBackend:
         for data in state.get("objects", []):
             obj = UploadedObject.from_dict(data)
             self._objects[obj.key] = obj
+        bindings = state.get("bindings", {})
+        if isinstance(bindings, dict):
+            self._bindings.cache.update({k: v for k, v in bindings.items() if isinstance(v, dict)})
+        self._resume_bindings()
+
+
+def _bind_bytes(data: bytes, name: str, f0_hz: float | None) -> dict[str, Any] | None:
+    """The binder the worker runs (looked up at call time, so that tests may replace the measurement)."""
+    return sample_judge.bind_bytes(data, name, f0_hz)
 
 
 def _gmt(timestamp: float) -> str:

@@ -1,13 +1,15 @@
 """Voice records and their status transitions (contract §3.6), computed lazily from the clock.
 
 A voice is born (or re-born by ``update_voice``) ``DEPLOYING`` with ``ready_at = now + ready_delay_s``. When the
-clock passes ``ready_at`` its status becomes its ``outcome``: ``OK``, or ``UNDEPLOYED`` when the sample judge
-rejected it in review. Nothing runs in the background; every read computes the status from the time, so a delay
-of 0 (the default) means OK on the very first query. ``ready_at`` is fixed when the voice is created or updated:
-changing the delay later affects only voices created after the change.
+clock passes ``ready_at`` *and* its speech-engine binding is done (``binding_pending`` false; the binding runs in
+the backend's worker, :mod:`cosyclone.emulator.binding_jobs`), its status becomes its ``outcome``: ``OK``, or
+``UNDEPLOYED`` when the sample judge rejected it in review. Nothing here runs in the background; every read
+computes the status from the time and the flag, so a delay of 0 (the default) means OK on the very first query
+with the formant engine. ``ready_at`` is fixed when the voice is created or updated: changing the delay later
+affects only voices created after the change.
 
-The transitions are these, and only these: ``DEPLOYING`` → ``outcome`` (by the clock), any status →
-``DEPLOYING`` (``update_voice``, :meth:`VoiceRecord.restart_review`). Tests steer it with ``forced_status``
+The transitions are these, and only these: ``DEPLOYING`` → ``outcome`` (by the clock and the binding), any
+status → ``DEPLOYING`` (``update_voice``, :meth:`VoiceRecord.restart_review`). Tests steer it with ``forced_status``
 (control plane ``POST /_emulator/voices/{id}/status``), which may jump to any status on purpose: a forced status
 holds until set again or until ``update_voice`` restarts the review.
 
@@ -49,12 +51,16 @@ class StoredVoice:
     serial: int = 0
     #: The speech engine's binding of the sample (None with the formant engine or for seeded voices).
     voice_print: dict[str, Any] | None = None
+    #: The sha256 of the sample the speech engine binds (None with the formant engine or for seeded voices).
+    sample_sha256: str | None = None
+    #: The speech engine's binding of the sample is still being made (in the background): the voice is DEPLOYING.
+    binding_pending: bool = False
 
     def status_at(self, now: float) -> str:
         """The status the service would report at ``now``."""
         if self.forced_status is not None:
             return self.forced_status
-        return DEPLOYING if now < self.ready_at else self.outcome
+        return DEPLOYING if now < self.ready_at or self.binding_pending else self.outcome
 
     def restart_review(self, *, now: float, ready_delay_s: float, outcome: str) -> None:
         """``update_voice``: a new sample goes back through DEPLOYING."""

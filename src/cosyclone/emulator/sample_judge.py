@@ -17,7 +17,8 @@ The service documents the audio errors under both 400 and 430; the emulator answ
 is a silence error because the service listens to the first channel only. Content problems the service leaves to
 its review (long pauses, clipping) are accepted and the voice goes DEPLOYING → UNDEPLOYED. Warnings pass.
 
-Imported by the backend. CPU-bound: call it from a worker thread.
+Imported by the backend. CPU-bound: call it from a worker thread; the binding (``bind_bytes``) runs in the
+backend's binding worker (:mod:`cosyclone.emulator.binding_jobs`), off the request path.
 """
 
 from __future__ import annotations
@@ -82,6 +83,14 @@ def judge_sample(data: bytes, *, name: str, bind_voice: bool = False) -> Judgeme
     f0_hz = measure_f0(decoded) if decoded is not None and outcome == lifecycle.OK else None
     voice_print = bind(decoded, f0_hz) if bind_voice and decoded is not None and outcome == lifecycle.OK else None
     return Judgement(outcome=outcome, f0_hz=f0_hz, findings=tuple(report.codes), voice_print=voice_print)
+
+
+def bind_bytes(data: bytes, name: str, f0_hz: float | None) -> dict[str, Any] | None:
+    """The speech engine's binding of an accepted sample given as bytes (the backend's binding worker runs it)."""
+    from cosyclone.audio.preflight import load_and_check
+
+    _, decoded = load_and_check(data, name=name)
+    return None if decoded is None else bind(decoded, f0_hz)
 
 
 def bind(decoded: DecodedAudio, f0_hz: float | None) -> dict[str, Any] | None:

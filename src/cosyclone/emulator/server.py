@@ -175,7 +175,8 @@ class EmulatorServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving (open connections get up to 2 s to finish) and release the port."""
+        """Stop serving (open connections get up to 2 s to finish), release the port, and stop the backend's
+        voice-binding worker (a binding under way finishes first)."""
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
@@ -186,6 +187,7 @@ class EmulatorServer:
         if self._socket is not None:
             self._socket.close()
         self._server = self._thread = self._socket = None
+        self.backend.close()  # joins the voice-binding worker: no thread outlives the server
 
     def serve_forever(self) -> None:
         """Serve in the calling thread until Ctrl-C (for the CLI)."""
