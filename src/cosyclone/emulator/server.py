@@ -100,6 +100,7 @@ class EmulatorServer:
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._warm_up: threading.Thread | None = None
         self.port = 0
 
     # ----- addresses -----------------------------------------------------------------------------------------
@@ -151,7 +152,11 @@ class EmulatorServer:
         self.port = int(sock.getsockname()[1])
         _note_engine(self.backend.voice_engine_note)
         if self.backend.voice_engine == SPEECH:
-            threading.Thread(target=_warm_up_speech, name="cosyclone-speech-warm-up", daemon=True).start()
+            # Not a daemon, and joined by stop(): a daemon thread still inside onnxruntime's run() when the
+            # interpreter exits is killed while re-taking the GIL, and that unwind through onnxruntime's C++
+            # aborts the process ("terminate called without an active exception", exit 134).
+            self._warm_up = threading.Thread(target=_warm_up_speech, name="cosyclone-speech-warm-up")
+            self._warm_up.start()
         config = uvicorn.Config(
             _WithVoiceEngine(create_app(self.backend), self.backend.engine_context),
             log_level=self._log_level,
@@ -187,6 +192,9 @@ class EmulatorServer:
         if self._socket is not None:
             self._socket.close()
         self._server = self._thread = self._socket = None
+        if self._warm_up is not None:
+            self._warm_up.join()  # a few seconds at most: loading and one sentence of the speech engine
+            self._warm_up = None
         self.backend.close()  # joins the voice-binding worker: no thread outlives the server
 
     def serve_forever(self) -> None:
