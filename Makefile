@@ -5,9 +5,6 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
 # One stamp per install level: the demo needs only the package; tests add the dev tools.
 RUNTIME := $(VENV)/.installed-runtime
-# Speaker-embedding weights (GE2E, Apache-2.0) ship inside resemblyzer's wheel. --no-deps: its dependencies
-# (torch, librosa, an sdist webrtcvad) are never used; cosyclone.audio.speaker reads the weights with numpy.
-SPEAKER_MODEL := resemblyzer==0.1.4
 DEV     := $(VENV)/.installed-dev
 # The emulator's speaking voice (the optional `speech` extra): the demo installs it; the dev extra pulls it too.
 SPEECH  := $(VENV)/.installed-speech
@@ -19,7 +16,6 @@ $(BIN)/python:
 
 $(RUNTIME): pyproject.toml | $(BIN)/python
 	$(PIP) install -e .
-	$(PIP) install --no-deps $(SPEAKER_MODEL)
 	touch $@
 
 $(DEV): pyproject.toml $(RUNTIME)

