@@ -152,6 +152,8 @@ def clone_voice(
             notes.append("the sample fails the preflight; sent anyway (--force)")
 
     sha256 = hashlib.sha256(loaded.data).hexdigest() if loaded.data is not None else None
+    if sha256 is not None and loaded.path is not None:
+        registry.remember_sample_file(sha256, Path(loaded.path).resolve())  # `score VOICE` finds it again
     identity = {
         "account": client.account,
         "region": client.region,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -53,7 +54,8 @@ def assert_character_error_rate(payload: dict[str, Any]) -> None:
 @pytest.mark.slow
 def test_score_a_mandarin_sample_with_language_zh_gives_a_character_error_rate(cli: CLI) -> None:
     voice_id = clone(cli, ZH, "zh")
-    payload = score(cli, voice_id, "--sample", ZH, "--language", "zh")
+    payload = score(cli, voice_id, "--language", "zh")  # no --sample: the file it was cloned from
+    assert payload["reference"]["path"] == str(Path(ZH).resolve())
     assert payload["probes"]["language"] == "zh" and payload["probes"]["set"] == "zh-2"
     assert payload["probes"]["language_source"] == "--language"
     assert_character_error_rate(payload)

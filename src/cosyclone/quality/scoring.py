@@ -3,8 +3,9 @@
 ``score_voice`` (behind ``cosyclone score`` and the MCP tool ``score_voice``):
 
 1. resolve the voice (voice_id or registry prefix) and its reference sample: ``sample`` if given, else the sample
-   a previous score or ``compare`` recorded (if the file is still there with the same bytes), else the voice's
-   ``sample_url`` when it is http(s); otherwise it asks for ``--sample`` (exit 2) before any synthesis;
+   a previous score or ``compare`` recorded, else the local file the voice was cloned from (each if the file is
+   still there with the same bytes), else the voice's ``sample_url`` when it is http(s); otherwise it asks for
+   ``--sample`` (exit 2) before any synthesis;
 2. one synthesis task: the probe set (:mod:`~cosyclone.quality.probes`) of the language given (``language``), else
    of the script of ``text`` (one's own probe text), else of the voice's language hint, else English; WAV 16 kHz;
 3. locally: speaker embeddings of the sample and the speech (:mod:`cosyclone.audio.speaker`) → cosine
@@ -195,6 +196,9 @@ def _load_reference(
         path = (stored or {}).get("reference", {}).get("path")
         if path and Path(path).is_file():
             candidates.append(path)
+        cloned_from = registry.sample_file(record.sample_sha256) if record and record.sample_sha256 else None
+        if cloned_from and Path(cloned_from).is_file():
+            candidates.append(cloned_from)  # the local file the voice was cloned from (checked by SHA-256 below)
         if record is not None and record.sample_url and is_url(record.sample_url):
             candidates.append(record.sample_url)
     for source in candidates:

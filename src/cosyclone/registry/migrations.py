@@ -53,6 +53,14 @@ MIGRATIONS: tuple[str, ...] = (
         state_json  TEXT NOT NULL
     );
     """,
+    # 4: where a cloned sample is on this machine (by its SHA-256), so that ``score VOICE`` finds its reference
+    """
+    CREATE TABLE sample_files (
+        sample_sha256 TEXT PRIMARY KEY,
+        path          TEXT NOT NULL,
+        recorded_at   TEXT NOT NULL
+    );
+    """,
 )
 
 

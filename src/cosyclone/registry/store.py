@@ -302,6 +302,20 @@ class VoiceRegistry:
             row = self._db.execute("SELECT state_json FROM compare_runs WHERE run_key = ?", (run_key,)).fetchone()
         return json.loads(row["state_json"]) if row else None
 
+    def remember_sample_file(self, sample_sha256: str, path: str | os.PathLike[str]) -> None:
+        """Note where the local file with these bytes is (the latest clone of it wins)."""
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO sample_files (sample_sha256, path, recorded_at) VALUES (?, ?, ?)",
+                (sample_sha256, str(path), _now()),
+            )
+
+    def sample_file(self, sample_sha256: str) -> str | None:
+        """The local path last noted for a sample's bytes (it may have changed or gone since), or None."""
+        with self._lock, _damage_reported(self.path):
+            row = self._db.execute("SELECT path FROM sample_files WHERE sample_sha256 = ?", (sample_sha256,)).fetchone()
+        return str(row["path"]) if row else None
+
     # ----- claims --------------------------------------------------------------------------------------------
 
     @contextlib.contextmanager
