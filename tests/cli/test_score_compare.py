@@ -58,7 +58,10 @@ def test_score_measures_everything_and_says_the_formant_voice_cannot_be_judged(c
 
 @pytest.mark.slow
 def test_score_is_stored_and_the_sample_remembered(cli: CLI, tmp_path: Path) -> None:
-    voice_id = clone(cli, AWB, "awb")
+    copy = tmp_path / "awb-copy.wav"
+    copy.write_bytes(Path(AWB).read_bytes())
+    voice_id = clone(cli, str(copy), "awb")
+    copy.unlink()  # the file it was cloned from is gone, and no score has recorded another: --sample is needed
     missing = cli("score", voice_id, "--json")
     assert missing.returncode == 2
     assert missing.json()["problems"][0]["field"] == "sample" and "--sample" in missing.stderr
