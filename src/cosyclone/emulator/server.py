@@ -82,7 +82,11 @@ def _warm_up_speech() -> None:
 
 class EmulatorServer:
     """A running emulator. ``**config`` are :class:`~cosyclone.emulator.config.EmulatorConfig` fields
-    (``data_dir``, ``keys``, ``ready_delay_s``, ``allow_private_urls``, ``voice_quota``, ``idle_timeout_s``, …)."""
+    (``data_dir``, ``keys``, ``ready_delay_s``, ``allow_private_urls``, ``voice_quota``, ``idle_timeout_s``, …).
+
+    ``warm_up``: load the speech engine in the background as soon as the server starts (a long-lived server's first
+    sentence then does not wait). ``stop()`` waits for it, so a short-lived embedded emulator passes False: the
+    engine then loads when a request first needs it, and a command that never synthesizes does not wait."""
 
     def __init__(
         self,
@@ -91,6 +95,7 @@ class EmulatorServer:
         port: int = 0,
         backend: EmulatorBackend | None = None,
         log_level: str = "warning",
+        warm_up: bool = True,
         **config: Any,
     ) -> None:
         self.backend = backend or EmulatorBackend(EmulatorConfig.from_kwargs(**config))
@@ -101,6 +106,7 @@ class EmulatorServer:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._warm_up: threading.Thread | None = None
+        self._warm_up_wanted = warm_up
         self.port = 0
 
     # ----- addresses -----------------------------------------------------------------------------------------
@@ -151,7 +157,7 @@ class EmulatorServer:
         self._socket = sock
         self.port = int(sock.getsockname()[1])
         _note_engine(self.backend.voice_engine_note)
-        if self.backend.voice_engine == SPEECH:
+        if self.backend.voice_engine == SPEECH and self._warm_up_wanted:
             # Not a daemon, and joined by stop(): a daemon thread still inside onnxruntime's run() when the
             # interpreter exits is killed while re-taking the GIL, and that unwind through onnxruntime's C++
             # aborts the process ("terminate called without an active exception", exit 134).

@@ -164,7 +164,8 @@ class Session:
         if self.use_emulator:
             from cosyclone.emulator.server import EmulatorServer
 
-            server = EmulatorServer(port=0, data_dir=self.emulator_home() / "state")
+            # warm_up=False: one command's emulator; its engine loads when first needed (see EmulatorServer)
+            server = EmulatorServer(port=0, data_dir=self.emulator_home() / "state", warm_up=False)
             server.start()
             self.on_close(server.stop)
             key = APIKey(EMULATOR_KEY, "embedded emulator")
