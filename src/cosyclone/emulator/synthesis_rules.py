@@ -168,7 +168,7 @@ def _resolve_voice(backend: SynthesisBackend, tenant: str, model: str, voice_id:
         raise engine_418(f"voice {voice_id!r} is {found.status}, not OK")
     if found.target_model != model:
         raise engine_418(f"voice {voice_id!r} was enrolled for {found.target_model}, not {model}")
-    return voice_for(voice_id, found.f0_hz)
+    return dataclasses.replace(voice_for(voice_id, found.f0_hz), pace=found.pace)
 
 
 def speakable_text(text: str, *, ssml: bool) -> str:
@@ -239,7 +239,7 @@ def _render_words(settings: SynthesisSettings, sentence: str) -> RenderedSentenc
         voice=settings.voice,
         sample_rate=settings.sample_rate,
         volume=settings.volume,
-        rate=settings.rate,
+        rate=min(max(settings.rate * settings.voice.pace, 0.5), 2.0),
         pitch=settings.pitch,
         seed=settings.seed,
     )

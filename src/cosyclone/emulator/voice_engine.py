@@ -87,6 +87,8 @@ class VoiceTimbre:
     formant_scale: float = 1.0
     engine: str = "formant"
     speech: SpeechVoice | None = None
+    #: Multiplies the speaking rate (a designed voice's pace, contract §11.1); 1.0 for every other voice.
+    pace: float = 1.0
 
 
 @dataclass(frozen=True)
