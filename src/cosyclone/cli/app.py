@@ -28,6 +28,7 @@ COMMANDS = {
         "continuous speech, pauses ≤ 2 s, speech on the first channel) and quality (10–20 s, clipping, noise, level).",
     ),
     "clone": Entry("cosyclone.cli.clone", "Clone a voice from SAMPLE and print its voice_id."),
+    "design": Entry("cosyclone.cli.design", "Design a voice from a description (VOICE_PROMPT) and print its voice_id."),
     "speak": Entry("cosyclone.cli.speak", "Speak TEXT with a voice."),
     "batch": Entry(
         "cosyclone.cli.batch",

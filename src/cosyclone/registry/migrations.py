@@ -53,6 +53,14 @@ MIGRATIONS: tuple[str, ...] = (
         state_json  TEXT NOT NULL
     );
     """,
+    # 4: designed voices (contract §11.1): what kind a voice is, and a designed voice's description, preview text
+    # and the file its preview was saved to (the service returns the preview only once)
+    """
+    ALTER TABLE voices ADD COLUMN kind TEXT NOT NULL DEFAULT 'cloned';
+    ALTER TABLE voices ADD COLUMN voice_prompt TEXT;
+    ALTER TABLE voices ADD COLUMN preview_text TEXT;
+    ALTER TABLE voices ADD COLUMN preview_file TEXT
+    """,
 )
 
 
