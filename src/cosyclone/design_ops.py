@@ -173,7 +173,7 @@ def _record(session: Session, designed: DesignedVoice, preview_file: Path | None
     )
 
 
-def design_summary(designed: DesignedVoice, preview_file: Path | None, *, region: str, endpoint: str) -> dict[str, Any]:
+def design_summary(designed: DesignedVoice, preview_file: Path | None, *, region: str, endpoint: Any) -> dict[str, Any]:
     """The JSON summary of a design (``--json``, ``design.json``, the MCP tool's answer)."""
     return {
         "ok": True,

@@ -45,8 +45,9 @@ def score(
     with the reference sample using a speaker-embedding model on the CPU, transcribes it when the offline
     recogniser is installed (pip install 'cosyclone[quality]'; else WER is skipped and the score says so), and
     stores the score with the voice (shown by `voices show`). Verdict bands: same speaker ≥ 0.80 > inconclusive
-    > 0.76 ≥ different (calibration in docs/quality.md). Exit codes: 0 scored, 2 bad input, 4 service refused,
-    5 network.
+    > 0.76 ≥ different (calibration in docs/quality.md). A designed voice (`cosyclone design`) has no sample: its
+    saved preview is the reference, so similarity is the speaker consistency between the preview and the new
+    speech (reference.role "preview"). Exit codes: 0 scored, 2 bad input, 4 service refused, 5 network.
     """
     from cosyclone._files import check_output_path
     from cosyclone.quality.scoring import score_voice
