@@ -40,10 +40,12 @@ from cosyclone._version import __version__
 if TYPE_CHECKING:
     from cosyclone.audio.preflight import PreflightReport, check_sample
     from cosyclone.client import AsyncClient, Client, CreatedVoice, Voice
+    from cosyclone.client.design import DesignedVoice
     from cosyclone.client.speech import SpeechResult
     from cosyclone.enrollment import CloneOutcome, clone_voice
     from cosyclone.registry import VoiceRegistry
     from cosyclone.schema.clone import VoiceCloneRequest, VoiceCloneResponse
+    from cosyclone.schema.design import DesignOptions
     from cosyclone.voice_clone import PreparedClone, prepare_clone
 
 _LAZY = {
@@ -51,6 +53,8 @@ _LAZY = {
     "Client": "cosyclone.client",
     "CloneOutcome": "cosyclone.enrollment",
     "CreatedVoice": "cosyclone.client",
+    "DesignOptions": "cosyclone.schema.design",
+    "DesignedVoice": "cosyclone.client.design",
     "PreflightReport": "cosyclone.audio.preflight",
     "PreparedClone": "cosyclone.voice_clone",
     "SpeechResult": "cosyclone.client.speech",
@@ -86,6 +90,8 @@ __all__ = [
     "ConfigurationError",
     "CosycloneError",
     "CreatedVoice",
+    "DesignOptions",
+    "DesignedVoice",
     "InternalServerError",
     "InvalidRequestError",
     "MissingAPIKeyError",

@@ -18,6 +18,8 @@ PUBLIC = [
     "ConfigurationError",
     "CosycloneError",
     "CreatedVoice",
+    "DesignOptions",
+    "DesignedVoice",
     "InternalServerError",
     "InvalidRequestError",
     "MissingAPIKeyError",
