@@ -183,6 +183,56 @@ TARGET_MODELS: dict[str, ModelCapabilities] = {
     )
 }
 
+#: Models that read SSML (contract §11.4, D-SSML newest: v3.5 joined the list; older copies name fewer, so none
+#: of these is refused). Not cosyvoice-v1 ("SSML text is not supported at the moment!"), not qwen-audio-*.
+SSML_MODELS: tuple[str, ...] = (
+    "cosyvoice-v3.5-flash",
+    "cosyvoice-v3.5-plus",
+    "cosyvoice-v3-flash",
+    "cosyvoice-v3-plus",
+    "cosyvoice-v2",
+)
+SSML_FACT = Fact("D-SSML (help.aliyun.com ssml-latex-user-guide), moeru-ai/airi issue 570 for v1", "2026-12-03")
+#: The service's answer to SSML on a model that does not read it (moeru-ai/airi issue 570, cosyvoice-v1).
+SSML_NOT_SUPPORTED_MESSAGE = "SSML text is not supported at the moment!"
+#: ``qwen-audio-3.1-*`` system voices end in this (68 of them, case-sensitive; contract §11.2, 3P-BAILIAN-TTS citing
+#: help.aliyun.com/zh/model-studio/qwen-audio-tts-voice-list); no other model speaks them.
+QWEN_AUDIO_31_VOICE_SUFFIX = "_v3.1"
+#: A few of them, as examples (D-QA-HTTP-2610's own example is longanhuan_v3.1).
+QWEN_AUDIO_31_VOICE_EXAMPLES: tuple[str, ...] = (
+    "longanhuan_v3.1",
+    "longanlingxin_v3.1",
+    "longanfengyue_v3.1",
+    "xunanchuan_v3.1",
+    "xuyuyuan_v3.1",
+    "yuxiaoyun_v3.1",
+    "Emily_v3.1",
+)
+#: How the service refuses a system voice of another model (3P-BAILIAN-TTS).
+VOICE_GENERATION_MESSAGE = "[cosyvoice:]Engine error [411]: TTS speak operation failed"
+
+
+def supports_ssml(model: str) -> bool:
+    return model in SSML_MODELS
+
+
+def check_system_voice(*, voice: str, model: str) -> CatalogProblem | None:
+    """A system voice of another generation (contract §11.2): the ``qwen-audio-3.1-*`` models speak only the
+    ``*_v3.1`` voices, and no other model speaks those."""
+    is_31_voice = voice.endswith(QWEN_AUDIO_31_VOICE_SUFFIX)
+    is_31_model = model.startswith("qwen-audio-3.1-")
+    if is_31_model and not is_31_voice:
+        return CatalogProblem(
+            "voice",
+            voice,
+            f"{model} speaks only its own system voices, which end in {QWEN_AUDIO_31_VOICE_SUFFIX} "
+            f"(e.g. {QWEN_AUDIO_31_VOICE_EXAMPLES[0]}), or voices cloned for it",
+        )
+    if is_31_voice and not is_31_model:
+        return CatalogProblem("voice", voice, "is a qwen-audio-3.1 system voice: use --model qwen-audio-3.1-tts-flash")
+    return None
+
+
 #: The rule every synthesis obeys (contract §4, SEED): the model must equal the voice's ``target_model``.
 SYNTHESIS_MODEL_RULE = Fact("SEED; contract §4 'Model must match'")
 

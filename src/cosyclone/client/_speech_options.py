@@ -5,6 +5,7 @@ Imported by client/speech*.py only.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,8 @@ def wire_parameters(options: SynthesisOptions, voice: str, *, wire_format: str) 
     """The run-task ``parameters`` (also the HTTP ``input`` options) for ``options``: a parameter that does not
     apply to the chosen format or an optional switch left off is not sent, and only the first language hint is sent."""
     values = options.model_dump(exclude_none=True)
+    if options.bit_rate is not None and options.format != "opus":
+        warnings.warn(f"bit_rate is for opus only (contract §11.3): not sent with {options.format}", stacklevel=4)
     for spec in synthesis_params():
         if not spec.applies_to(options.format) or (spec.default is None and values.get(spec.name) is False):
             values.pop(spec.name, None)

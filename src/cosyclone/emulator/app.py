@@ -21,6 +21,7 @@ from cosyclone.emulator.control import control_routes
 from cosyclone.emulator.drop import TRANSPORT_KEY, transport_of_send
 from cosyclone.emulator.enrollment_http import enrollment_routes
 from cosyclone.emulator.openapi import OPENAPI_PATH, openapi_document
+from cosyclone.emulator.outside_paths import outside_routes
 from cosyclone.emulator.paths import API_PREFIX, CONTROL_PREFIX, WEBSOCKET_PATH
 from cosyclone.emulator.synthesis import synthesis_routes
 
@@ -48,7 +49,7 @@ async def openapi(request: Request) -> JSONResponse:
 
 def create_app(backend: EmulatorBackend) -> Starlette:
     """The emulator's ASGI app over ``backend`` (shared with whoever steers it in-process)."""
-    routes = [*enrollment_routes(backend), *synthesis_routes(backend), *control_routes()]
+    routes = [*enrollment_routes(backend), *synthesis_routes(backend), *control_routes(), *outside_routes()]
     app = EmulatorApp(routes=[*routes, Route(OPENAPI_PATH, openapi, methods=["GET"])])
     app.state.backend = backend
     return app
