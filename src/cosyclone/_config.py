@@ -32,7 +32,13 @@ from pathlib import Path
 
 from cosyclone._exceptions import InvalidRequestError, MissingAPIKeyError, Problem
 from cosyclone.catalog import DEFAULT_REGION, REGIONS
-from cosyclone.schema.endpoints import REGIONAL_HOSTS, http_base_url, service_host, websocket_url
+from cosyclone.schema.endpoints import (
+    REGIONAL_HOSTS,
+    WORKSPACE_HOST_TEMPLATE,
+    http_base_url,
+    service_host,
+    websocket_url,
+)
 
 HTTP_BASE_URLS = {region: http_base_url(host) for region, host in REGIONAL_HOSTS.items()}
 WS_BASE_URLS = {region: websocket_url(host) for region, host in REGIONAL_HOSTS.items()}
@@ -237,6 +243,8 @@ def resolve_endpoints(
         ws = os.environ.get("DASHSCOPE_WEBSOCKET_BASE_URL") or (
             ws_url_for_http_base(http) if source not in ("workspace host", "shared host") else websocket_url(host)
         )
+    if RETIRING_HOST in http or RETIRING_HOST in ws:
+        warn_retiring_host(resolved_region)
     return Endpoints(
         http_base_url=http.rstrip("/"),
         ws_url=ws,
@@ -244,6 +252,26 @@ def resolve_endpoints(
         workspace=resolved_workspace,
         source=source,
     )
+
+
+#: The old Singapore (international) host, being retired (contract §11.5, D-DESIGN-ZH: "即将下线").
+RETIRING_HOST = "dashscope-intl.aliyuncs.com"
+
+
+def warn_retiring_host(region: str) -> None:
+    """Say, once per process, that the old international host is being retired and which host replaces it."""
+    if _RETIRING_WARNED:
+        return
+    _RETIRING_WARNED.append(True)
+    new_host = WORKSPACE_HOST_TEMPLATE.format(workspace="{WorkspaceId}", region=region)
+    warnings.warn(
+        f"{RETIRING_HOST} (the old Singapore host, used for {region}) is being retired: move to the workspace host "
+        f"https://{new_host} (pass --workspace ID or set DASHSCOPE_WORKSPACE); it still works for now",
+        stacklevel=3,
+    )
+
+
+_RETIRING_WARNED: list[bool] = []
 
 
 def ws_url_for_http_base(http_base: str) -> str:

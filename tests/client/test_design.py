@@ -1,4 +1,5 @@
-"""``voices.design`` on Client and AsyncClient against the emulator over real sockets (contract §11.1)."""
+"""``voices.design`` on Client and AsyncClient against the emulator over real sockets (contract §11.1), and the
+§11.2 rule on system voices checked before sending."""
 
 from __future__ import annotations
 
@@ -55,3 +56,11 @@ def test_rules_are_checked_before_any_call(client: Client, emulator: EmulatorSer
         client.voices.design(prompt, **arguments)
     assert any(p.field.startswith(field) for p in raised.value.problems)
     assert client.voices.list(prefix="rules").voices == []
+
+
+def test_a_system_voice_of_another_generation_is_refused_before_sending(client: Client) -> None:
+    """Contract §11.2: qwen-audio-3.1 speaks only *_v3.1 system voices, and no other model speaks them."""
+    assert client.speech.synthesize("Hello.", voice="longanhuan_v3.1", model="qwen-audio-3.1-tts-flash").audio
+    for voice, model in (("longanhuan_v3.6", "qwen-audio-3.1-tts-flash"), ("longanhuan_v3.1", "cosyvoice-v3-flash")):
+        with pytest.raises(InvalidRequestError, match="voice"):
+            client.speech.synthesize("Hello.", voice=voice, model=model)

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from cosyclone._exceptions import InvalidRequestError, ModelContradictionError, Problem
-from cosyclone.catalog import TARGET_MODELS, check_synthesis_model, model_from_voice_id
+from cosyclone.catalog import TARGET_MODELS, check_synthesis_model, check_system_voice, model_from_voice_id
 from cosyclone.schema.synthesis import SynthesisParameters
 from cosyclone.schema.synthesis_params import SynthesisOptions, synthesis_params
 from cosyclone.voice_clone import problems_from_validation_error
@@ -90,4 +90,7 @@ def resolve_model(voice: str, model: str | None, lookup: Callable[[str], str | N
         raise InvalidRequestError(
             [Problem("voice", voice, f"{model} has no system voices; use a voice cloned for {model}")]
         )
+    generation = check_system_voice(voice=voice, model=model) if expected is None else None
+    if generation is not None:  # contract §11.2: the service answers "Engine error [411]"
+        raise InvalidRequestError([Problem(generation.field, generation.value, generation.rule)])
     return model
