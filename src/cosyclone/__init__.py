@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from cosyclone.client import AsyncClient, Client, CreatedVoice, Voice
     from cosyclone.client.design import DesignedVoice
     from cosyclone.client.speech import SpeechResult
-    from cosyclone.enrollment import CloneOutcome, clone_voice
+    from cosyclone.ops.enrollment import CloneOutcome, clone_voice
     from cosyclone.registry import VoiceRegistry
     from cosyclone.schema.clone import VoiceCloneRequest, VoiceCloneResponse
     from cosyclone.schema.design import DesignOptions
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "AsyncClient": "cosyclone.client",
     "Client": "cosyclone.client",
-    "CloneOutcome": "cosyclone.enrollment",
+    "CloneOutcome": "cosyclone.ops.enrollment",
     "CreatedVoice": "cosyclone.client",
     "DesignOptions": "cosyclone.schema.design",
     "DesignedVoice": "cosyclone.client.design",
@@ -63,7 +63,7 @@ _LAZY = {
     "VoiceCloneResponse": "cosyclone.schema.clone",
     "VoiceRegistry": "cosyclone.registry",
     "check_sample": "cosyclone.audio.preflight",
-    "clone_voice": "cosyclone.enrollment",
+    "clone_voice": "cosyclone.ops.enrollment",
     "prepare_clone": "cosyclone.voice_clone",
 }
 

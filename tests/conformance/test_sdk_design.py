@@ -16,7 +16,7 @@ import pytest
 
 from cosyclone.audio.io import decode
 from cosyclone.audio.metrics import median_f0_hz
-from cosyclone.emulator.design import voice_traits
+from cosyclone.emulator.voice.designed import voice_traits
 from cosyclone.schema.enrollment import CUSTOMIZATION_PATH
 from tests.conformance.conftest import SDK
 

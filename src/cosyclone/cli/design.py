@@ -9,7 +9,7 @@ import typer
 
 from cosyclone.cli._options import AsJson, Prefix
 from cosyclone.cli._output import emit_json, reporting, say
-from cosyclone.cli.state import CLIState
+from cosyclone.ops.session import Session
 
 
 def design(
@@ -62,9 +62,9 @@ def design(
     VOICE_ID` on its target model. Exit codes: 0 ok, 2 bad input, 4 service refused, 5 network, 6 still DEPLOYING
     after --timeout.
     """
-    from cosyclone.design_ops import design_with_evidence
+    from cosyclone.ops.design import design_with_evidence
 
-    state: CLIState = ctx.obj
+    state: Session = ctx.obj
     with reporting(as_json=as_json):
         if state.use_emulator:
             say("using the in-process emulator (no key, no quota)")

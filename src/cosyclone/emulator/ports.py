@@ -1,6 +1,6 @@
 """The seams between the emulator's core (state, accounts, rules, faults) and its API handlers.
 
-The core's backend (:class:`cosyclone.emulator.backend.EmulatorBackend`) implements both protocols. The synthesis
+The core's backend (:class:`cosyclone.emulator.state.backend.EmulatorBackend`) implements both protocols. The synthesis
 handlers (WebSocket duplex protocol and HTTP ``SpeechSynthesizer``) depend only on :class:`SynthesisBackend`, the
 enrollment and upload handlers only on :class:`EnrollmentBackend`, so each can be read and tested apart.
 
@@ -13,8 +13,8 @@ from collections.abc import Callable
 from typing import Protocol
 
 from cosyclone.emulator.faults import FaultPlan
-from cosyclone.emulator.lifecycle import StoredVoice
-from cosyclone.emulator.results import StoredResult
+from cosyclone.emulator.state.lifecycle import StoredVoice
+from cosyclone.emulator.state.results import StoredResult
 from cosyclone.schema.enrollment import QueryVoiceOutput, ReceivedCreateVoiceInput, ReceivedListVoiceInput, VoiceSummary
 from cosyclone.schema.uploads import UploadPolicy
 
@@ -71,7 +71,7 @@ class EnrolledVoice(Protocol):
 
 
 class DesignBackend(Protocol):
-    """What voice design (:mod:`cosyclone.emulator.design`) needs: the engine, the clock, a place to keep it."""
+    """What voice design (:mod:`cosyclone.emulator.api.design`) needs: the engine, the clock, a place to keep it."""
 
     voice_engine: str
     clock: Callable[[], float]
