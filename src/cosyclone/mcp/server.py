@@ -89,6 +89,7 @@ from cosyclone.mcp.arguments import (
     WaitBeforeAnswer,
     WaitForOK,
 )
+from cosyclone.mcp.design_tool import DESIGN_TOOL_HINTS, design_voice_tool
 from cosyclone.mcp.errors import describe_error
 from cosyclone.ops import voices as voice_ops
 from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
@@ -115,7 +116,7 @@ Workflow: check_sample (10-20 s of one speaker, no long pauses) -> clone_voice (
 it is OK) -> synthesize (text + voice_id -> an audio file). list_voices / get_voice / update_voice / delete_voice \
 keep track. score_voice tells whether a clone sounds like its sample (verdict, similarity, word error rate); \
 compare_models clones one sample into several models and ranks them (it returns the plan and spends nothing \
-until confirm=true). Every tool refuses an argument it does not know.
+until confirm=true). design_voice makes a voice from a description instead of a sample (voice_prompt; returns a voice_id and a saved preview file; each call makes a new voice). Every tool refuses an argument it does not know.
 
 Rules the tools enforce (and explain when broken):
 - prefix: letters and digits only, at most 10.
@@ -488,6 +489,7 @@ _TOOLS: tuple[tuple[Callable[[_ToolGuard], Callable[..., dict[str, Any]]], str, 
         "Clone a voice",
         {"read_only_hint": False, "destructive_hint": False, "idempotent_hint": True},
     ),
+    (design_voice_tool, "Design a voice from a description", DESIGN_TOOL_HINTS),
     (_list_voices_tool, "List cloned voices", _READ_ONLY),
     (_get_voice_tool, "Show one voice", _READ_ONLY),
     (

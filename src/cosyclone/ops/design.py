@@ -95,6 +95,7 @@ def design_with_evidence(
     preview_sample_rate: int | None = None,
     output: Path | None = None,
     overwrite: bool = False,
+    preview_dir: Path | None = None,
     wait: bool = True,
     wait_timeout_s: float = 300.0,
 ) -> DesignResult:
@@ -133,20 +134,20 @@ def design_with_evidence(
         wait=wait,
         timeout=wait_timeout_s,
     )
-    preview_file = _save_preview(designed, output)
+    preview_file = _save_preview(designed, output, preview_dir or DEFAULT_PREVIEW_DIR)
     record = _record(session, designed, preview_file)
     summary = design_summary(designed, preview_file, region=client.region, endpoint=client.endpoints.describe())
     session.write_evidence("design.json", {**summary, "base_url": client.endpoints.http_base_url}, summary)
     return DesignResult(designed, record, preview_file, summary)
 
 
-def _save_preview(designed: DesignedVoice, output: Path | None) -> Path | None:
+def _save_preview(designed: DesignedVoice, output: Path | None, folder: Path) -> Path | None:
     if not designed.preview_audio:
         return None
     from cosyclone._files import write_bytes_atomic
     from cosyclone.ops.speak import free_name
 
-    target = output or free_name(designed.voice_id, designed.preview_format, folder=DEFAULT_PREVIEW_DIR)
+    target = output or free_name(designed.voice_id, designed.preview_format, folder=folder)
     return write_bytes_atomic(target, designed.preview_audio).resolve()
 
 
