@@ -135,3 +135,29 @@ def test_a_lost_reply_is_reconciled_without_a_second_voice(cli: CLI, emulator: E
     data = design(cli)
     assert data["reconciled"] is True and data["preview_file"] is None
     assert [v["voice_id"] for v in cli("voices", "list", "--json").json()] == [data["voice_id"]]
+
+
+def test_prepare_writes_a_design_request_and_checks_a_saved_reply(
+    run_cli: Callable[..., CLIResult], tmp_path: Path
+) -> None:
+    reply = {
+        "request_id": "r1",
+        "output": {"voice_id": "cosyvoice-v3-flash-vd-dz-" + "a" * 32, "preview_audio": {"data": "UklGRg=="}},
+        "usage": {"count": 1},
+    }
+    (tmp_path / "reply.json").write_text(json.dumps(reply))
+    args = ("prepare", "--prefix", "dz", "--voice-prompt", PROMPT, "--target-model", "cosyvoice-v3-flash")
+    result = run_cli(*args, "--preview-format", "mp3", "--validate-response", "reply.json")
+    assert result.returncode == 0, result.stderr
+    summary = result.json()
+    assert summary["kind"] == "design" and summary["response_valid"] is True and summary["preview_bytes"] == 4
+    wire = json.loads((tmp_path / "output/aliyun-cosyvoice-voice-clone/request.json").read_text())
+    assert wire["input"]["voice_prompt"] == PROMPT and "url" not in wire["input"]
+    assert wire["parameters"] == {"sample_rate": 24000, "response_format": "mp3"}
+    clone_reply = {"request_id": "r2", "output": {"voice_id": "cosyvoice-v3-flash-dz-" + "b" * 32}}
+    (tmp_path / "clone.json").write_text(json.dumps(clone_reply))
+    assert run_cli(*args, "--validate-response", "clone.json").returncode == 1
+    both = run_cli(*args, "--voice-sample-url", "https://example.com/a.wav")
+    assert both.returncode == 2 and "exactly one" in both.stderr
+    too_long = run_cli("prepare", "--prefix", "dz", "--voice-prompt", "x" * 501)
+    assert too_long.returncode == 2 and "voice_prompt" in too_long.stdout

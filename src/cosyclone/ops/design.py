@@ -197,3 +197,48 @@ def design_summary(designed: DesignedVoice, preview_file: Path | None, *, region
         "region": region,
         "endpoint": endpoint,
     }
+
+
+def prepare_design(
+    *,
+    voice_prompt: str,
+    prefix: str,
+    target_model: str | None = None,
+    preview_text: str | None = None,
+    language_hints: list[str] | None = None,
+    preview_format: str | None = None,
+    preview_sample_rate: int | None = None,
+    region: str,
+) -> tuple[dict[str, Any], list[str]]:
+    """The wire JSON of a design request and the notes about it (``cosyclone prepare --voice-prompt``): every rule
+    checked, nothing sent. Raises InvalidRequestError naming each broken field."""
+    from cosyclone.client.design import design_options
+
+    options = design_options(
+        voice_prompt=voice_prompt,
+        prefix=prefix,
+        target_model=target_model,
+        preview_text=preview_text,
+        language_hints=language_hints,
+        response_format=preview_format,
+        sample_rate=preview_sample_rate,
+    )
+    return options.to_request().to_wire(), region_notes(region, options.target_model)
+
+
+def parse_saved_design_response(saved: Any) -> tuple[str, str, int]:
+    """``(voice_id, request_id, preview bytes)`` of a saved design reply; InvalidRequestError when it is not one (no
+    ``-vd-`` voice id, or a preview that is not base64)."""
+    from pydantic import ValidationError
+
+    from cosyclone.schema.design import DesignVoiceOutput, is_designed_voice_id
+    from cosyclone.schema.enrollment import EnrollmentResponse
+
+    try:
+        reply = EnrollmentResponse[DesignVoiceOutput].model_validate(saved)
+        preview = reply.output.preview_audio.audio_bytes() if reply.output.preview_audio else b""
+    except (ValidationError, ValueError) as error:
+        raise InvalidRequestError([Problem("response", None, f"is not a design reply: {error}")]) from None
+    if not is_designed_voice_id(reply.output.voice_id):
+        raise InvalidRequestError([Problem("output.voice_id", reply.output.voice_id, "has no -vd- mark")])
+    return reply.output.voice_id, reply.request_id, len(preview)
