@@ -24,6 +24,8 @@ ENROLLMENT_MODEL = _ENROLLMENT_MODEL
 CATALOG_DATE = "2026-11-24"
 #: When the facts of contract §10 (Qwen-Audio targets, six regions, disputed rules) were read.
 REVISION_DATE = "2026-12-01"
+#: When the facts of contract §11 (voice design, qwen-audio-3.1 voices, output rules, SSML) were read.
+REVISION_11_DATE = "2026-12-03"
 
 #: How a model's speech reaches the service: the CosyVoice WebSocket duplex protocol (§5) or the HTTP
 #: ``SpeechSynthesizer`` endpoint (§6).
@@ -90,6 +92,9 @@ _SINGAPORE_V3_DISPUTE = Fact(
 _QWEN_AUDIO_FACTS = (
     Fact("PY2 example voice_clone.py (qwen-audio-3.0-tts-flash); D-HTTP-2608 target_model list", REVISION_DATE),
     Fact("3P-ABM products.py: hints, HTTP SpeechSynthesizer, instruction; Beijing, Singapore UNCERTAIN", REVISION_DATE),
+    Fact(
+        "D-QA-HTTP-2610: HTTP synthesis on the Singapore and Beijing workspace hosts (contract §11.2)", REVISION_11_DATE
+    ),
 )
 
 
@@ -98,7 +103,9 @@ def _qwen_audio(name: str, *, version_source: Fact) -> ModelCapabilities:
         name,
         clone_regions=("cn-beijing",),
         disputed_clone_regions=("ap-southeast-1",),
-        synthesis_regions=("cn-beijing",),
+        # Contract §11.2: D-QA-HTTP-2610 (2026-10) lists Singapore and Beijing workspace hosts for the HTTP API;
+        # the older D-QA-HTTP-OLD says Beijing only. The newer page wins: Singapore is offered, never blocked.
+        synthesis_regions=("cn-beijing", "ap-southeast-1"),
         language_hints=_QWEN_AUDIO_HINTS,
         accepts_max_prompt_audio_length=True,
         accepts_enable_preprocess=True,
@@ -179,7 +186,12 @@ TARGET_MODELS: dict[str, ModelCapabilities] = {
         _qwen_audio("qwen-audio-3.0-tts-plus", version_source=Fact("D-HTTP-2608", REVISION_DATE)),
         _qwen_audio("qwen-audio-3.0-tts-flash", version_source=Fact("PY2 example; D-HTTP-2608", REVISION_DATE)),
         _qwen_audio("qwen-audio-3.1-tts-plus", version_source=Fact("3P-ABM only", REVISION_DATE)),
-        _qwen_audio("qwen-audio-3.1-tts-flash", version_source=Fact("3P-ABM only", REVISION_DATE)),
+        _qwen_audio(
+            "qwen-audio-3.1-tts-flash",
+            version_source=Fact(
+                "D-QA-HTTP-2610 own example (voice longanhuan_v3.1); 3P-BAILIAN-TTS; §11.2", "2026-12-03"
+            ),
+        ),
     )
 }
 
@@ -192,7 +204,7 @@ SSML_MODELS: tuple[str, ...] = (
     "cosyvoice-v3-plus",
     "cosyvoice-v2",
 )
-SSML_FACT = Fact("D-SSML (help.aliyun.com ssml-latex-user-guide), moeru-ai/airi issue 570 for v1", "2026-12-03")
+SSML_FACT = Fact("D-SSML (help.aliyun.com ssml-latex-user-guide), moeru-ai/airi issue 570 for v1", REVISION_11_DATE)
 #: The service's answer to SSML on a model that does not read it (moeru-ai/airi issue 570, cosyvoice-v1).
 SSML_NOT_SUPPORTED_MESSAGE = "SSML text is not supported at the moment!"
 #: ``qwen-audio-3.1-*`` system voices end in this (68 of them, case-sensitive; contract §11.2, 3P-BAILIAN-TTS citing
