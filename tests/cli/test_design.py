@@ -161,3 +161,13 @@ def test_prepare_writes_a_design_request_and_checks_a_saved_reply(
     assert both.returncode == 2 and "exactly one" in both.stderr
     too_long = run_cli("prepare", "--prefix", "dz", "--voice-prompt", "x" * 501)
     assert too_long.returncode == 2 and "voice_prompt" in too_long.stdout
+
+
+def test_batch_speaks_with_a_designed_voice(cli: CLI, tmp_path: Path) -> None:
+    design(cli)
+    (tmp_path / "script.txt").write_text("Chapter one.\nIt was a bright cold day.\n")
+    result = cli("batch", "script.txt", "--voice", "dz", "--out-dir", "audio", "--format", "wav")
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "audio" / "manifest.json").read_text())
+    items = manifest["items"] if isinstance(manifest, dict) else manifest
+    assert len(items) == 2 and all(not item.get("error") for item in items)
