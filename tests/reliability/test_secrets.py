@@ -225,7 +225,7 @@ def test_verbose_websocket_synthesis_does_not_log_the_key(emulator: EmulatorServ
 
 
 def test_exceptions_never_carry_the_key(emulator: EmulatorServer, sample_server: SampleServer, tmp_path: Path) -> None:
-    from cosyclone.enrollment import clone_voice
+    from cosyclone.ops.enrollment import clone_voice
     from cosyclone.registry import VoiceRegistry
 
     raised: list[BaseException] = []

@@ -12,7 +12,7 @@ import typer
 
 from cosyclone.cli import exit_codes
 from cosyclone.cli._output import emit_json, say
-from cosyclone.cli.state import CLIState
+from cosyclone.ops.session import Session
 
 DEFAULT_PORT = 8765
 
@@ -56,7 +56,7 @@ def emulator(
     from cosyclone.emulator.server import EmulatorServer
     from cosyclone.emulator.voice.engine_choice import EngineChoiceError
 
-    state: CLIState | None = ctx.obj
+    state: Session | None = ctx.obj
     key_set = frozenset(k.strip() for k in keys.split(",") if k.strip()) if keys else None
     if keys is not None and not key_set:
         say("error: --keys needs at least one key")

@@ -62,6 +62,7 @@ from cosyclone.emulator.faults import ArmedFault, Delay, Drop, FaultAction
 from cosyclone.emulator.ports import SynthesisBackend
 from cosyclone.emulator.voice.rendering import RenderedSentence
 from cosyclone.schema.errors import ErrorEnvelope
+from cosyclone.schema.sentences import split_sentences
 from cosyclone.schema.synthesis import (
     CharacterUsage,
     HttpAudio,
@@ -74,7 +75,6 @@ from cosyclone.schema.synthesis import (
     billed_characters,
     sse_frame,
 )
-from cosyclone.text import split_sentences
 
 FAULT_TARGET = "synthesis_http"
 RESULT_TTL_S = 24 * 3600

@@ -7,7 +7,7 @@ Imported by :mod:`cosyclone.emulator.api.synthesis`, which mounts :func:`synthes
   with HTTP 401 and the ``InvalidApiKey`` envelope (a server without the ASGI denial-response extension gets a
   close before accept instead, which clients see as 403).
 - **Tasks**: ``run-task`` → ``task-started``; ``continue-task`` appends text, and every *complete* sentence
-  (:func:`cosyclone.text.complete_sentences`) is synthesized at once; ``continue-task`` with
+  (:func:`cosyclone.schema.sentences.complete_sentences`) is synthesized at once; ``continue-task`` with
   ``input.flush: true`` (the SDK's ``streaming_flush``) synthesizes the unfinished rest too; ``finish-task``
   flushes the rest, then ``task-finished``. ``finish-task`` with ``input.directive: "cancel"`` drops the
   unsynthesized rest and finishes at once. Tasks run one after another on one connection.
@@ -67,6 +67,7 @@ from cosyclone.emulator.faults import ArmedFault, Delay, DropStyle, FaultAction,
 from cosyclone.emulator.ports import SynthesisBackend
 from cosyclone.schema import errors as codes
 from cosyclone.schema.errors import ErrorEnvelope
+from cosyclone.schema.sentences import complete_sentences
 from cosyclone.schema.synthesis import (
     ClientMessage,
     ContinuePayload,
@@ -82,7 +83,6 @@ from cosyclone.schema.synthesis import (
     task_finished_event,
     task_started_event,
 )
-from cosyclone.text import complete_sentences
 
 logger = logging.getLogger("cosyclone.emulator.api.synthesis")
 

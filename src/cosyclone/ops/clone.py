@@ -1,4 +1,4 @@
-"""Clone a voice for a front end: :func:`cosyclone.enrollment.clone_voice` with the session's client and registry,
+"""Clone a voice for a front end: :func:`cosyclone.ops.enrollment.clone_voice` with the session's client and registry,
 its summary, and its evidence (``preflight.json``, ``clone.json``) written in one place.
 
 Who may import it: the front ends (``cli/``, ``mcp_server.py``).
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cosyclone.enrollment import CloneOutcome
-    from cosyclone.session import Session
+    from cosyclone.ops.enrollment import CloneOutcome
+    from cosyclone.ops.session import Session
 
 
 @dataclass
@@ -40,12 +40,12 @@ def clone_with_evidence(
     wait_timeout_s: float = 300.0,
     skip_catalog_check: bool = False,
 ) -> CloneResult:
-    """Clone ``sample`` (see :func:`~cosyclone.enrollment.clone_voice`) and write the evidence.
+    """Clone ``sample`` (see :func:`~cosyclone.ops.enrollment.clone_voice`) and write the evidence.
 
     A preflight report is written to ``preflight.json`` whether the sample passed or was refused. Errors are those
     of ``clone_voice``.
     """
-    from cosyclone.enrollment import clone_voice
+    from cosyclone.ops.enrollment import clone_voice
 
     client = session.client()
     if not session.evidence_failures_are_warnings:

@@ -2,7 +2,7 @@
 type, bounds and description of each land in the tool's JSON input schema (through pydantic).
 
 The synthesis parameters are not here: the ``synthesize`` tool takes them from their one declaration
-(:func:`cosyclone.schema.synthesis_params.mcp_synthesis_input_schema`). Who may import it: :mod:`cosyclone.mcp_server`.
+(:func:`cosyclone.schema.synthesis_params.mcp_synthesis_input_schema`). Who may import it: :mod:`cosyclone.mcp.server`.
 """
 
 from __future__ import annotations

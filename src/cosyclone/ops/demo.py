@@ -16,8 +16,8 @@ from typing import Any
 
 from cosyclone._exceptions import SamplePreflightError
 from cosyclone.client import Client
-from cosyclone.enrollment import clone_voice
-from cosyclone.evidence import Evidence
+from cosyclone.ops.enrollment import clone_voice
+from cosyclone.ops.evidence import Evidence
 from cosyclone.registry import VoiceRegistry
 from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
 

@@ -1,7 +1,7 @@
 """How an MCP tool error reads: the error class and message, its hint, and for service errors the code, HTTP
 status and request_id — never a traceback, never the API key.
 
-Who may import it: :mod:`cosyclone.mcp_server`.
+Who may import it: :mod:`cosyclone.mcp.server`.
 """
 
 from __future__ import annotations

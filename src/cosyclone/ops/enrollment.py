@@ -4,7 +4,7 @@ check the sample locally → reuse a voice already made from the same bytes (unl
 enrollment so a parallel process waits instead of enrolling twice → upload a local file → create (at most once,
 reconciling after ambiguous failures) → record it → wait until OK.
 
-Who may import it: :mod:`cosyclone.clone_ops` (for both front ends), the demo, and library users (it is public as
+Who may import it: :mod:`cosyclone.ops.clone` (for both front ends), the demo, and library users (it is public as
 ``cosyclone.clone_voice``). It uses the client, the registry and the audio preflight.
 """
 

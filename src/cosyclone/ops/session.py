@@ -8,8 +8,8 @@ the next), with a registry of its own, kept apart from the one that tracks real 
 
 The API key is held as an :class:`~cosyclone._config.APIKey` (it never prints itself); ``repr`` of a session shows
 its options, never the key. Who may import it: the front ends (``cli/``, ``mcp_server.py``) and the library
-operations under them (:mod:`cosyclone.voice_ops`, :mod:`cosyclone.clone_ops`,
-:mod:`cosyclone.speech_ops`).
+operations under them (:mod:`cosyclone.ops.voices`, :mod:`cosyclone.ops.clone`,
+:mod:`cosyclone.ops.speak`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from cosyclone._config import APIKey
 from cosyclone._files import OutputPathError
-from cosyclone.evidence import Evidence
+from cosyclone.ops.evidence import Evidence
 
 if TYPE_CHECKING:
     from cosyclone.client import Client
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 #: The key a session uses with its own emulator (the emulator accepts any ``sk-…`` key).
 EMULATOR_KEY = "sk-cosyclone-local-emulator"
 
-logger = logging.getLogger("cosyclone.session")
+logger = logging.getLogger("cosyclone.ops.session")
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ class Session:
         if self._settings is not None:
             return self._settings
         if self.verbose:
-            from cosyclone.session_log import log_verbosely
+            from cosyclone.ops.session_log import log_verbosely
 
             self.on_close(log_verbosely(lambda: self.secrets))
         if self.use_emulator:

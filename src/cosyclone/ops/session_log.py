@@ -1,8 +1,8 @@
-"""The verbose request log of a :class:`~cosyclone.session.Session`: cosyclone's own loggers on stderr, redacted;
+"""The verbose request log of a :class:`~cosyclone.ops.session.Session`: cosyclone's own loggers on stderr, redacted;
 and the error log where an unexpected failure's details go (one line on the terminal, the stack here).
 
 Third-party loggers stay quiet: websockets, for one, logs the handshake headers (the Authorization header among
-them) at DEBUG. Who may import it: :mod:`cosyclone.session` and the front ends (the error log).
+them) at DEBUG. Who may import it: :mod:`cosyclone.ops.session` and the front ends (the error log).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 import traceback
 from collections.abc import Callable
 
-from cosyclone.evidence import scrub
+from cosyclone.ops.evidence import scrub
 
 
 class _RedactedStderr(logging.Handler):

@@ -3,7 +3,7 @@ update, delete, sync and import.
 
 The service is the truth for existence and status; the local registry remembers what we made (sample, prefix,
 model, region) and lets a prefix stand for a voice_id. Times are given in UTC (ISO 8601 with ``+00:00``), the
-service's (read as UTC+8) and the registry's alike. Every function takes a :class:`~cosyclone.session.Session`
+service's (read as UTC+8) and the registry's alike. Every function takes a :class:`~cosyclone.ops.session.Session`
 and returns JSON-ready data for the front end to render; evidence is written here. Who may import it: the front
 ends (``cli/``, ``mcp_server.py``) and ``quality/`` (name resolution).
 """
@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cosyclone._exceptions import InvalidRequestError, NotFoundError, Problem
+from cosyclone.registry.names import resolve_voice_name
 
 if TYPE_CHECKING:
     from cosyclone.client.types import Voice
+    from cosyclone.ops.session import Session
     from cosyclone.registry import VoiceRecord, VoiceRegistry
-    from cosyclone.session import Session
 
 
 def resolve_voice(session: Session, name: str, *, system_voice_ok: bool = False) -> str:
@@ -32,45 +33,6 @@ def resolve_voice(session: Session, name: str, *, system_voice_ok: bool = False)
     return resolve_voice_name(
         session.registry(), name, account=session.client().account, system_voice_ok=system_voice_ok
     )
-
-
-def resolve_voice_name(registry: VoiceRegistry, name: str, *, account: str, system_voice_ok: bool = False) -> str:
-    """A voice_id from a voice_id or an unambiguous prefix of ``account``'s voices in ``registry``.
-
-    Raises:
-        InvalidRequestError: the name matches nothing (and system voices are not allowed here), or several voices.
-    """
-    if "-" in name:
-        return name
-    matches = registry.resolve(name, account=account)
-    if len(matches) == 1:
-        return matches[0].voice_id
-    if not matches:
-        why = _why_unknown(registry, name, account)
-        if system_voice_ok and why.rule == _NEITHER:  # a name the registry never saw may be a system voice
-            return name
-        raise InvalidRequestError([why], hint=_UNKNOWN_HINT)
-    ids = ", ".join(m.voice_id for m in matches)
-    raise InvalidRequestError([Problem("voice", name, f"matches several voices ({ids}); give the voice_id")])
-
-
-_NEITHER = "is neither a voice_id nor a prefix in the registry"
-_UNKNOWN_HINT = "see the voices with `cosyclone voices list` (or `voices list --local`), and give a voice_id or prefix"
-
-
-def _why_unknown(registry: VoiceRegistry, name: str, account: str) -> Problem:
-    """Why ``name`` names no live voice of this account: deleted, another account's, or simply unknown."""
-    records = registry.list(prefix=name, include_deleted=True)
-    mine = [r for r in records if r.account == account]
-    if mine:
-        latest = mine[0]
-        when = (latest.deleted_at or "")[:10]
-        return Problem("voice", name, f"names {latest.voice_id}, which was deleted on {when}; clone it again")
-    if records:
-        return Problem(
-            "voice", name, f"is a prefix of {len(records)} voice(s) of another account (cloned with another API key)"
-        )
-    return Problem("voice", name, _NEITHER)
 
 
 def utc_text(moment: dt.datetime | str | None) -> str | None:
@@ -129,8 +91,6 @@ def show_voice(session: Session, name: str, *, wait: bool = False, timeout_s: fl
     """One voice as the service reports it (waiting until OK with ``wait``); the registry's status is refreshed.
     A voice that was scored (``cosyclone score`` / ``score_voice``) also carries its latest score under
     ``score``: ``{verdict, similarity, word_error_rate, sanity, scored_at, summary}``."""
-    from cosyclone.quality.agent import stored_score_view
-
     voice_id = resolve_voice(session, name)
     client = session.client()
     found = client.voices.wait_until_ready(voice_id, timeout=timeout_s) if wait else client.voices.get(voice_id)
@@ -142,6 +102,21 @@ def show_voice(session: Session, name: str, *, wait: bool = False, timeout_s: fl
     if score is not None:
         data["score"] = {**score, "scored_at": utc_text(score.get("scored_at"))}
     return data
+
+
+def stored_score_view(registry: VoiceRegistry, voice_id: str) -> dict[str, Any] | None:
+    """The latest stored score, shortened for ``voices show`` (None if the voice was never scored)."""
+    stored = registry.latest_score(voice_id)
+    if stored is None:
+        return None
+    return {
+        "verdict": stored.get("verdict"),
+        "similarity": stored.get("similarity", {}).get("score"),
+        "word_error_rate": stored.get("intelligibility", {}).get("word_error_rate"),
+        "sanity": stored.get("sanity", {}).get("findings", []),
+        "scored_at": stored.get("scored_at"),
+        "summary": stored.get("summary"),
+    }
 
 
 def delete_voice(session: Session, voice_id: str) -> dict[str, Any]:

@@ -1,14 +1,15 @@
 """The cosyclone MCP server: check a sample, clone a voice, keep track of voices and speak with them — as tools.
 
 Started by ``cosyclone mcp`` (stdio). Thin like the CLI: every tool parses its arguments, calls the library
-(:func:`cosyclone.audio.preflight.check_sample`, :mod:`cosyclone.clone_ops`, :mod:`cosyclone.voice_ops`,
-:mod:`cosyclone.speech_ops`) and shapes the result as a JSON object; the rules live in the library. The client,
-the registry, the evidence folder and ``--emulator`` come from a :class:`cosyclone.session.Session` (the one the
+(:func:`cosyclone.audio.preflight.check_sample`, :mod:`cosyclone.ops.clone`, :mod:`cosyclone.ops.voices`,
+:mod:`cosyclone.ops.speak`) and shapes the result as a JSON object; the rules live in the library. The client,
+the registry, the evidence folder and ``--emulator`` come from a :class:`cosyclone.ops.session.Session` (the one the
 CLI built from its global options), so ``cosyclone --emulator mcp`` serves against the embedded emulator and
 ``cosyclone --region … mcp`` against the service. It never imports the CLI.
 
 Tools: ``check_sample``, ``clone_voice``, ``list_voices``, ``get_voice``, ``update_voice``, ``delete_voice``,
-``synthesize``, ``score_voice`` and ``compare_models`` (:mod:`cosyclone.quality.agent`). Every tool refuses an
+``synthesize``, ``score_voice`` and ``compare_models`` (:mod:`cosyclone.ops.score`,
+:mod:`cosyclone.ops.compare`). Every tool refuses an
 argument it does not know (its input schema says ``additionalProperties: false``), naming the argument and the
 ones it takes: a misspelt option is never silently dropped. The synthesis
 parameters of ``synthesize`` come from their one declaration (:mod:`cosyclone.schema.synthesis_params`).
@@ -53,10 +54,9 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast, get_args
 
 from pydantic import Field
 
-from cosyclone import voice_ops
 from cosyclone._exceptions import CosycloneError, InvalidRequestError, Problem
 from cosyclone._version import __version__
-from cosyclone.mcp_arguments import (
+from cosyclone.mcp.arguments import (
     CloneLanguageHint,
     CloneTimeout,
     Confirm,
@@ -89,14 +89,15 @@ from cosyclone.mcp_arguments import (
     WaitBeforeAnswer,
     WaitForOK,
 )
-from cosyclone.mcp_errors import describe_error
+from cosyclone.mcp.errors import describe_error
+from cosyclone.ops import voices as voice_ops
 from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
 from cosyclone.schema.synthesis_params import AUDIO_FORMATS, SAMPLE_RATES, mcp_synthesis_input_schema, synthesis_params
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
-    from cosyclone.session import Session
+    from cosyclone.ops.session import Session
 
 __all__ = ["AUDIO_FORMATS", "SAMPLE_RATES", "TARGET_MODELS", "build_server", "describe_error", "serve"]
 
@@ -168,7 +169,7 @@ class _ToolGuard:
 
     def _log_unexpected(self, tool: str, error: Exception) -> None:
         """One line on stderr and the stack in the error log (on stderr too with --verbose)."""
-        from cosyclone.session_log import write_error_log
+        from cosyclone.ops.session_log import write_error_log
 
         where, details = write_error_log(error, secrets=self.session.secrets)
         logger.error("tool %s failed unexpectedly: %s: %s (details in %s)", tool, type(error).__name__, error, where)
@@ -242,7 +243,7 @@ def _clone_voice_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
         request_id, reused, reconciled, sample_url, sample_sha256, preflight_verdict, notes, timings_s,
         next_step, warnings (only if evidence could not be written)}. Then call synthesize(voice=voice_id, …).
         """
-        from cosyclone.clone_ops import clone_with_evidence
+        from cosyclone.ops.clone import clone_with_evidence
 
         cloned = clone_with_evidence(
             guard.session,
@@ -403,7 +404,7 @@ def _speak_to_file(
     options: dict[str, Any],
 ) -> dict[str, Any]:
     """The body of ``synthesize``: where the file goes (and its format), the voice, the call, the summary."""
-    from cosyclone import speech_ops
+    from cosyclone.ops import speak as speech_ops
 
     options = {k: v for k, v in options.items() if v is not None}
     if output_path is None:
@@ -436,9 +437,10 @@ def _score_voice_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
         speech cannot be judged for resemblance (e.g. the emulator's formant engine): see notes. The score is
         stored with the voice (get_voice shows it). Use it after clone_voice, before relying on a voice.
         """
-        from cosyclone.quality.agent import score_voice_for
+        from cosyclone.ops.score import ScoreOptions, score
 
-        return score_voice_for(guard.session, voice=voice, sample=sample, language=language, plot_path=plot_path)
+        options = ScoreOptions(voice=voice, sample=sample, language=language, plot_path=plot_path)
+        return score(guard.session, options).payload
 
     return score_voice
 
@@ -461,16 +463,16 @@ def _compare_models_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
         recommendation, deleted, judged, notes}; the voices it made that lost are deleted unless keep=true.
         Calling it again after an interruption resumes.
         """
-        from cosyclone.quality.agent import compare_models_for
+        from cosyclone.ops.compare import CompareOptions, compare
 
-        return compare_models_for(
-            guard.session,
-            sample=sample,
-            target_models=list(target_models) if target_models else None,
-            confirm=confirm,
-            keep=keep,
-            language=language,
+        options = CompareOptions(
+            sample=sample, target_models=list(target_models) if target_models else None, keep=keep, language=language
         )
+        result = compare(guard.session, options, confirm=lambda plan: confirm or not plan.enrollments)
+        data = result.to_dict()
+        if not result.confirmed:
+            data["next"] = "call again with confirm=true to spend them"
+        return data
 
     return compare_models
 

@@ -15,7 +15,7 @@ from cosyclone._exceptions import InvalidRequestError, Problem
 
 if TYPE_CHECKING:
     from cosyclone.client.speech import SpeechResult
-    from cosyclone.session import Session
+    from cosyclone.ops.session import Session
 
 
 def speech_summary(result: SpeechResult, *, voice_id: str, file: Path | str) -> dict[str, Any]:
