@@ -28,6 +28,10 @@ COMMANDS = {
         "continuous speech, pauses ≤ 2 s, speech on the first channel) and quality (10–20 s, clipping, noise, level).",
     ),
     "clone": Entry("cosyclone.cli.clone", "Clone a voice from SAMPLE and print its voice_id."),
+    "consent-text": Entry(
+        "cosyclone.cli.consent",
+        "Print the default consent sentence: the speaker reads it aloud for `clone --consent RECORDING`.",
+    ),
     "speak": Entry("cosyclone.cli.speak", "Speak TEXT with a voice."),
     "batch": Entry(
         "cosyclone.cli.batch",
