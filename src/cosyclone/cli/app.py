@@ -62,6 +62,10 @@ COMMANDS = {
         "Serve the cosyclone tools over MCP on stdin/stdout (for Claude Desktop, Claude Code, Cursor, …).",
     ),
     "voices": Entry("cosyclone.cli.voices", "List, inspect, update, delete, sync and import cloned voices."),
+    "studio": Entry(
+        "cosyclone.cli.studio",
+        "Serve the studio, a local web page to record, check, consent, clone, listen and score in the browser.",
+    ),
 }
 
 
