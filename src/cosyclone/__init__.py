@@ -42,8 +42,8 @@ if TYPE_CHECKING:
     from cosyclone.audio.preflight import PreflightReport, check_sample
     from cosyclone.client import AsyncClient, Client, CreatedVoice, Voice
     from cosyclone.client.speech import SpeechResult
-    from cosyclone.consent_ops import verify_consent
-    from cosyclone.enrollment import CloneOutcome, clone_voice
+    from cosyclone.ops.consent import verify_consent
+    from cosyclone.ops.enrollment import CloneOutcome, clone_voice
     from cosyclone.quality.consent import ConsentVerdict
     from cosyclone.registry import VoiceRegistry
     from cosyclone.schema.clone import VoiceCloneRequest, VoiceCloneResponse
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "AsyncClient": "cosyclone.client",
     "Client": "cosyclone.client",
-    "CloneOutcome": "cosyclone.enrollment",
+    "CloneOutcome": "cosyclone.ops.enrollment",
     "ConsentVerdict": "cosyclone.quality.consent",
     "CreatedVoice": "cosyclone.client",
     "PreflightReport": "cosyclone.audio.preflight",
@@ -63,9 +63,9 @@ _LAZY = {
     "VoiceCloneResponse": "cosyclone.schema.clone",
     "VoiceRegistry": "cosyclone.registry",
     "check_sample": "cosyclone.audio.preflight",
-    "clone_voice": "cosyclone.enrollment",
+    "clone_voice": "cosyclone.ops.enrollment",
     "prepare_clone": "cosyclone.voice_clone",
-    "verify_consent": "cosyclone.consent_ops",
+    "verify_consent": "cosyclone.ops.consent",
 }
 
 

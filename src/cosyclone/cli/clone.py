@@ -19,7 +19,7 @@ from cosyclone.cli._options import (
     VolumeNormalization,
 )
 from cosyclone.cli._output import emit_json, reporting, say
-from cosyclone.cli.state import CLIState
+from cosyclone.ops.session import Session
 
 
 def clone(
@@ -64,9 +64,9 @@ def clone(
     `consent refused: …` and nothing is sent. With `require_consent = true` in $COSYCLONE_HOME/config.toml or
     COSYCLONE_REQUIRE_CONSENT=1, a clone without --consent is refused (exit 2).
     """
-    from cosyclone.clone_ops import clone_with_evidence
+    from cosyclone.ops.clone import clone_with_evidence
 
-    state: CLIState = ctx.obj
+    state: Session = ctx.obj
     with reporting(as_json=as_json):
         if state.use_emulator:
             say("using the in-process emulator (no key, no quota)")

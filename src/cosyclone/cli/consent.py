@@ -1,6 +1,6 @@
 """``cosyclone consent-text``: print the sentence a speaker reads to consent to the clone of their voice.
 
-Rendering only: the sentences live in :mod:`cosyclone.quality.consent`, the check in :mod:`cosyclone.consent_ops`.
+Rendering only: the sentences live in :mod:`cosyclone.quality.consent`, the check in :mod:`cosyclone.ops.consent`.
 """
 
 from __future__ import annotations

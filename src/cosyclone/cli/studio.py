@@ -16,7 +16,7 @@ import typer
 
 from cosyclone._exceptions import InvalidRequestError, Problem
 from cosyclone.cli._output import fail, say
-from cosyclone.cli.state import CLIState
+from cosyclone.ops.session import Session
 
 DEFAULT_PORT = 8642
 
@@ -42,7 +42,7 @@ def studio(
     address (requests from other sites are refused) and the API key never reaches the page.
     Exit codes: 0 stopped, 2 bad option or port in use.
     """
-    state: CLIState = ctx.obj
+    state: Session = ctx.obj
     listener = _bind(host, port)
     bound_port = listener.getsockname()[1]
     url = f"http://{_url_host(host)}:{bound_port}/"

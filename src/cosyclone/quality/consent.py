@@ -15,7 +15,7 @@ Measured on the fixtures (``tests/fixtures/audio/consent``): flite's *awb* readi
 awb's sample: WER 0.00, similarity 0.94; flite's *slt* reading it against awb's sample: similarity 0.54;
 awb's other text against awb's sample: WER 1.0 (similarity 0.92).
 
-Who may import it: the library layer's consent action (``cosyclone.consent_ops``) and tests. It imports
+Who may import it: the library layer's consent action (``cosyclone.ops.consent``) and tests. It imports
 ``cosyclone.audio`` and :mod:`cosyclone.quality.bands`; decoding files is the caller's job.
 """
 

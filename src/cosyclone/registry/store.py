@@ -302,7 +302,7 @@ class VoiceRegistry:
             row = self._db.execute("SELECT state_json FROM compare_runs WHERE run_key = ?", (run_key,)).fetchone()
         return json.loads(row["state_json"]) if row else None
 
-    # ----- consent (cosyclone.consent_ops) ---------------------------------------------------------------------
+    # ----- consent (cosyclone.ops.consent) ---------------------------------------------------------------------
 
     def save_consent(self, voice_id: str, consent: dict[str, Any]) -> None:
         """Keep the voice's consent provenance (``verified``, ``text``, ``speaker_similarity``, ``sha256``, ``at``,

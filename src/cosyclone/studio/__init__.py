@@ -1,8 +1,8 @@
 """The studio: a local web page to record a sample, check it, consent, clone, listen and see the score.
 
 A third front end beside ``cli/`` and the MCP server, with no rules of its own: every action calls the library
-(the preflight in :mod:`cosyclone.audio.preflight`, :mod:`cosyclone.consent_ops`, :mod:`cosyclone.clone_ops`, the
-client's speech with :mod:`cosyclone.speech_ops`, :mod:`cosyclone.quality.agent`, :mod:`cosyclone.voice_ops`).
+(the preflight in :mod:`cosyclone.audio.preflight`, :mod:`cosyclone.ops.consent`, :mod:`cosyclone.ops.clone`, the
+client's speech with :mod:`cosyclone.ops.speak`, :mod:`cosyclone.ops.score`, :mod:`cosyclone.ops.voices`).
 
 - :mod:`~cosyclone.studio.app`: the Starlette application, its guards (own ``Host``/``Origin`` only, upload caps,
   a strict content security policy) and the routes of the JSON API the page calls.

@@ -36,7 +36,7 @@ from cosyclone.studio import files
 from cosyclone.studio.jobs import Job, Jobs
 
 if TYPE_CHECKING:
-    from cosyclone.session import Session
+    from cosyclone.ops.session import Session
 
 logger = logging.getLogger("cosyclone.studio")
 
@@ -129,7 +129,7 @@ class Studio:
     """The routes, over one session (client, registry, emulator) whose voice actions run one at a time."""
 
     def __init__(self, session: Session, *, consent_text: str | None = None) -> None:
-        from cosyclone.consent_ops import default_consent_text
+        from cosyclone.ops.consent import default_consent_text
 
         self.session = session
         self.consent_text = consent_text or default_consent_text()
@@ -235,7 +235,7 @@ class Studio:
         return JSONResponse(await run_in_threadpool(self._check_consent, data, sample))
 
     def _check_consent(self, data: bytes, sample: Any) -> dict[str, Any]:
-        from cosyclone.consent_ops import verify_consent
+        from cosyclone.ops.consent import verify_consent
 
         kept = files.keep_upload(data, "consent")
         verdict = verify_consent(kept.path, sample, self.consent_text)
@@ -257,7 +257,7 @@ class Studio:
         prefix, target_model = _text(data, "prefix"), _text(data, "target_model")
 
         def work(job: Job) -> dict[str, Any]:
-            from cosyclone.clone_ops import clone_with_evidence
+            from cosyclone.ops.clone import clone_with_evidence
 
             job.stage = "checking the consent, then deploying the voice"
             with self.lock:
@@ -280,11 +280,12 @@ class Studio:
         sample = files.find(_text(data, "sample"), "sample")
 
         def work(job: Job) -> dict[str, Any]:
-            from cosyclone.quality.agent import score_voice_for
+            from cosyclone.ops.score import ScoreOptions
+            from cosyclone.ops.score import score as score_voice
 
             job.stage = "the voice reads the probe sentences; measuring"
             with self.lock:
-                return score_voice_for(self.session, voice=voice_id, sample=str(sample))
+                return score_voice(self.session, ScoreOptions(voice=voice_id, sample=str(sample))).payload
 
         return JSONResponse(self.jobs.start("score", "starting", work).view(), status_code=202)
 
@@ -305,7 +306,7 @@ class Studio:
     def _speak(self, voice_id: str, text: str) -> dict[str, Any]:
         import hashlib
 
-        from cosyclone import speech_ops
+        from cosyclone.ops import speak as speech_ops
 
         key = "\n".join((voice_id, text)).encode("utf-8")
         name = f"speech-{hashlib.sha256(key).hexdigest()[:32]}.mp3"
@@ -321,7 +322,7 @@ class Studio:
     async def voices(self, request: Request) -> Response:
         from starlette.concurrency import run_in_threadpool
 
-        from cosyclone import voice_ops
+        from cosyclone.ops import voices as voice_ops
 
         def listed() -> list[dict[str, Any]]:
             with self.lock:
@@ -332,7 +333,7 @@ class Studio:
     async def delete(self, request: Request) -> Response:
         from starlette.concurrency import run_in_threadpool
 
-        from cosyclone import voice_ops
+        from cosyclone.ops import voices as voice_ops
 
         voice_id = request.path_params["voice_id"]
 
