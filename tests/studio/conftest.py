@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,46 +58,52 @@ class Studio:
 
 
 @pytest.fixture
-def studio(tmp_path: Path, own_cosyclone_home: Path) -> Iterator[Studio]:
-    """``cosyclone --emulator --no-evidence studio --port 0 --no-browser``, stopped after the test."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DASHSCOPE_", "ALIBABA_CLOUD_"))}
-    env["COSYCLONE_HOME"] = str(own_cosyclone_home)
-    env["PYTHONUNBUFFERED"] = "1"
-    command = [
-        sys.executable,
-        "-m",
-        "cosyclone",
-        "--emulator",
-        "--no-evidence",
-        "studio",
-        "--port",
-        "0",
-        "--no-browser",
-    ]
-    process = subprocess.Popen(
-        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    assert process.stdout is not None
-    output: list[str] = []
-    deadline = time.monotonic() + 60
-    url = None
-    while url is None and time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        output.append(line)
-        found = re.search(r"http://127\.0\.0\.1:\d+/", line)
-        url = found.group(0) if found else None
-    assert url is not None, "".join(output)
-    try:
-        yield Studio(url=url, home=own_cosyclone_home, process=process, output=output)
-    finally:
+def start_studio(tmp_path: Path, own_cosyclone_home: Path) -> Iterator[Callable[..., Studio]]:
+    """Start ``cosyclone [GLOBAL_ARGS] --no-evidence studio --port 0 --no-browser`` (the real entry point, its own
+    COSYCLONE_HOME, no real credentials); every studio started is stopped after the test."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*global_args: str, env: dict[str, str] | None = None) -> Studio:
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("DASHSCOPE_", "ALIBABA_CLOUD_"))}
+        merged = {**clean, "COSYCLONE_HOME": str(own_cosyclone_home), "PYTHONUNBUFFERED": "1", **(env or {})}
+        command = [sys.executable, "-m", "cosyclone", *global_args, "--no-evidence", "studio", "--port", "0"]
+        process = subprocess.Popen(
+            [*command, "--no-browser"],
+            cwd=tmp_path,
+            env=merged,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        started.append(process)
+        assert process.stdout is not None
+        output: list[str] = []
+        deadline = time.monotonic() + 60
+        url = None
+        while url is None and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            found = re.search(r"http://127\.0\.0\.1:\d+/", line)
+            url = found.group(0) if found else None
+        assert url is not None, "".join(output)
+        return Studio(url=url, home=own_cosyclone_home, process=process, output=output)
+
+    yield start
+    for process in started:
         process.terminate()
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def studio(start_studio: Callable[..., Studio]) -> Studio:
+    """The studio on its embedded emulator."""
+    return start_studio("--emulator")
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -113,7 +114,8 @@ def verify_consent(
         recording: the consent recording (a local audio file, any format ``cosyclone check`` reads).
         sample: the voice sample to be cloned (a local file).
         text: the words the speaker was asked to read; default: the default sentence in ``language``.
-        language: ``en`` (default) or ``zh`` (compared by characters).
+        language: ``en`` or ``zh`` (compared by characters); default: ``zh`` when ``text`` is written in Chinese
+            characters, else ``en``.
 
     Returns:
         The :class:`~cosyclone.ConsentVerdict`: ``verified``, the text, what was heard, the error rate and the
@@ -126,7 +128,9 @@ def verify_consent(
 
     from cosyclone.quality.consent import measure_consent
 
-    language = (language or "en").split("-")[0].lower()
+    if language is None:  # own wording in Chinese characters is compared as Chinese
+        language = "zh" if text is not None and re.search(r"[\u3400-\u9fff]", text) else "en"
+    language = language.split("-")[0].lower()
     wanted = default_consent_text(language) if text is None else text
     if not wanted.strip():
         raise InvalidRequestError([Problem("consent_text", text, "must not be empty")])

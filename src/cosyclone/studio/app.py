@@ -2,10 +2,10 @@
 
 Guards (:class:`OwnOriginOnly`): a request whose ``Host`` is not one of the server's own names is refused (DNS
 rebinding: a hostile site's name resolved to 127.0.0.1); a request with an ``Origin`` (or a ``Sec-Fetch-Site``) from
-anywhere else is refused, and a request that changes something must carry its own ``Origin`` (cross-site request
-forgery). Uploads are capped (:data:`MAX_UPLOAD_BYTES`), JSON bodies and texts too. The page is served with a content
-security policy that allows only its own scripts. The API key stays in the session: no route returns it, and error
-messages are scrubbed of it.
+anywhere else is refused, and a request that changes something must carry its own ``Origin`` or
+``Sec-Fetch-Site: same-origin`` (cross-site request forgery). Uploads are capped (:data:`MAX_UPLOAD_BYTES`), JSON
+bodies and texts too. The page is served with a content security policy that allows only its own scripts. The API
+key stays in the session: no route returns it, and error messages are scrubbed of it.
 
 Routes (the page is their only intended client): ``GET /`` (the page), ``GET /static/…``, ``GET /api/config``,
 ``POST /api/sample`` and ``POST /api/consent?sample=NAME`` (raw audio bodies), ``POST /api/clone`` and
@@ -82,7 +82,7 @@ class OwnOriginOnly:
             return f"requests from {origin} are not accepted: open the studio's own page"
         if headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
             return "cross-site requests are not accepted: open the studio's own page"
-        if method in _UNSAFE_METHODS and origin is None:
+        if method in _UNSAFE_METHODS and origin is None and headers.get("sec-fetch-site") != "same-origin":
             return "a change needs the page's Origin header: use the studio's own page"
         return None
 
