@@ -13,7 +13,9 @@ A voice clone needs the speaker's agreement. We check it the way a voice captcha
 
 Measured on the fixtures (``tests/fixtures/audio/consent``): flite's *awb* reading the English sentence against
 awb's sample: WER 0.00, similarity 0.94; flite's *slt* reading it against awb's sample: similarity 0.54;
-awb's other text against awb's sample: WER 1.0 (similarity 0.92).
+awb's other text against awb's sample: WER 1.87 (similarity 0.92). It is not an anti-spoofing test: the
+emulator's clones (speech engine) of awb and of the LibriVox reader reading the sentence scored 0.796 and 0.735
+against their samples (refused), but a better clone of the speaker could pass.
 
 Who may import it: the library layer's consent action (``cosyclone.ops.consent``) and tests. It imports
 ``cosyclone.audio`` and :mod:`cosyclone.quality.bands`; decoding files is the caller's job.
