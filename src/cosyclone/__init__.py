@@ -18,6 +18,7 @@ from cosyclone._exceptions import (
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
+    ConsentRefusedError,
     CosycloneError,
     InternalServerError,
     InvalidRequestError,
@@ -42,7 +43,9 @@ if TYPE_CHECKING:
     from cosyclone.client import AsyncClient, Client, CreatedVoice, Voice
     from cosyclone.client.design import DesignedVoice
     from cosyclone.client.speech import SpeechResult
+    from cosyclone.ops.consent import verify_consent
     from cosyclone.ops.enrollment import CloneOutcome, clone_voice
+    from cosyclone.quality.consent import ConsentVerdict
     from cosyclone.registry import VoiceRegistry
     from cosyclone.schema.clone import VoiceCloneRequest, VoiceCloneResponse
     from cosyclone.schema.design import DesignOptions
@@ -52,6 +55,7 @@ _LAZY = {
     "AsyncClient": "cosyclone.client",
     "Client": "cosyclone.client",
     "CloneOutcome": "cosyclone.ops.enrollment",
+    "ConsentVerdict": "cosyclone.quality.consent",
     "CreatedVoice": "cosyclone.client",
     "DesignOptions": "cosyclone.schema.design",
     "DesignedVoice": "cosyclone.client.design",
@@ -65,6 +69,7 @@ _LAZY = {
     "check_sample": "cosyclone.audio.preflight",
     "clone_voice": "cosyclone.ops.enrollment",
     "prepare_clone": "cosyclone.voice_clone",
+    "verify_consent": "cosyclone.ops.consent",
 }
 
 
@@ -88,6 +93,8 @@ __all__ = [
     "Client",
     "CloneOutcome",
     "ConfigurationError",
+    "ConsentRefusedError",
+    "ConsentVerdict",
     "CosycloneError",
     "CreatedVoice",
     "DesignOptions",
@@ -118,4 +125,5 @@ __all__ = [
     "check_sample",
     "clone_voice",
     "prepare_clone",
+    "verify_consent",
 ]

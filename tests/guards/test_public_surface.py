@@ -16,6 +16,8 @@ PUBLIC = [
     "Client",
     "CloneOutcome",
     "ConfigurationError",
+    "ConsentRefusedError",
+    "ConsentVerdict",
     "CosycloneError",
     "CreatedVoice",
     "DesignOptions",
@@ -46,6 +48,7 @@ PUBLIC = [
     "check_sample",
     "clone_voice",
     "prepare_clone",
+    "verify_consent",
 ]
 
 

@@ -61,7 +61,7 @@ async def connect(tmp_path: Path, *global_args: str, api_key: str | None = PLANT
     env = {"HOME": str(tmp_path / "home"), "COSYCLONE_HOME": str(tmp_path / "cosyclone-home")}
     if api_key is not None:
         env["DASHSCOPE_API_KEY"] = api_key
-    if "PYTHONPATH" in os.environ:  # a worktree's src first (HELPERS.md), not the shared venv's editable install
+    if "PYTHONPATH" in os.environ:  # the code under test (a worktree's src, ahead of the editable install)
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     (tmp_path / "home").mkdir(exist_ok=True)
     params = StdioServerParameters(

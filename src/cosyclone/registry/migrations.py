@@ -53,7 +53,21 @@ MIGRATIONS: tuple[str, ...] = (
         state_json  TEXT NOT NULL
     );
     """,
-    # 4: designed voices (contract §11.1): what kind a voice is, and a designed voice's description, preview text
+    # 4: verified consent (``clone --consent``, the studio): who agreed, to which words, how sure we were
+    """
+    CREATE TABLE voice_consent (
+        voice_id           TEXT PRIMARY KEY,
+        verified           INTEGER NOT NULL,
+        text               TEXT NOT NULL,
+        speaker_similarity REAL,
+        error_rate         REAL,
+        sha256             TEXT NOT NULL,
+        recording_path     TEXT,
+        at                 TEXT NOT NULL,
+        report_json        TEXT NOT NULL
+    );
+    """,
+    # 5: designed voices (contract §11.1): what kind a voice is, and a designed voice's description, preview text
     # and the file its preview was saved to (the service returns the preview only once)
     """
     ALTER TABLE voices ADD COLUMN kind TEXT NOT NULL DEFAULT 'cloned';
