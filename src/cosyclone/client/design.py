@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pydantic import ValidationError
 
@@ -103,7 +103,8 @@ def design_flow(
                 found = yield from _reconcile(options, since=since, exclude=exclude)
                 if found is not None:
                     note = f"the design reply was lost ({error.message}); found the voice again, without its preview"
-                    return _result(options, found, "", None, attempt, reconciled=True, notes=[note])
+                    designed = _result(options, found, "", None, attempt, reconciled=True, notes=[note])
+                    return (yield from _ready(designed, wait=wait, timeout_s=timeout_s))
                 if isinstance(error, APITimeoutError):
                     raise APITimeoutError(
                         "the design request timed out and no voice with this description appeared; it may still be "
@@ -122,10 +123,15 @@ def design_flow(
             raise
         reply = EnrollmentResponse[DesignVoiceOutput].model_validate(raw)
         designed = _result(options, reply.output.voice_id, reply.request_id, reply.output, attempt)
-        if wait and designed.status != "OK":
-            ready = yield from wait_flow(designed.voice_id, timeout_s=timeout_s)
-            return _with_status(designed, ready.status)
+        return (yield from _ready(designed, wait=wait, timeout_s=timeout_s))
+
+
+def _ready(designed: DesignedVoice, *, wait: bool, timeout_s: float) -> Flow[DesignedVoice]:
+    """With ``wait``, a voice not said to be ``OK`` (no status in the reply, or ``DEPLOYING``) is polled until OK."""
+    if not wait or designed.status == "OK":
         return designed
+    ready = yield from wait_flow(designed.voice_id, timeout_s=timeout_s)
+    return replace(designed, status=ready.status)
 
 
 def _result(
@@ -156,12 +162,6 @@ def _result(
         attempts=attempts,
         notes=list(notes or []),
     )
-
-
-def _with_status(designed: DesignedVoice, status: str | None) -> DesignedVoice:
-    from dataclasses import replace
-
-    return replace(designed, status=status)
 
 
 def _reconcile(options: DesignOptions, *, since: dt.datetime, exclude: Iterable[str]) -> Flow[str | None]:
