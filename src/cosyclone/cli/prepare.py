@@ -12,17 +12,8 @@ from typing import Annotated, Any
 import typer
 
 from cosyclone._exceptions import CosycloneError, InvalidRequestError, Problem
-from cosyclone.catalog import DEFAULT_TARGET_MODEL
 from cosyclone.cli import exit_codes
-from cosyclone.cli._options import (
-    EnablePreprocess,
-    LanguageHints,
-    MaxPromptAudioLength,
-    Prefix,
-    SkipCatalogCheck,
-    TargetModelOption,
-    VolumeNormalization,
-)
+from cosyclone.cli._options import SkipCatalogCheck, clone_values, with_clone_options
 from cosyclone.cli._output import emit_json, fail, say
 from cosyclone.ops.session import Session
 
@@ -31,20 +22,15 @@ DEFAULT_REQUEST_PATH = Path("output/aliyun-cosyvoice-voice-clone/request.json")
 
 def prepare(
     ctx: typer.Context,
-    prefix: Prefix,
     voice_sample_url: Annotated[
         str, typer.Option("--voice-sample-url", help="Public http(s) URL (or oss:// temporary URL) of the sample.")
     ],
-    target_model: TargetModelOption = DEFAULT_TARGET_MODEL,
-    language_hint: LanguageHints = None,
-    max_prompt_audio_length: MaxPromptAudioLength = None,
-    enable_preprocess: EnablePreprocess = False,
-    volume_normalization: VolumeNormalization = None,
     output: Path = typer.Option(DEFAULT_REQUEST_PATH, "--output", "-o", help="Where to write the request JSON."),
     validate_response: Path | None = typer.Option(
         None, "--validate-response", help="Also check a saved create_voice response JSON (exit 1 if invalid)."
     ),
     skip_catalog_check: SkipCatalogCheck = False,
+    **options: Any,
 ) -> None:
     """Validate a voice-clone request and write its wire JSON (no key, no network needed).
 
@@ -60,15 +46,7 @@ def prepare(
     from cosyclone.voice_clone import parse_saved_response, prepare_clone
 
     state: Session = ctx.obj
-    fields: dict[str, Any] = {
-        "target_model": target_model,
-        "prefix": prefix,
-        "voice_sample_url": voice_sample_url,
-        "language_hints": language_hint or None,
-        "max_prompt_audio_length": max_prompt_audio_length,
-        "enable_preprocess": True if enable_preprocess else None,
-        "enable_volume_normalization": volume_normalization,
-    }
+    fields: dict[str, Any] = {**clone_values("prepare", options), "voice_sample_url": voice_sample_url}
     try:
         endpoints = resolve_endpoints(region=state.region, base_url=state.base_url, workspace=state.workspace)
         region = endpoints.region
@@ -120,4 +98,4 @@ def prepare(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("prepare")(prepare)
+    app.command("prepare")(with_clone_options(prepare, "prepare", before="voice_sample_url"))

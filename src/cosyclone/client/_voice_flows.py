@@ -21,7 +21,6 @@ import dataclasses
 import datetime as dt
 import time
 from collections.abc import Iterable
-from typing import Literal
 
 from cosyclone._exceptions import (
     APIConnectionError,
@@ -40,6 +39,8 @@ from cosyclone.client._retry import NOT_ACTED_STATUSES, repeat_flow, retry_delay
 from cosyclone.client._steps import Call, Flow, Sleep
 from cosyclone.client.types import CreatedVoice, Voice, VoicePage
 from cosyclone.client.uploads import data_uri, upload_flow
+from cosyclone.schema.clone_options import UPLOAD_MODES as UPLOAD_MODES  # declared with the clone options
+from cosyclone.schema.clone_options import UploadMode as UploadMode
 from cosyclone.schema.enrollment import (
     CUSTOMIZATION_PATH,
     DATA_URI_PREFIX,
@@ -63,9 +64,6 @@ RECONCILE_PAGE_SIZE = 100
 RECONCILE_WINDOW = dt.timedelta(minutes=10)
 #: The longest pause between two reconciliation looks after a timeout.
 MAX_SETTLE_S = 30.0
-#: How a local sample reaches ``create_voice``: ``auto`` (a data URI, else the upload), or one path forced.
-UploadMode = Literal["auto", "data-uri", "oss"]
-UPLOAD_MODES: tuple[str, ...] = ("auto", "data-uri", "oss")
 #: wait_until_ready polls quickly at first (a voice is often ready within seconds, the emulator's at once), then
 #: backs off to a cap (third parties poll every 2-10 s for tens of seconds): the lag between the voice becoming
 #: OK and the caller knowing stays within one poll interval, at most a request every READY_POLL_FIRST_S.

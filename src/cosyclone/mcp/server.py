@@ -41,12 +41,10 @@ Who may import it: ``cosyclone.cli.mcp`` (and tests).
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import inspect
 import logging
 import os
-import secrets as _random
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -57,15 +55,11 @@ from pydantic import Field
 from cosyclone._exceptions import CosycloneError, InvalidRequestError, Problem
 from cosyclone._version import __version__
 from cosyclone.mcp.arguments import (
-    CloneLanguageHint,
-    CloneTimeout,
     Confirm,
     ConfirmSpend,
-    EnablePreprocess,
     Force,
     KeepLosers,
     LocalOnly,
-    MaxPromptAudioLength,
     New,
     NewSample,
     Overwrite,
@@ -92,6 +86,7 @@ from cosyclone.mcp.arguments import (
 from cosyclone.mcp.errors import describe_error
 from cosyclone.ops import voices as voice_ops
 from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
+from cosyclone.schema.clone_options import clone_options, mcp_clone_input_schema
 from cosyclone.schema.synthesis_params import AUDIO_FORMATS, SAMPLE_RATES, mcp_synthesis_input_schema, synthesis_params
 
 if TYPE_CHECKING:
@@ -141,17 +136,6 @@ def _default_output_dir() -> Path:
     from cosyclone._config import cosyclone_home
 
     return cosyclone_home() / "speech"
-
-
-def _check_next_step(verdict: str, unusable: bool) -> str:
-    if unusable:
-        return "not usable audio: see the findings, then give a WAV (16-bit PCM), MP3 or M4A recording"
-    if verdict == "fail":
-        return (
-            "fails a rule: `cosyclone check SAMPLE --fix OUT.wav` writes a repaired copy to check and clone; "
-            "clone_voice(force=true) sends it anyway"
-        )
-    return "usable: clone it with clone_voice(sample=…, prefix=…)"
 
 
 # ---------------------------------------------------------------------------------------------------- the tools
@@ -210,14 +194,18 @@ def _check_sample_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
         measured, limit, unit, fixable, message}], info: {container, codec, sample_rate, channels, duration_s,
         …}, metrics, next_step}. A failing sample is a normal result (verdict "fail"), not a tool error.
         """
-        from cosyclone.audio.preflight import check_sample as run_check
+        from cosyclone.ops.check import CheckOptions, check, next_step
 
-        report = run_check(sample)
-        data = report.to_dict()
+        result = check(CheckOptions(sample))
+        data = result.to_dict()
         data.pop("analysis", None)
-        return {**data, "usable": not report.unusable, "next_step": _check_next_step(report.verdict, report.unusable)}
+        return {**data, "usable": result.usable, "next_step": next_step(result.report)}
 
     return check_sample
+
+
+#: The clone_voice tool's own arguments; the clone options are added from their declaration.
+_CLONE_ARGUMENTS = ("sample", "prefix", "target_model", "force", "new", "skip_catalog_check")
 
 
 def _clone_voice_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
@@ -226,14 +214,10 @@ def _clone_voice_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
         sample: SampleToClone,
         prefix: PrefixArg,
         target_model: TargetModelArg = cast("TargetModelName", DEFAULT_TARGET_MODEL),
-        language_hint: CloneLanguageHint = None,
-        max_prompt_audio_length: MaxPromptAudioLength = None,
-        enable_preprocess: EnablePreprocess = None,
-        wait: WaitForOK = True,
-        timeout_s: CloneTimeout = 300.0,
         force: Force = False,
         new: New = False,
         skip_catalog_check: SkipCatalogCheck = False,
+        **options: Any,
     ) -> dict[str, Any]:
         """Clone a voice from a sample and return its voice_id (at most once per sample, model and account).
 
@@ -243,22 +227,13 @@ def _clone_voice_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
         request_id, reused, reconciled, sample_url, sample_sha256, preflight_verdict, notes, timings_s,
         next_step, warnings (only if evidence could not be written)}. Then call synthesize(voice=voice_id, …).
         """
-        from cosyclone.ops.clone import clone_with_evidence
+        from cosyclone.ops.clone import clone, clone_options_from
 
-        cloned = clone_with_evidence(
-            guard.session,
-            sample=sample,
-            prefix=prefix,
-            target_model=target_model,
-            language_hints=[language_hint] if language_hint else None,
-            max_prompt_audio_length=max_prompt_audio_length,
-            enable_preprocess=enable_preprocess,
-            force=force,
-            new=new,
-            wait=wait,
-            wait_timeout_s=timeout_s,
-            skip_catalog_check=skip_catalog_check,
-        )
+        values = {spec.name: options.get(spec.mcp_name) for spec in clone_options()}
+        if values["language_hints"] is not None:
+            values["language_hints"] = [values["language_hints"]]
+        declared = clone_options_from({**values, "prefix": prefix, "target_model": target_model})
+        cloned = clone(guard.session, sample, declared, force=force, new=new, skip_catalog_check=skip_catalog_check)
         voice_id = cloned.outcome.voice_id
         cloned.summary["next_step"] = (
             f"synthesize(voice={voice_id!r}, text=…); the model follows the voice"
@@ -267,7 +242,7 @@ def _clone_voice_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
         )
         return cloned.summary
 
-    return clone_voice
+    return _with_declared(clone_voice, [s.mcp_name for s in clone_options() if s.mcp_name not in _CLONE_ARGUMENTS])
 
 
 def _list_voices_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
@@ -377,19 +352,16 @@ def _synthesize_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
             options["language_hints"] = [language_hint]
         return _speak_to_file(guard.session, text, voice, output_path, model, overwrite, options)
 
-    return _with_declared_parameters(synthesize)
+    return _with_declared(synthesize, [spec.name for spec in synthesis_params()])
 
 
-def _with_declared_parameters(tool: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-    """``tool`` with one keyword parameter per declared synthesis parameter (default None) in place of
-    ``**options``; the types and bounds the host sees come from :func:`_input_schema`, the checks from the
-    client (which refuses a bad value naming the field)."""
+def _with_declared(tool: Callable[..., dict[str, Any]], names: list[str]) -> Callable[..., dict[str, Any]]:
+    """``tool`` with one keyword parameter per declared option ``names`` (default None) in place of
+    ``**options``; the types and bounds the host sees come from :func:`_input_schema` (the declarations), the
+    checks from the library (which refuses a bad value naming the field)."""
     signature = inspect.signature(tool, eval_str=True)
     own = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
-    declared = [
-        inspect.Parameter(spec.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Any)
-        for spec in synthesis_params()
-    ]
+    declared = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Any) for name in names]
     tool.__signature__ = signature.replace(parameters=[*own, *declared])  # type: ignore[attr-defined]
     return tool
 
@@ -403,21 +375,24 @@ def _speak_to_file(
     overwrite: bool,
     options: dict[str, Any],
 ) -> dict[str, Any]:
-    """The body of ``synthesize``: where the file goes (and its format), the voice, the call, the summary."""
-    from cosyclone.ops import speak as speech_ops
+    """The body of ``synthesize``: :func:`cosyclone.ops.speak.speak`, the file shown as an absolute path."""
+    from cosyclone.ops.speak import SpeakOptions, speak
 
-    options = {k: v for k, v in options.items() if v is not None}
-    if output_path is None:
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        audio_format = options.get("format") or "mp3"
-        target = _default_output_dir() / f"speech-{stamp}-{_random.token_hex(3)}.{audio_format}"
-    else:
-        target = Path(output_path).expanduser()
-        options["format"] = speech_ops.output_format(target, options.get("format"))
-        speech_ops.check_new_file(target, overwrite=overwrite, flag="overwrite=true")
-    voice_id = voice_ops.resolve_voice(session, voice, system_voice_ok=True)
-    result = session.client().speech.to_file(text, target, voice=voice_id, model=model, **options)
-    return speech_ops.record_speech(session, result, voice_id=voice_id, file=(result.path or target).resolve())
+    spoken = speak(
+        session,
+        SpeakOptions(
+            text,
+            voice,
+            Path(output_path).expanduser() if output_path is not None else None,
+            model=model,
+            overwrite=overwrite,
+            overwrite_flag="overwrite=true",
+            synthesis=options,
+            default_dir=_default_output_dir(),
+        ),
+        absolute_path=True,
+    )
+    return spoken.summary
 
 
 def _score_voice_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
@@ -525,6 +500,10 @@ def _input_schema(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     if name == "synthesize":
         own = {k: v for k, v in schema["properties"].items() if k in _SPEAK_ARGUMENTS}
         schema["properties"] = {**own, **mcp_synthesis_input_schema()["properties"]}
+    if name == "clone_voice":
+        own = {k: v for k, v in schema["properties"].items() if k in _CLONE_ARGUMENTS}
+        declared = mcp_clone_input_schema()["properties"]
+        schema["properties"] = {**own, **{k: v for k, v in declared.items() if k not in own}}
     return schema
 
 

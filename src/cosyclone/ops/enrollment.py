@@ -4,8 +4,8 @@ check the sample locally → reuse a voice already made from the same bytes (unl
 enrollment so a parallel process waits instead of enrolling twice → upload a local file → create (at most once,
 reconciling after ambiguous failures) → record it → wait until OK.
 
-Who may import it: :mod:`cosyclone.ops.clone` (for both front ends), the demo, and library users (it is public as
-``cosyclone.clone_voice``). It uses the client, the registry and the audio preflight.
+Who may import it: :mod:`cosyclone.ops.clone` (for the front ends), the demo, ``quality/compare.py``, and library
+users (it is public as ``cosyclone.clone_voice``). It uses the client, the registry and the audio preflight.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from typing_extensions import Unpack
 
 from cosyclone._exceptions import (
     InvalidRequestError,
@@ -28,6 +30,7 @@ from cosyclone.client.voices import check_before_upload, check_upload_mode, is_r
 from cosyclone.registry import VoiceRecord, VoiceRegistry
 from cosyclone.registry.store import claim_key
 from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
+from cosyclone.schema.clone_options import CloneWireOptionsDict
 
 if TYPE_CHECKING:
     from cosyclone.audio.preflight import PreflightReport
@@ -98,10 +101,6 @@ def clone_voice(
     sample: str | os.PathLike[str],
     prefix: str,
     target_model: str = DEFAULT_TARGET_MODEL,
-    language_hints: list[str] | None = None,
-    max_prompt_audio_length: float | None = None,
-    enable_preprocess: bool | None = None,
-    enable_volume_normalization: bool | None = None,
     upload: str = "auto",
     preflight: bool = True,
     force: bool = False,
@@ -109,8 +108,13 @@ def clone_voice(
     wait: bool = True,
     wait_timeout_s: float = 300.0,
     skip_catalog_check: bool = False,
+    **options: Unpack[CloneWireOptionsDict],
 ) -> CloneOutcome:
     """Clone ``sample`` (a local file or a URL) into a voice, at most once per sample, model, region and account.
+
+    ``options`` are the declared clone options sent with the request (``language_hints``,
+    ``max_prompt_audio_length``, ``enable_preprocess``, ``enable_volume_normalization``:
+    :mod:`cosyclone.schema.clone_options`).
 
     Raises:
         InvalidRequestError: a field breaks a rule, or the file is missing (nothing sent).
@@ -121,16 +125,9 @@ def clone_voice(
     notes: list[str] = []
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    hints = options.get("language_hints")
     prepared = check_before_upload(
-        sample,
-        prefix,
-        target_model,
-        language_hints,
-        max_prompt_audio_length,
-        enable_preprocess,
-        region=client.region,
-        skip_catalog_check=skip_catalog_check,
-        enable_volume_normalization=enable_volume_normalization,
+        sample, prefix, target_model, region=client.region, skip_catalog_check=skip_catalog_check, **options
     )
     notes.extend(prepared.notes)
     mode = check_upload_mode(upload)
@@ -178,13 +175,10 @@ def clone_voice(
             prefix=prefix,
             sample=loaded.url if loaded.url is not None else str(loaded.path),
             target_model=target_model,
-            language_hints=language_hints,
-            max_prompt_audio_length=max_prompt_audio_length,
-            enable_preprocess=enable_preprocess,
-            enable_volume_normalization=enable_volume_normalization,
             upload=mode,
             skip_catalog_check=skip_catalog_check,
             exclude=known,
+            **options,
         )
         timings["enroll"] = time.perf_counter() - send_started
         notes.extend(n for n in created.notes if n not in notes)
@@ -198,7 +192,7 @@ def clone_voice(
                 prefix=prefix,
                 sample_url=created.sample_url,
                 sample_sha256=sha256,
-                language_hint=language_hints[0] if language_hints else None,
+                language_hint=hints[0] if hints else None,
                 status="DEPLOYING",
                 request_id=created.request_id,
             )
