@@ -53,8 +53,8 @@ def emulator(
     Any API key starting with sk- works (each key is its own account) unless --keys is given. Tests steer it
     through the control plane at http://127.0.0.1:PORT/_emulator (see docs/emulator.md). Ctrl-C stops it.
     """
-    from cosyclone.emulator.engine_choice import EngineChoiceError
     from cosyclone.emulator.server import EmulatorServer
+    from cosyclone.emulator.voice.engine_choice import EngineChoiceError
 
     state: Session | None = ctx.obj
     key_set = frozenset(k.strip() for k in keys.split(",") if k.strip()) if keys else None

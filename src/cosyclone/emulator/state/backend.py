@@ -1,11 +1,11 @@
 """The emulator's backend: accounts, voices, uploads and results, the service's rules, and typed errors.
 
 Every API key is a tenant of its own; its voices and uploads are invisible to other keys. State lives in memory,
-or under ``--data-dir`` (see :mod:`cosyclone.emulator.storage`), saved after every change. Methods are
+or under ``--data-dir`` (see :mod:`cosyclone.emulator.state.storage`), saved after every change. Methods are
 thread-safe: the HTTP handlers call the slow ones (sample download and judging) from worker threads, and tests
 steer the same object in-process (``EmulatorServer.backend``) while uvicorn serves from its own thread. With the
 speech engine, the binding of a sample to an engine voice runs in one background worker
-(:mod:`cosyclone.emulator.binding_jobs`, cached by the sample's sha256): create and update answer at once and the
+(:mod:`cosyclone.emulator.voice.binding_jobs`, cached by the sample's sha256): create and update answer at once and the
 voice stays ``DEPLOYING`` until bound; :meth:`EmulatorBackend.close` (called by ``EmulatorServer.stop``) joins it.
 
 Rules refuse with :class:`cosyclone.emulator.errors.EmulatorApiError`, which the handlers render as the
@@ -27,19 +27,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cosyclone import catalog
-from cosyclone.emulator import errors, lifecycle, sample_judge
-from cosyclone.emulator.accounts import bearer_key, key_accepted, tenant_id
-from cosyclone.emulator.binding_jobs import BindingJobs, sample_hash
+from cosyclone.emulator import errors
 from cosyclone.emulator.config import UPLOAD_CAPACITY_LIMIT_MB, UPLOAD_MAX_FILE_SIZE_MB, EmulatorConfig
-from cosyclone.emulator.data_uri import decode_data_uri, is_data_uri
-from cosyclone.emulator.engine_choice import SPEECH, EngineContext, choose_engine
 from cosyclone.emulator.faults import FaultPlan
-from cosyclone.emulator.lifecycle import StoredVoice, VoiceSnapshot
-from cosyclone.emulator.results import ResultStore, StoredResult
-from cosyclone.emulator.sample_fetch import SampleFetchError, fetch_sample
-from cosyclone.emulator.sample_judge import judge_sample
-from cosyclone.emulator.storage import Storage
-from cosyclone.emulator.uploads import UploadedObject, UploadRefused, UploadSigner
+from cosyclone.emulator.state import lifecycle, sample_judge
+from cosyclone.emulator.state.accounts import bearer_key, key_accepted, tenant_id
+from cosyclone.emulator.state.data_uri import decode_data_uri, is_data_uri
+from cosyclone.emulator.state.lifecycle import StoredVoice, VoiceSnapshot
+from cosyclone.emulator.state.results import ResultStore, StoredResult
+from cosyclone.emulator.state.sample_fetch import SampleFetchError, fetch_sample
+from cosyclone.emulator.state.sample_judge import judge_sample
+from cosyclone.emulator.state.storage import Storage
+from cosyclone.emulator.state.uploads import UploadedObject, UploadRefused, UploadSigner
+from cosyclone.emulator.voice.binding_jobs import BindingJobs, sample_hash
+from cosyclone.emulator.voice.engine_choice import SPEECH, EngineContext, choose_engine
 from cosyclone.schema.clone import PREFIX_MAX_LENGTH, PREFIX_PATTERN
 from cosyclone.schema.clone_options import clone_option_problems
 from cosyclone.schema.enrollment import (

@@ -1,6 +1,6 @@
 """What WebSocket and HTTP synthesis share: parameter and voice rules, text limits, which encoder a task gets.
 
-Imported only by :mod:`cosyclone.emulator.synthesis_ws` and :mod:`cosyclone.emulator.synthesis_http`. Rules
+Imported only by :mod:`cosyclone.emulator.api.synthesis_ws` and :mod:`cosyclone.emulator.api.synthesis_http`. Rules
 raise :class:`~cosyclone.emulator.errors.EmulatorApiError`; the WebSocket side turns one into ``task-failed``
 (code and message), the HTTP side into the DashScope envelope (status too).
 
@@ -28,11 +28,12 @@ from pydantic import ValidationError
 
 from cosyclone.audio.io import EncodeFormat, encode
 from cosyclone.catalog import TARGET_MODELS, model_from_voice_id
+from cosyclone.emulator.api.ssml import speakable_ssml, split_breaks
+from cosyclone.emulator.api.stream_encoder import StreamEncoder
 from cosyclone.emulator.errors import EmulatorApiError, invalid_parameter, model_not_exist
 from cosyclone.emulator.ports import SynthesisBackend
-from cosyclone.emulator.ssml import speakable_ssml, split_breaks
-from cosyclone.emulator.stream_encoder import StreamEncoder
-from cosyclone.emulator.voice_engine import RenderedSentence, VoiceTimbre, WordTiming, render_sentence, voice_for
+from cosyclone.emulator.voice.engines import render_sentence, voice_for
+from cosyclone.emulator.voice.rendering import RenderedSentence, VoiceTimbre, WordTiming
 from cosyclone.schema import errors as codes
 from cosyclone.schema.synthesis import (
     ENGINE_418_MESSAGE,
@@ -173,7 +174,7 @@ def _resolve_voice(backend: SynthesisBackend, tenant: str, model: str, voice_id:
 
 def speakable_text(text: str, *, ssml: bool) -> str:
     """What is spoken (and billed): with SSML on, tags are dropped (they bill 0, contract §5.2) and breaks become
-    silence (:mod:`cosyclone.emulator.ssml`); malformed SSML is a 400 ``InvalidParameter``."""
+    silence (:mod:`cosyclone.emulator.api.ssml`); malformed SSML is a 400 ``InvalidParameter``."""
     return speakable_ssml(text) if ssml else text
 
 
@@ -204,7 +205,7 @@ def check_text_size(text: str, *, used: int) -> int:
 
 
 def render(settings: SynthesisSettings, sentence: str) -> RenderedSentence:
-    """The sentence's audio; SSML breaks in it (:func:`cosyclone.emulator.ssml.split_breaks`) are silence."""
+    """The sentence's audio; SSML breaks in it (:func:`cosyclone.emulator.api.ssml.split_breaks`) are silence."""
     pieces = split_breaks(sentence)
     if len(pieces) == 1:
         return _render_words(settings, sentence)
@@ -260,7 +261,7 @@ def words_of(rendered: RenderedSentence, *, offset_s: float) -> list[Word]:
 
 
 def encoder_for(settings: SynthesisSettings) -> StreamEncoder:
-    """A fresh stream encoder for one task of these settings (see :mod:`cosyclone.emulator.stream_encoder`)."""
+    """A fresh stream encoder for one task of these settings (see :mod:`cosyclone.emulator.api.stream_encoder`)."""
     return StreamEncoder(settings.format, settings.sample_rate, bit_rate_kbps=settings.bit_rate_kbps)
 
 

@@ -9,7 +9,7 @@ Request schemas say what the emulator accepts (its rules, as in ``docs/emulator.
 where the emulator ignores them); response schemas say what it promises to send. Contract tests generate
 requests from it (schemathesis) and check every reply against it.
 
-Imported by :mod:`cosyclone.emulator.app`. Plain data: no I/O.
+Imported by :mod:`cosyclone.emulator.api.app`. Plain data: no I/O.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from cosyclone import catalog
-from cosyclone.emulator.control import SeedRequest, SettingsUpdate, StatusUpdate, TenantRef
+from cosyclone.emulator.api.control import SeedRequest, SettingsUpdate, StatusUpdate, TenantRef
 from cosyclone.emulator.faults import Fault
 from cosyclone.schema.clone import MAX_PROMPT_AUDIO_LENGTH_RANGE_S, PREFIX_MAX_LENGTH
 from cosyclone.schema.endpoints import API_PREFIX, EMULATOR_OPENAPI_PATH, EMULATOR_PREFIX

@@ -1,9 +1,9 @@
 """Voice bindings off the request path: a cache by sample content and one background worker that fills it.
 
-Binding a sample to a speech-engine voice (:func:`cosyclone.emulator.sample_judge.bind_bytes`) takes seconds of
+Binding a sample to a speech-engine voice (:func:`cosyclone.emulator.state.sample_judge.bind_bytes`) takes seconds of
 CPU, so ``create_voice``/``update_voice`` answer at once with the voice ``DEPLOYING`` and hand the sample to
 :class:`BindingJobs`; the voice leaves ``DEPLOYING`` once its binding is settled (see
-:mod:`cosyclone.emulator.lifecycle`). Bindings are deterministic, so they are cached by the sha256 of the sample's
+:mod:`cosyclone.emulator.state.lifecycle`). Bindings are deterministic, so they are cached by the sha256 of the sample's
 bytes: the same sample binds once, whatever the model or tenant, and a sample already in the queue is not queued
 again.
 

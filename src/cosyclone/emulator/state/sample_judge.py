@@ -18,7 +18,7 @@ is a silence error because the service listens to the first channel only. Conten
 its review (long pauses, clipping) are accepted and the voice goes DEPLOYING → UNDEPLOYED. Warnings pass.
 
 Imported by the backend. CPU-bound: call it from a worker thread; the binding (``bind_bytes``) runs in the
-backend's binding worker (:mod:`cosyclone.emulator.binding_jobs`), off the request path.
+backend's binding worker (:mod:`cosyclone.emulator.voice.binding_jobs`), off the request path.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cosyclone.emulator import lifecycle
 from cosyclone.emulator.errors import EmulatorApiError
+from cosyclone.emulator.state import lifecycle
 from cosyclone.schema import errors as codes
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class Judgement:
     outcome: str
     f0_hz: float | None
     findings: tuple[str, ...]
-    #: The speech engine's binding of the sample (:func:`cosyclone.emulator.voice_binding.measure_sample`).
+    #: The speech engine's binding of the sample (:func:`cosyclone.emulator.voice.binding.measure_sample`).
     voice_print: dict[str, Any] | None = None
 
 
@@ -95,7 +95,7 @@ def bind_bytes(data: bytes, name: str, f0_hz: float | None) -> dict[str, Any] | 
 
 def bind(decoded: DecodedAudio, f0_hz: float | None) -> dict[str, Any] | None:
     """The speech engine's binding of the first channel, or None when it cannot be made (never fails enrolling)."""
-    from cosyclone.emulator.voice_binding import measure_sample
+    from cosyclone.emulator.voice.binding import measure_sample
 
     samples = decoded.samples
     mono = samples[:, 0] if samples.ndim == 2 else samples

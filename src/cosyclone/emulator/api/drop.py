@@ -1,7 +1,7 @@
 """Dropping a connection from inside an ASGI app (the ``drop_before`` / ``drop_after`` faults).
 
 ASGI gives an app no way to close a connection without replying, so :class:`EmulatorApp
-<cosyclone.emulator.app.EmulatorApp>` records the server's transport in the scope (uvicorn's ``send`` is a bound
+<cosyclone.emulator.api.app.EmulatorApp>` records the server's transport in the scope (uvicorn's ``send`` is a bound
 method of the request cycle, which holds it). With it, ``close`` aborts the TCP connection before a single byte of
 the reply; ``truncate`` sends a status line and headers promising a body, a few bytes of it, then closes. Without
 it (e.g. httpx's ``ASGITransport``), both fall back to ``truncate`` ending the response short, which uvicorn turns
@@ -18,7 +18,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-#: Scope key under which :class:`cosyclone.emulator.app.EmulatorApp` stores the connection's transport.
+#: Scope key under which :class:`cosyclone.emulator.api.app.EmulatorApp` stores the connection's transport.
 TRANSPORT_KEY = "cosyclone.transport"
 _PROMISED_BYTES = 4096
 

@@ -1,7 +1,7 @@
 """The WebSocket duplex synthesis protocol at ``/api-ws/v1/inference`` (also with a trailing slash; contract §5),
 one connection at a time.
 
-Imported by :mod:`cosyclone.emulator.synthesis`, which mounts :func:`synthesis_websocket`.
+Imported by :mod:`cosyclone.emulator.api.synthesis`, which mounts :func:`synthesis_websocket`.
 
 - **Handshake**: ``Authorization: Bearer <key>`` must be accepted by the backend, else the handshake is refused
   with HTTP 401 and the ``InvalidApiKey`` envelope (a server without the ASGI denial-response extension gets a
@@ -15,7 +15,7 @@ Imported by :mod:`cosyclone.emulator.synthesis`, which mounts :func:`synthesis_w
   frame, ``sentence-end`` (``original_text``, cumulative billed ``usage.characters``). Word timestamps, when
   ``word_timestamp_enabled``, go on ``sentence-synthesis`` and ``sentence-end``, in ms from the task's first
   audio sample.
-- **Audio framing**: one :class:`~cosyclone.emulator.stream_encoder.StreamEncoder` per task: the concatenation
+- **Audio framing**: one :class:`~cosyclone.emulator.api.stream_encoder.StreamEncoder` per task: the concatenation
   of a task's binary frames is always one playable file (WAV: header once, with streaming sizes; MP3: one
   continuous stream of bare frames; Opus: one logical Ogg stream). MP3 and Opus encoders hold a few ms back:
   that tail and the end of the stream go out as one more binary frame after the last ``sentence-end``, just
@@ -50,11 +50,8 @@ from pydantic import ValidationError
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from cosyclone.emulator.errors import EmulatorApiError, invalid_api_key, invalid_parameter
-from cosyclone.emulator.faults import ArmedFault, Delay, DropStyle, FaultAction, Refuse
-from cosyclone.emulator.ports import SynthesisBackend
-from cosyclone.emulator.stream_encoder import StreamEncoder
-from cosyclone.emulator.synthesis_rules import (
+from cosyclone.emulator.api.stream_encoder import StreamEncoder
+from cosyclone.emulator.api.synthesis_rules import (
     SynthesisSettings,
     check_text_size,
     encoder_for,
@@ -65,6 +62,9 @@ from cosyclone.emulator.synthesis_rules import (
     text_is_null,
     words_of,
 )
+from cosyclone.emulator.errors import EmulatorApiError, invalid_api_key, invalid_parameter
+from cosyclone.emulator.faults import ArmedFault, Delay, DropStyle, FaultAction, Refuse
+from cosyclone.emulator.ports import SynthesisBackend
 from cosyclone.schema import errors as codes
 from cosyclone.schema.errors import ErrorEnvelope
 from cosyclone.schema.sentences import complete_sentences
@@ -84,7 +84,7 @@ from cosyclone.schema.synthesis import (
     task_started_event,
 )
 
-logger = logging.getLogger("cosyclone.emulator.synthesis")
+logger = logging.getLogger("cosyclone.emulator.api.synthesis")
 
 FAULT_TARGET = "synthesis_ws"
 #: Close code of an emulated abrupt close: "internal error", what a crashing server sends.

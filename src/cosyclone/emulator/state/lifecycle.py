@@ -2,7 +2,7 @@
 
 A voice is born (or re-born by ``update_voice``) ``DEPLOYING`` with ``ready_at = now + ready_delay_s``. When the
 clock passes ``ready_at`` *and* its speech-engine binding is done (``binding_pending`` false; the binding runs in
-the backend's worker, :mod:`cosyclone.emulator.binding_jobs`), its status becomes its ``outcome``: ``OK``, or
+the backend's worker, :mod:`cosyclone.emulator.voice.binding_jobs`), its status becomes its ``outcome``: ``OK``, or
 ``UNDEPLOYED`` when the sample judge rejected it in review. Nothing here runs in the background; every read
 computes the status from the time and the flag, so a delay of 0 (the default) means OK on the very first query
 with the formant engine. ``ready_at`` is fixed when the voice is created or updated: changing the delay later

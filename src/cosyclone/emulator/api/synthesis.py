@@ -2,15 +2,15 @@
 
 Who may import it: the emulator's app (which mounts :func:`synthesis_routes`), tests and benchmarks. The handlers
 depend only on :class:`~cosyclone.emulator.ports.SynthesisBackend`; wire messages are built and parsed through
-:mod:`cosyclone.schema.synthesis`; audio comes from :mod:`cosyclone.emulator.voice_engine` and is encoded by
-:mod:`cosyclone.emulator.stream_encoder` (streams, one encoder per task) and :func:`cosyclone.audio.io.encode`
+:mod:`cosyclone.schema.synthesis`; audio comes from :mod:`cosyclone.emulator.voice.formant_engine` and is encoded by
+:mod:`cosyclone.emulator.api.stream_encoder` (streams, one encoder per task) and :func:`cosyclone.audio.io.encode`
 (whole files).
 
 - ``/api-ws/v1/inference`` and ``/api-ws/v1/inference/`` (WebSocket; several public clients hard-code the
-  slash, contract §10.6): :mod:`cosyclone.emulator.synthesis_ws` (contract §5).
-- ``POST /api/v1/services/audio/tts/SpeechSynthesizer``: :mod:`cosyclone.emulator.synthesis_http` (contract §6).
+  slash, contract §10.6): :mod:`cosyclone.emulator.api.synthesis_ws` (contract §5).
+- ``POST /api/v1/services/audio/tts/SpeechSynthesizer``: :mod:`cosyclone.emulator.api.synthesis_http` (contract §6).
 - Rules both share (voices, models, parameters, text limits, audio framing):
-  :mod:`cosyclone.emulator.synthesis_rules`; faults: :mod:`cosyclone.emulator.faults`.
+  :mod:`cosyclone.emulator.api.synthesis_rules`; faults: :mod:`cosyclone.emulator.faults`.
 
 The protocol as emulated, and the choice made on every point the contract leaves UNCERTAIN, is written up in
 ``docs/emulator-synthesis.md``.
@@ -24,18 +24,18 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from cosyclone.emulator.drop import TRANSPORT_KEY, transport_of_send
-from cosyclone.emulator.paths import HTTP_SYNTHESIS_PATH, WEBSOCKET_PATH, WEBSOCKET_PATHS
+from cosyclone.emulator.api.drop import TRANSPORT_KEY, transport_of_send
+from cosyclone.emulator.api.paths import HTTP_SYNTHESIS_PATH, WEBSOCKET_PATH, WEBSOCKET_PATHS
+from cosyclone.emulator.api.synthesis_http import http_synthesis
+from cosyclone.emulator.api.synthesis_ws import synthesis_websocket
 from cosyclone.emulator.ports import SynthesisBackend
-from cosyclone.emulator.synthesis_http import http_synthesis
-from cosyclone.emulator.synthesis_ws import synthesis_websocket
 
 __all__ = ["HTTP_SYNTHESIS_PATH", "WEBSOCKET_PATH", "synthesis_routes"]
 
 
 class _WebSocketEndpoint:
     """A raw ASGI endpoint, so that the server's transport is at hand for the ``ws_close`` fault: from the scope
-    (where :class:`~cosyclone.emulator.app.EmulatorApp` records it) or from uvicorn's own ``send``."""
+    (where :class:`~cosyclone.emulator.api.app.EmulatorApp` records it) or from uvicorn's own ``send``."""
 
     def __init__(self, backend: SynthesisBackend) -> None:
         self.backend = backend

@@ -4,7 +4,7 @@ OSS-style upload POST, and the download of synthesized results.
 A thin layer: parse through :mod:`cosyclone.schema`, ask the armed fault what to do before the request and after
 the response (:mod:`cosyclone.emulator.faults`), call the backend through
 :class:`~cosyclone.emulator.ports.EnrollmentBackend`, render replies (the DashScope envelope on errors).
-Imported by :mod:`cosyclone.emulator.app` only, which mounts :func:`enrollment_routes`.
+Imported by :mod:`cosyclone.emulator.api.app` only, which mounts :func:`enrollment_routes`.
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from cosyclone.emulator import errors
+from cosyclone.emulator.api.paths import API_PREFIX, RESULTS_PATH, UPLOAD_PATH
+from cosyclone.emulator.api.replies import carry_out, error_response, new_request_id
 from cosyclone.emulator.errors import EmulatorApiError
 from cosyclone.emulator.faults import ArmedFault
-from cosyclone.emulator.paths import API_PREFIX, RESULTS_PATH, UPLOAD_PATH
 from cosyclone.emulator.ports import EnrollmentBackend
-from cosyclone.emulator.replies import carry_out, error_response, new_request_id
-from cosyclone.emulator.uploads import UploadRefused, oss_error_xml
+from cosyclone.emulator.state.uploads import UploadRefused, oss_error_xml
 from cosyclone.schema.enrollment import (
     CUSTOMIZATION_PATH,
     ENROLLMENT_MODEL,

@@ -1,6 +1,6 @@
 """Move a rendered voice toward an enrolled sample: pitch, formants and spectral balance, with WORLD.
 
-Who may import it: :mod:`cosyclone.emulator.voice_binding` and :mod:`cosyclone.emulator.speech_engine` (the
+Who may import it: :mod:`cosyclone.emulator.voice.binding` and :mod:`cosyclone.emulator.voice.speech_engine` (the
 speech engine's optional extra). ``pyworld`` (WORLD vocoder, BSD-3; the ``pyworld-prebuilt`` wheel, MIT) is
 imported inside the functions, so importing this module costs nothing.
 

@@ -1,6 +1,6 @@
 """HTTP synthesis, ``POST /api/v1/services/audio/tts/SpeechSynthesizer`` (contract §6), plain and SSE.
 
-Imported by :mod:`cosyclone.emulator.synthesis`, which mounts :func:`http_synthesis`.
+Imported by :mod:`cosyclone.emulator.api.synthesis`, which mounts :func:`http_synthesis`.
 
 - All parameters are read from ``input`` (the §5.3 keys with the server defaults, mp3 at 22050 Hz), plus
   ``input.text``, at most 20 000 billed characters (one request is one "message"). Same voice rules as the
@@ -22,7 +22,7 @@ Imported by :mod:`cosyclone.emulator.synthesis`, which mounts :func:`http_synthe
 - **Faults** (``faults.arm("synthesis_http")`` once per valid request; :mod:`cosyclone.emulator.faults` says
   what strikes when and builds the reply): asked before the request, before each sentence, when the text ran
   out and after the result is stored. A refusal is the envelope with its status and headers (plain) or an
-  ``event:error`` (SSE); a drop is :class:`~cosyclone.emulator.drop.DropResponse` for a plain request
+  ``event:error`` (SSE); a drop is :class:`~cosyclone.emulator.api.drop.DropResponse` for a plain request
   (``drop_style``: ``close`` aborts TCP, ``truncate`` leaves the body unfinished) and an unfinished body in an
   SSE stream, whose frames already sent stay sent.
 """
@@ -42,13 +42,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from cosyclone.emulator.drop import TRANSPORT_KEY
-from cosyclone.emulator.errors import EmulatorApiError, invalid_api_key, invalid_parameter
-from cosyclone.emulator.faults import ArmedFault, Delay, Drop, FaultAction
-from cosyclone.emulator.ports import SynthesisBackend
-from cosyclone.emulator.replies import carry_out, error_response, new_request_id
-from cosyclone.emulator.stream_encoder import StreamEncoder
-from cosyclone.emulator.synthesis_rules import (
+from cosyclone.emulator.api.drop import TRANSPORT_KEY
+from cosyclone.emulator.api.replies import carry_out, error_response, new_request_id
+from cosyclone.emulator.api.stream_encoder import StreamEncoder
+from cosyclone.emulator.api.synthesis_rules import (
     SynthesisSettings,
     check_text_size,
     encode_file,
@@ -60,7 +57,10 @@ from cosyclone.emulator.synthesis_rules import (
     text_is_null,
     words_of,
 )
-from cosyclone.emulator.voice_engine import RenderedSentence
+from cosyclone.emulator.errors import EmulatorApiError, invalid_api_key, invalid_parameter
+from cosyclone.emulator.faults import ArmedFault, Delay, Drop, FaultAction
+from cosyclone.emulator.ports import SynthesisBackend
+from cosyclone.emulator.voice.rendering import RenderedSentence
 from cosyclone.schema.errors import ErrorEnvelope
 from cosyclone.schema.sentences import split_sentences
 from cosyclone.schema.synthesis import (

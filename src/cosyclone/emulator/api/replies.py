@@ -1,6 +1,7 @@
 """HTTP replies of the API endpoints: the DashScope error envelope, and a fault's action carried out over HTTP.
 
-Imported by the HTTP handlers (:mod:`cosyclone.emulator.enrollment_http`, :mod:`cosyclone.emulator.synthesis_http`).
+Imported by the HTTP handlers (:mod:`cosyclone.emulator.api.enrollment_http`,
+:mod:`cosyclone.emulator.api.synthesis_http`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import uuid
 
 from starlette.responses import JSONResponse, Response
 
-from cosyclone.emulator.drop import DropResponse
+from cosyclone.emulator.api.drop import DropResponse
 from cosyclone.emulator.errors import EmulatorApiError
 from cosyclone.emulator.faults import Delay, Drop, FaultAction
 from cosyclone.schema.errors import ErrorEnvelope

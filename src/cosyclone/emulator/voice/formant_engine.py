@@ -1,7 +1,7 @@
-"""The emulator's voice: deterministic audio that behaves like speech, rendered far faster than real time.
+"""The formant engine: deterministic audio that behaves like speech (no words), rendered far faster than real time.
 
-Who may import it: the emulator's synthesis handlers, tests and benchmarks. Pure numpy (its filters run in FFmpeg
-through ``cosyclone.audio.dsp``), no I/O.
+Who may import it: :mod:`cosyclone.emulator.voice.engines` (the seam that picks an engine), tests and benchmarks.
+Pure numpy (its filters run in FFmpeg through ``cosyclone.audio.dsp``), no I/O.
 
 How a sentence becomes sound:
 
@@ -16,23 +16,18 @@ How a sentence becomes sound:
   falls (rises at the end of a question). Rendering is thus one multiply-add per output sample, which is why a
   200 000-character task renders in seconds.
 - **VoiceTimbre.** ``f0_hz`` is the enrolled sample's median pitch; a system voice gets one derived from a hash of its
-  name (:func:`system_voice_f0_hz`). ``pitch`` multiplies it, ``volume`` (0–100) scales the level linearly
-  (50 → peak 0.45), ``rate`` (0.5–2.0) divides durations.
+  name (:func:`cosyclone.emulator.voice.rendering.system_voice_f0_hz`). ``pitch`` multiplies it, ``volume``
+  (0–100) scales the level linearly (50 → peak 0.45), ``rate`` (0.5–2.0) divides durations.
 - **Determinism.** The same (voice, text, seed, parameters) gives the same samples: syllable choices come from a
   generator seeded with a stable hash of the text and ``seed``.
 
-**Two engines behind one seam.** :func:`voice_for` and :func:`render_sentence` are what the synthesis rules call.
-The emulator serving the request picks the engine (:mod:`cosyclone.emulator.engine_choice`): with ``speech``,
-:func:`voice_for` binds the voice to an engine voice moved toward its enrolled sample
-(:mod:`cosyclone.emulator.voice_binding`) and :func:`render_sentence` reads the text aloud
-(:mod:`cosyclone.emulator.speech_engine`); text that engine does not read (no Latin letters, or CJK) and the
-``formant`` engine use the renderer described above.
+It is also the fallback of the speech engine for text no speech engine reads
+(see :mod:`cosyclone.emulator.voice.engines`).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import unicodedata
 from dataclasses import dataclass
 
@@ -40,18 +35,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cosyclone.audio.dsp import sos_filter_mono
-from cosyclone.emulator.engine_choice import SPEECH, current_context
-from cosyclone.emulator.voice_binding import SpeechVoice
+from cosyclone.emulator.voice.rendering import RenderedSentence, VoiceTimbre, WordTiming, stable_hash
 
-__all__ = [
-    "RenderedSentence",
-    "VoiceTimbre",
-    "WordTiming",
-    "render_sentence",
-    "sentence_duration_s",
-    "system_voice_f0_hz",
-    "voice_for",
-]
+__all__ = ["CJK_CHARS_PER_S", "LATIN_CHARS_PER_S", "render_formant", "sentence_duration_s"]
 
 LATIN_CHARS_PER_S = 14.0
 CJK_CHARS_PER_S = 4.5
@@ -76,71 +62,6 @@ _VOWELS = (
 )
 _BANDWIDTHS = (80.0, 100.0, 140.0, 200.0)
 _ONSETS = 2  # none, noisy consonant
-
-
-@dataclass(frozen=True)
-class VoiceTimbre:
-    """What makes one voice sound like itself: its pitch and how its formants are scaled; with the speech
-    engine, also the engine voice it is bound to."""
-
-    f0_hz: float
-    formant_scale: float = 1.0
-    engine: str = "formant"
-    speech: SpeechVoice | None = None
-
-
-@dataclass(frozen=True)
-class WordTiming:
-    """A word's place in the sentence text (``end_index`` exclusive) and in the rendered audio (seconds)."""
-
-    text: str
-    begin_index: int
-    end_index: int
-    begin_s: float
-    end_s: float
-
-
-@dataclass(frozen=True)
-class RenderedSentence:
-    """Mono float32 samples in [-1, 1] and the words' timings, relative to the sentence's start."""
-
-    samples: NDArray[np.float32]
-    sample_rate: int
-    words: tuple[WordTiming, ...]
-
-    @property
-    def duration_s(self) -> float:
-        return len(self.samples) / self.sample_rate
-
-
-def _stable_hash(*parts: object) -> int:
-    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
-
-
-def system_voice_f0_hz(name: str) -> float:
-    """A pitch for a system voice, stable for its name: between 95 and 245 Hz."""
-    return 95.0 + (_stable_hash("f0", name) % 1500) / 10.0
-
-
-def voice_for(voice_id: str, f0_hz: float | None) -> VoiceTimbre:
-    """The :class:`VoiceTimbre` of ``voice_id``: its enrolled ``f0_hz`` (or a hashed one), formants scaled with pitch.
-
-    Higher voices get slightly higher formants (as shorter vocal tracts do), with a small per-voice spread.
-    With the speech engine, the voice also carries its binding: the one made from its sample at enrollment,
-    else a stable one from its name and pitch.
-    """
-    f0 = f0_hz if f0_hz is not None and f0_hz > 0 else system_voice_f0_hz(voice_id)
-    spread = ((_stable_hash("formants", voice_id) % 1000) / 1000.0 - 0.5) * 0.08
-    scale = float(np.clip((f0 / 150.0) ** 0.15 + spread, 0.85, 1.2))
-    context = current_context()
-    if context.engine != SPEECH:
-        return VoiceTimbre(f0_hz=float(f0), formant_scale=round(scale, 3))
-    from cosyclone.emulator.voice_binding import voice_without_sample
-
-    bound = context.voice_print(voice_id)
-    speech = SpeechVoice.from_dict(bound) if bound else voice_without_sample(voice_id, f0_hz)
-    return VoiceTimbre(f0_hz=float(f0), formant_scale=round(scale, 3), engine=SPEECH, speech=speech)
 
 
 @dataclass(frozen=True)
@@ -237,7 +158,7 @@ def _syllable_bank(f0_hz: float, formant_scale: float, sample_rate: int) -> NDAr
     """Waveforms indexed [onset, vowel, intonation level, sample], each peaking at 1."""
     length = int(_BANK_SECONDS * sample_rate)
     t = np.arange(length) / sample_rate
-    rng = np.random.default_rng(_stable_hash("bank", f0_hz, formant_scale, sample_rate))
+    rng = np.random.default_rng(stable_hash("bank", f0_hz, formant_scale, sample_rate))
     noise = rng.standard_normal(length)
     hp = _highpass_sos(min(2500.0, 0.4 * sample_rate), sample_rate)
     hiss = sos_filter_mono(noise, hp, rate_hz=sample_rate).astype(np.float64) * np.exp(-t / 0.025)
@@ -267,7 +188,7 @@ def _envelope(n: int) -> NDArray[np.float32]:
     return env
 
 
-def render_sentence(
+def render_formant(
     text: str,
     *,
     voice: VoiceTimbre,
@@ -277,11 +198,11 @@ def render_sentence(
     pitch: float = 1.0,
     seed: int = 0,
 ) -> RenderedSentence:
-    """Speech-like audio for one sentence of ``text`` in ``voice``.
+    """Speech-like audio (a buzz with syllables, no words) for one sentence of ``text`` in ``voice``.
 
     Args:
         text: the sentence (any language; CJK and Latin timing differ).
-        voice: pitch and timbre, see :func:`voice_for`.
+        voice: pitch and timbre, see :func:`cosyclone.emulator.voice.engines.voice_for`.
         sample_rate: output rate in Hz.
         volume: 0–100, linear level (0 is silence of the right length).
         rate: 0.5–2.0, speed; durations are divided by it.
@@ -291,21 +212,8 @@ def render_sentence(
     Returns:
         The samples (float32, mono) and each word's timing. Never empty: at least 0.1 s.
     """
-    if voice.engine == SPEECH and voice.speech is not None:
-        from cosyclone.emulator import speech_engine
-
-        if speech_engine.speaks(text):
-            return speech_engine.render_speech(
-                text, voice=voice.speech, sample_rate=sample_rate, volume=volume, rate=rate, pitch=pitch, seed=seed
-            )
-    return _render_formant(text, voice=voice, sample_rate=sample_rate, volume=volume, rate=rate, pitch=pitch, seed=seed)
-
-
-def _render_formant(
-    text: str, *, voice: VoiceTimbre, sample_rate: int, volume: int, rate: float, pitch: float, seed: int
-) -> RenderedSentence:
     units = _plan(text)
-    rng = np.random.default_rng(_stable_hash("sentence", text, seed))
+    rng = np.random.default_rng(stable_hash("sentence", text, seed))
     bank = _syllable_bank(round(voice.f0_hz * pitch, 1), voice.formant_scale, sample_rate)
     total_syllables = sum(u.syllables for u in units)
     onsets = rng.integers(0, _ONSETS, size=max(1, total_syllables))

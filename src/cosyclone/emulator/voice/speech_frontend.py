@@ -1,6 +1,6 @@
 """The speech engine's reading of a sentence: phrases of words, each word's phonemes and its place in the text.
 
-Who may import it: :mod:`cosyclone.emulator.speech_engine`. Uses ``gruut`` (MIT) with its English lexicon and
+Who may import it: :mod:`cosyclone.emulator.voice.speech_engine`. Uses ``gruut`` (MIT) with its English lexicon and
 grapheme-to-phoneme model from ``gruut-lang-en`` (MIT), both imported on first use. gruut expands numbers,
 abbreviations and currency ("$5" → "five dollars") and gives IPA phonemes in the style eSpeak NG writes them,
 which is what Piper voices were trained on, without eSpeak NG (GPL-3) itself.

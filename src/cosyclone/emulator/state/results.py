@@ -11,7 +11,7 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from cosyclone.emulator.paths import RESULTS_PATH
+from cosyclone.schema.endpoints import EMULATOR_RESULTS_PATH as RESULTS_PATH
 
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
 

@@ -1,9 +1,9 @@
 """Routes of the emulator's ASGI app: ``create_app(backend) -> Starlette``.
 
 API paths mirror DashScope's (contract §1–3, §6–7) under ``/api/v1`` and ``/api-ws/v1`` (see
-:mod:`cosyclone.emulator.paths`); the emulator's own endpoints (control plane, OSS upload host, result downloads)
-live under ``/_emulator``. Enrollment and uploads come from :mod:`cosyclone.emulator.enrollment_http`, synthesis
-from :mod:`cosyclone.emulator.synthesis`, the control plane from :mod:`cosyclone.emulator.control`.
+:mod:`cosyclone.emulator.api.paths`); the emulator's own endpoints (control plane, OSS upload host, result downloads)
+live under ``/_emulator``. Enrollment and uploads come from :mod:`cosyclone.emulator.api.enrollment_http`, synthesis
+from :mod:`cosyclone.emulator.api.synthesis`, the control plane from :mod:`cosyclone.emulator.api.control`.
 
 Imported by the server runner and by tests that mount the app in-process.
 """
@@ -16,13 +16,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from cosyclone.emulator.backend import EmulatorBackend
-from cosyclone.emulator.control import control_routes
-from cosyclone.emulator.drop import TRANSPORT_KEY, transport_of_send
-from cosyclone.emulator.enrollment_http import enrollment_routes
-from cosyclone.emulator.openapi import OPENAPI_PATH, openapi_document
-from cosyclone.emulator.paths import API_PREFIX, CONTROL_PREFIX, WEBSOCKET_PATH
-from cosyclone.emulator.synthesis import synthesis_routes
+from cosyclone.emulator.api.control import control_routes
+from cosyclone.emulator.api.drop import TRANSPORT_KEY, transport_of_send
+from cosyclone.emulator.api.enrollment_http import enrollment_routes
+from cosyclone.emulator.api.openapi import OPENAPI_PATH, openapi_document
+from cosyclone.emulator.api.paths import API_PREFIX, CONTROL_PREFIX, WEBSOCKET_PATH
+from cosyclone.emulator.api.synthesis import synthesis_routes
+from cosyclone.emulator.state.backend import EmulatorBackend
 
 __all__ = ["API_PREFIX", "CONTROL_PREFIX", "WS_PATH", "EmulatorApp", "create_app"]
 

@@ -1,14 +1,14 @@
 """Which engine voice a cloned voice speaks with, and how it is moved toward the enrolled sample.
 
-Who may import it: the emulator's sample judge (at ``create_voice``/``update_voice``), the voice engine, the
-speech engine, tests and benchmarks. Pure numpy at import; WORLD (``pyworld``) and the Piper voice load only
-when a sample is measured or the reference is rendered.
+Who may import it: the emulator's sample judge (at ``create_voice``/``update_voice``), the engine seam
+(:mod:`cosyclone.emulator.voice.engines`), tests and benchmarks. Pure numpy at import; WORLD (``pyworld``)
+and the Piper voice load only when a sample is measured or the reference is rendered.
 
 The speech engine has one neural voice (Piper "joe") and derives its *engine voices* from it: :data:`PRESETS`
 scale its formants from 0.88 (a longer vocal tract, darker) to 1.40 (shorter, brighter). Binding a sample:
 
 1. Measure the sample's median pitch and long-term spectral envelope
-   (:func:`cosyclone.emulator.voice_transform.envelope_db`).
+   (:func:`cosyclone.emulator.voice.transform.envelope_db`).
 2. Find the formant scale that best fits joe's envelope to the sample's (least squares over 0.82–1.40,
    spectral tilt aside), and call the nearest preset the voice's engine voice.
 3. Keep what is left of the difference, smoothed and limited to ±15 dB, as an equaliser curve (timbre).
@@ -27,11 +27,14 @@ import functools
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from cosyclone.emulator.voice.rendering import SpeechVoice, system_voice_f0_hz
+from cosyclone.emulator.voice.speech_engine import ENGINE_RATE, engine_f0_hz, reference
+from cosyclone.emulator.voice.transform import ENVELOPE_HZ, analyse, envelope_db, resynthesise
 
 __all__ = [
     "PRESETS",
@@ -58,37 +61,10 @@ PRESETS: dict[str, float] = {
     "joe-higher": 1.32,
     "joe-highest": 1.40,
 }
-#: Harvard sentences (public domain): the reference joe is measured on.
-REFERENCE_TEXT = (
-    "The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background. "
-    "It is easy to tell the depth of a well. These days a chicken leg is a rare dish."
-)
 _FORMANT_GRID = np.round(np.arange(0.82, 1.4001, 0.01), 3)
 _EQ_LIMIT_DB = 15.0
 _EQ_STRENGTHS = (1.0, 1.5, 0.5, 0.0)
 _TRIAL_SECONDS = 4.0
-
-
-@dataclass(frozen=True)
-class SpeechVoice:
-    """An engine voice moved toward a speaker: its preset, pitch, formant scale and equaliser (dB per band)."""
-
-    preset: str
-    f0_hz: float
-    formant: float
-    eq_db: tuple[float, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"preset": self.preset, "f0_hz": self.f0_hz, "formant": self.formant, "eq_db": list(self.eq_db)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SpeechVoice:
-        return cls(
-            preset=str(data["preset"]),
-            f0_hz=float(data["f0_hz"]),
-            formant=float(data["formant"]),
-            eq_db=tuple(float(v) for v in data.get("eq_db", ())),
-        )
 
 
 def _stable_fraction(*parts: object) -> float:
@@ -100,27 +76,9 @@ def nearest_preset(formant: float) -> str:
     return min(PRESETS, key=lambda name: abs(PRESETS[name] - formant))
 
 
-@functools.lru_cache(maxsize=1)
-def _reference() -> tuple[NDArray[np.float32], NDArray[np.float64], float]:
-    """joe reading :data:`REFERENCE_TEXT` (22.05 kHz), its envelope and its median pitch."""
-    from cosyclone.emulator.speech_engine import ENGINE_RATE, speech_timeline
-    from cosyclone.emulator.voice_transform import envelope_db
-
-    audio, _ = speech_timeline(REFERENCE_TEXT, length_scale=1.0, rate=1.0)
-    envelope, f0 = envelope_db(audio, ENGINE_RATE)
-    return audio, envelope, float(f0 or 120.0)
-
-
-def engine_f0_hz() -> float:
-    """joe's median pitch, as measured on the reference (loads the engine on first call)."""
-    return _reference()[2]
-
-
 def voice_without_sample(name: str, f0_hz: float | None) -> SpeechVoice:
     """A stable voice for a name: ``f0_hz`` (or one hashed from the name, 95–245 Hz) and a preset that rises
     with pitch, spread by the name's hash so that voices of equal pitch still differ."""
-    from cosyclone.emulator.voice_engine import system_voice_f0_hz
-
     f0 = f0_hz if f0_hz is not None and f0_hz > 0 else system_voice_f0_hz(name)
     spread = (_stable_fraction("preset", name) - 0.5) * 0.08
     formant = float(np.clip((f0 / 120.0) ** 0.3 + spread, 0.88, 1.22))
@@ -132,8 +90,6 @@ def _residual(
 ) -> tuple[float, NDArray[np.float64]]:
     """How badly the engine's envelope warped by ``formant`` fits the sample's (spectral tilt aside, which is
     the equaliser's job), and the difference (dB, mean removed)."""
-    from cosyclone.emulator.voice_transform import ENVELOPE_HZ
-
     log_hz = np.log(ENVELOPE_HZ)
     warped = np.interp(log_hz - np.log(formant), log_hz, engine_env)
     residual = sample_env - warped
@@ -155,9 +111,7 @@ def bind_sample(samples: NDArray[Any], rate: int, *, f0_hz: float | None, embed:
     the best envelope fit; with it, each preset (and the fit) is tried on a reference rendering, and then the
     equaliser's strength, keeping whatever makes the rendering's speaker embedding closest to the sample's.
     """
-    from cosyclone.emulator.voice_transform import envelope_db
-
-    _, reference_env, reference_f0 = _reference()
+    _, reference_env, reference_f0 = reference()
     sample_env, measured_f0 = envelope_db(samples, rate)
     f0 = f0_hz if f0_hz is not None and f0_hz > 0 else (measured_f0 or reference_f0)
     fitted = min(_FORMANT_GRID, key=lambda k: _residual(sample_env, reference_env, float(k))[0])
@@ -189,9 +143,6 @@ def _scorer(
     reference_env: NDArray[np.float64],
 ) -> Callable[[float, float], float]:
     """score(formant, eq strength): cosine similarity of the transformed reference to the sample (memoised)."""
-    from cosyclone.emulator.speech_engine import ENGINE_RATE
-    from cosyclone.emulator.voice_transform import resynthesise
-
     analysis = _reference_analysis()
     target = embed(np.asarray(samples, dtype=np.float32), rate)
     cache: dict[tuple[float, float], float] = {}
@@ -209,10 +160,7 @@ def _scorer(
 @functools.lru_cache(maxsize=1)
 def _reference_analysis() -> Any:
     """WORLD analysis of the reference rendering's first sentences (about 5 s), for trying voices quickly."""
-    from cosyclone.emulator.speech_engine import ENGINE_RATE
-    from cosyclone.emulator.voice_transform import analyse
-
-    audio = _reference()[0]
+    audio = reference()[0]
     return analyse(audio[: int(_TRIAL_SECONDS * ENGINE_RATE)], ENGINE_RATE)
 
 
