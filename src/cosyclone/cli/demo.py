@@ -9,9 +9,9 @@ from pathlib import Path
 import typer
 
 from cosyclone._exceptions import InvalidRequestError, SamplePreflightError
-from cosyclone.catalog import DEFAULT_TARGET_MODEL
 from cosyclone.cli._output import emit_json, reporting, say
 from cosyclone.ops.session import Session
+from cosyclone.schema.model_names import DEFAULT_TARGET_MODEL
 
 
 def demo(

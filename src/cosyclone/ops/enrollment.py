@@ -133,21 +133,9 @@ def clone_voice(
     mode = check_upload_mode(upload)
     loaded = _load_sample(sample, notes)
 
-    report: PreflightReport | None = None
-    if preflight and loaded.data is not None:
-        from cosyclone.audio.preflight import check_sample
-
-        report = check_sample(loaded.data, name=loaded.name)
+    report = _preflight(loaded, force=force, notes=notes) if preflight and loaded.data is not None else None
+    if report is not None:
         timings["preflight"] = time.perf_counter() - started
-        if report.unusable:  # not audio at all: bad input (exit 2), as `cosyclone check` says
-            reasons = "; ".join(f.message for f in report.findings if f.level == "fail")
-            raise InvalidRequestError([Problem("sample", loaded.name, reasons or "is not audio")])
-        if report.verdict == "fail":
-            if not force:
-                reasons = "; ".join(f.message for f in report.findings if f.level == "fail")
-                raise SamplePreflightError(f"the sample fails the preflight: {reasons}", report=report)
-            notes.append("the sample fails the preflight; sent anyway (--force)")
-
     sha256 = hashlib.sha256(loaded.data).hexdigest() if loaded.data is not None else None
     identity = {
         "account": client.account,
@@ -158,17 +146,11 @@ def clone_voice(
     key = claim_key(**identity, sample=sha256 or (loaded.url or loaded.name))
 
     with registry.claim(key):
-        if sha256 is not None and not new:
-            existing = registry.find_by_sample(**identity, sample_sha256=sha256)
-            if existing is not None:
-                notes.append("this sample was already cloned for this model, region and account: reusing it")
-                if existing.prefix and existing.prefix != prefix:
-                    notes.append(
-                        f"it was cloned under prefix {existing.prefix!r}, not {prefix!r}: the voice_id keeps "
-                        f"{existing.prefix!r} (pass --new to enroll another voice under {prefix!r})"
-                    )
-                outcome = CloneOutcome(existing.voice_id, existing, True, None, report, notes, timings)
-                return _finish(client, registry, outcome, wait=wait, timeout_s=wait_timeout_s, started=started)
+        existing = registry.find_by_sample(**identity, sample_sha256=sha256) if sha256 and not new else None
+        if existing is not None:
+            notes.extend(_reuse_notes(existing, prefix))
+            outcome = CloneOutcome(existing.voice_id, existing, True, None, report, notes, timings)
+            return _finish(client, registry, outcome, wait=wait, timeout_s=wait_timeout_s, started=started)
         known = {r.voice_id for r in registry.list(account=client.account)}
         send_started = time.perf_counter()
         created = client.voices.create(
@@ -199,6 +181,32 @@ def clone_voice(
         )
     outcome = CloneOutcome(created.voice_id, record, False, created, report, notes, timings)
     return _finish(client, registry, outcome, wait=wait, timeout_s=wait_timeout_s, started=started)
+
+
+def _preflight(loaded: _Sample, *, force: bool, notes: list[str]) -> PreflightReport:
+    """The local check of the sample's bytes; refuses what is not audio (bad input) or fails (unless ``force``)."""
+    from cosyclone.audio.preflight import check_sample
+
+    assert loaded.data is not None
+    report = check_sample(loaded.data, name=loaded.name)
+    reasons = "; ".join(f.message for f in report.findings if f.level == "fail")
+    if report.unusable:  # not audio at all: bad input (exit 2), as `cosyclone check` says
+        raise InvalidRequestError([Problem("sample", loaded.name, reasons or "is not audio")])
+    if report.verdict == "fail":
+        if not force:
+            raise SamplePreflightError(f"the sample fails the preflight: {reasons}", report=report)
+        notes.append("the sample fails the preflight; sent anyway (--force)")
+    return report
+
+
+def _reuse_notes(existing: VoiceRecord, prefix: str) -> list[str]:
+    notes = ["this sample was already cloned for this model, region and account: reusing it"]
+    if existing.prefix and existing.prefix != prefix:
+        notes.append(
+            f"it was cloned under prefix {existing.prefix!r}, not {prefix!r}: the voice_id keeps "
+            f"{existing.prefix!r} (pass --new to enroll another voice under {prefix!r})"
+        )
+    return notes
 
 
 def _finish(

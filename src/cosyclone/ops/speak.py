@@ -69,6 +69,19 @@ def _target(options: SpeakOptions) -> tuple[Path, dict[str, Any]]:
     return options.output, synthesis
 
 
+def writable_folder() -> Path:
+    """The working directory, or ``$COSYCLONE_HOME/speech`` when it is not writable (MCP hosts may start a server
+    in ``/``): where a default-named audio file goes."""
+    import os
+
+    cwd = Path.cwd()
+    if os.access(cwd, os.W_OK):
+        return cwd
+    from cosyclone._config import cosyclone_home
+
+    return cosyclone_home() / "speech"
+
+
 def speak(
     session: Session,
     options: SpeakOptions,
