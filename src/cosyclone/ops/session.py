@@ -7,9 +7,8 @@ first use; its state lives in ``$COSYCLONE_HOME/emulator`` (so a voice cloned by
 the next), with a registry of its own, kept apart from the one that tracks real voices.
 
 The API key is held as an :class:`~cosyclone._config.APIKey` (it never prints itself); ``repr`` of a session shows
-its options, never the key. Who may import it: the front ends (``cli/``, ``mcp_server.py``) and the library
-operations under them (:mod:`cosyclone.ops.voices`, :mod:`cosyclone.ops.clone`,
-:mod:`cosyclone.ops.speak`).
+its options, never the key. Who may import it: the front ends (``cli/``, ``mcp/``) and the library
+operations beside it in :mod:`cosyclone.ops`.
 """
 
 from __future__ import annotations

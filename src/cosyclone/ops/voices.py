@@ -5,7 +5,7 @@ The service is the truth for existence and status; the local registry remembers 
 model, region) and lets a prefix stand for a voice_id. Times are given in UTC (ISO 8601 with ``+00:00``), the
 service's (read as UTC+8) and the registry's alike. Every function takes a :class:`~cosyclone.ops.session.Session`
 and returns JSON-ready data for the front end to render; evidence is written here. Who may import it: the front
-ends (``cli/``, ``mcp_server.py``) and ``quality/`` (name resolution).
+ends (``cli/``, ``mcp/``) and the library layer (the name rule itself is :mod:`cosyclone.registry.names`).
 """
 
 from __future__ import annotations
