@@ -22,6 +22,8 @@ from cosyclone._exceptions import CosycloneError, InvalidRequestError, Problem
 from cosyclone.mcp.arguments import (
     Confirm,
     ConfirmSpend,
+    ConsentRecording,
+    ConsentText,
     Force,
     KeepLosers,
     LocalOnly,
@@ -126,7 +128,7 @@ def _check_sample_tool(guard: ToolGuard) -> Callable[..., dict[str, Any]]:
 
 
 #: The clone_voice tool's own arguments; the clone options are added from their declaration.
-CLONE_ARGUMENTS = ("sample", "prefix", "target_model", "force", "new", "skip_catalog_check")
+CLONE_ARGUMENTS = ("sample", "prefix", "target_model", "force", "new", "skip_catalog_check", "consent", "consent_text")
 
 
 def _clone_voice_tool(guard: ToolGuard) -> Callable[..., dict[str, Any]]:
@@ -138,6 +140,8 @@ def _clone_voice_tool(guard: ToolGuard) -> Callable[..., dict[str, Any]]:
         force: Force = False,
         new: New = False,
         skip_catalog_check: SkipCatalogCheck = False,
+        consent: ConsentRecording = None,
+        consent_text: ConsentText = None,
         **options: Any,
     ) -> dict[str, Any]:
         """Clone a voice from a sample and return its voice_id (at most once per sample, model and account).
@@ -146,7 +150,9 @@ def _clone_voice_tool(guard: ToolGuard) -> Callable[..., dict[str, Any]]:
         the same bytes (unless new=true), uploads a local file, enrolls, waits until OK, records the voice in the
         registry and writes evidence (clone.json). Returns {ok, voice_id, status, target_model, prefix, region,
         request_id, reused, reconciled, sample_url, sample_sha256, preflight_verdict, notes, timings_s,
-        next_step, warnings (only if evidence could not be written)}. Then call synthesize(voice=voice_id, …).
+        next_step, warnings (only if evidence could not be written), consent (with a consent recording: verified,
+        text, speaker_similarity, sha256, at)}. A consent that is not verified is refused ("consent refused: …")
+        and nothing is sent. Then call synthesize(voice=voice_id, …).
         """
         from cosyclone.ops.clone import clone, clone_options_from
 
@@ -154,7 +160,16 @@ def _clone_voice_tool(guard: ToolGuard) -> Callable[..., dict[str, Any]]:
         if values["language_hints"] is not None:
             values["language_hints"] = [values["language_hints"]]
         declared = clone_options_from({**values, "prefix": prefix, "target_model": target_model})
-        cloned = clone(guard.session, sample, declared, force=force, new=new, skip_catalog_check=skip_catalog_check)
+        cloned = clone(
+            guard.session,
+            sample,
+            declared,
+            force=force,
+            new=new,
+            skip_catalog_check=skip_catalog_check,
+            consent=consent,
+            consent_text=consent_text,
+        )
         voice_id = cloned.outcome.voice_id
         cloned.summary["next_step"] = (
             f"synthesize(voice={voice_id!r}, text=…); the model follows the voice"

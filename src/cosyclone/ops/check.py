@@ -30,6 +30,7 @@ class CheckOptions:
     plot_path: Path | None = None
     fix_path: Path | None = None
     overwrite: bool = False
+    plot_title: str | None = None  # default: the sample's name
 
 
 @dataclass
@@ -97,7 +98,7 @@ def check(options: CheckOptions) -> CheckResult:
         from cosyclone.audio.plot import plot_report
 
         try:
-            result.plot = str(plot_report(report, decoded, options.plot_path))
+            result.plot = str(plot_report(report, decoded, options.plot_path, title=options.plot_title))
         except OSError as error:
             rule = f"cannot be written: {error.strerror}"
             raise InvalidRequestError([Problem("--plot", str(options.plot_path), rule)]) from None

@@ -130,7 +130,6 @@ def demo(
     Raises:
         InvalidRequestError: ``sample`` is not a file; errors of :func:`run_demo`.
     """
-    from cosyclone._config import resolve_region
     from cosyclone._exceptions import InvalidRequestError, Problem
     from cosyclone.ops.evidence import DEFAULT_EVIDENCE_DIR
 
@@ -144,7 +143,7 @@ def demo(
         session.use_emulator = True
         step("no DASHSCOPE_API_KEY: running on the embedded emulator (offline, no quota)")
     elif not session.use_emulator:
-        step(f"using the service at region {resolve_region(session.region)} with model {target_model}")
+        step(f"using the service at region {session.resolved_region()} with model {target_model}")
     out_dir = session.evidence_dir or DEFAULT_EVIDENCE_DIR
     evidence = session.evidence()
     return run_demo(

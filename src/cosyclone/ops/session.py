@@ -109,14 +109,28 @@ class Session:
         self._closers.append(closer)
 
     def close(self) -> None:
+        """Run every closer, last first, even when one fails (the embedded emulator's stop must always run: a
+        native thread alive at exit aborts the process); the first failure is raised after all have run."""
+        failure: BaseException | None = None
         while self._closers:
-            self._closers.pop()()
+            try:
+                self._closers.pop()()
+            except BaseException as error:  # every closer runs; the first failure is re-raised
+                failure = failure or error
+        if failure is not None:
+            raise failure
 
     def __enter__(self) -> Session:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def resolved_region(self) -> str:
+        """The region in effect: the session's, else the environment's, else the default (asks no network)."""
+        from cosyclone._config import resolve_region
+
+        return resolve_region(self.region)
 
     def service_configured(self) -> bool:
         """Whether the service can be reached without the emulator: a base URL was given or an API key is found
@@ -164,8 +178,8 @@ class Session:
             from cosyclone.emulator.server import EmulatorServer
 
             server = EmulatorServer(port=0, data_dir=self.emulator_home() / "state")
+            self.on_close(server.stop)  # before start: an interruption during start still stops what began
             server.start()
-            self.on_close(server.stop)
             key = APIKey(EMULATOR_KEY, "embedded emulator")
             self._settings = ClientSettings(key, region=self.region, base_url=server.http_base_url)
         else:
