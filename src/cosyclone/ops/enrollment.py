@@ -165,22 +165,34 @@ def clone_voice(
         timings["enroll"] = time.perf_counter() - send_started
         notes.extend(n for n in created.notes if n not in notes)
         record = registry.record(
-            VoiceRecord(
-                voice_id=created.voice_id,
-                target_model=target_model,
-                region=client.region,
-                account=client.account,
-                workspace=client.endpoints.workspace or "",
-                prefix=prefix,
-                sample_url=created.sample_url,
-                sample_sha256=sha256,
-                language_hint=hints[0] if hints else None,
-                status="DEPLOYING",
-                request_id=created.request_id,
-            )
+            _new_record(client, created, target_model, prefix, sha256, hints[0] if hints else None)
         )
     outcome = CloneOutcome(created.voice_id, record, False, created, report, notes, timings)
     return _finish(client, registry, outcome, wait=wait, timeout_s=wait_timeout_s, started=started)
+
+
+def _new_record(
+    client: Client,
+    created: CreatedVoice,
+    target_model: str,
+    prefix: str,
+    sha256: str | None,
+    language_hint: str | None,
+) -> VoiceRecord:
+    """The registry's record of a voice just created (``DEPLOYING`` until the wait says otherwise)."""
+    return VoiceRecord(
+        voice_id=created.voice_id,
+        target_model=target_model,
+        region=client.region,
+        account=client.account,
+        workspace=client.endpoints.workspace or "",
+        prefix=prefix,
+        sample_url=created.sample_url,
+        sample_sha256=sha256,
+        language_hint=language_hint,
+        status="DEPLOYING",
+        request_id=created.request_id,
+    )
 
 
 def _preflight(loaded: _Sample, *, force: bool, notes: list[str]) -> PreflightReport:
