@@ -10,8 +10,10 @@ httpcore's pool, through httpcore's public network-backend interface:
 - **under asyncio, plain asyncio** (a ``Protocol`` and a future per read) instead of anyio's socket streams,
   whose cancel scopes and checkpoints cost more CPU than the HTTP exchange they carry.
 
-Proxies from the environment are honoured by httpx itself: ``httpx.Client`` mounts its own proxy transports
-for them (``trust_env``); certificates follow ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` as httpx's do.
+The clients are made by httpx as usual — so the proxies of the environment get httpx's own proxy transports
+(``trust_env``), and certificates follow ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` — and then the pool of their
+default transport (httpx's ``HTTPTransport._pool``, an httpcore pool) is replaced by one with the same TLS context
+and limits over the backend above; if httpx ever holds it differently, its own pool is kept as it is.
 Imported by client/_transport.py only.
 """
 
@@ -34,32 +36,34 @@ _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepal
 
 def sync_client(*, timeout_s: float, headers: dict[str, str]) -> httpx.Client:
     """An ``httpx.Client`` whose direct connections gather writes (proxied ones are httpx's own)."""
-    transport = httpx.HTTPTransport()
-    pool = getattr(transport, "_pool", None)
-    if isinstance(pool, httpcore.ConnectionPool):  # httpx's transport holds its httpcore pool there
-        transport._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=_LIMITS.max_connections,
-            max_keepalive_connections=_LIMITS.max_keepalive_connections,
-            keepalive_expiry=_LIMITS.keepalive_expiry,
-            network_backend=_GatheringBackend(httpcore.SyncBackend()),
+    client = httpx.Client(timeout=timeout_s, headers=headers, limits=_LIMITS)
+    pool = getattr(client._transport, "_pool", None)  # httpx's default transport holds its httpcore pool there
+    if type(pool) is httpcore.ConnectionPool:
+        client._transport._pool = httpcore.ConnectionPool(  # type: ignore[attr-defined]
+            **_pool_settings(pool), network_backend=_GatheringBackend(httpcore.SyncBackend())
         )
-    return httpx.Client(timeout=timeout_s, headers=headers, transport=transport)
+    return client
 
 
 def async_client(*, timeout_s: float, headers: dict[str, str]) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` whose direct connections run over plain asyncio (proxied ones are httpx's)."""
-    transport = httpx.AsyncHTTPTransport()
-    pool = getattr(transport, "_pool", None)
-    if isinstance(pool, httpcore.AsyncConnectionPool):
-        transport._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=_LIMITS.max_connections,
-            max_keepalive_connections=_LIMITS.max_keepalive_connections,
-            keepalive_expiry=_LIMITS.keepalive_expiry,
-            network_backend=AsyncioBackend(),
+    client = httpx.AsyncClient(timeout=timeout_s, headers=headers, limits=_LIMITS)
+    pool = getattr(client._transport, "_pool", None)
+    if type(pool) is httpcore.AsyncConnectionPool:
+        client._transport._pool = httpcore.AsyncConnectionPool(  # type: ignore[attr-defined]
+            **_pool_settings(pool), network_backend=AsyncioBackend()
         )
-    return httpx.AsyncClient(timeout=timeout_s, headers=headers, transport=transport)
+    return client
+
+
+def _pool_settings(pool: httpcore.ConnectionPool | httpcore.AsyncConnectionPool) -> dict[str, Any]:
+    """What httpx configured its pool with (TLS context from the environment's certificates, limits)."""
+    return {
+        "ssl_context": getattr(pool, "_ssl_context", None) or httpx.create_ssl_context(),
+        "max_connections": _LIMITS.max_connections,
+        "max_keepalive_connections": _LIMITS.max_keepalive_connections,
+        "keepalive_expiry": _LIMITS.keepalive_expiry,
+    }
 
 
 # ----- blocking: httpcore's socket streams, writes gathered ----------------------------------------------------
