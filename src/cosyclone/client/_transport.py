@@ -17,7 +17,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 from pydantic import ValidationError
@@ -32,6 +32,7 @@ from cosyclone.client._steps import Call
 from cosyclone.schema.errors import ErrorEnvelope
 
 log = logging.getLogger("cosyclone.http")
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
 DEFAULT_TIMEOUT_S = 30.0
 USER_AGENT = f"cosyclone/{__version__}"
 
@@ -98,10 +99,25 @@ def raise_for_reply(response: httpx.Response) -> None:
     )
 
 
-class _TransportBase:
+class _TransportBase(Generic[H]):
     """What both transports share: settings, the retry policy, and turning a call into a request."""
 
-    def __init__(self, *, key: APIKey, endpoints: Endpoints, timeout_s: float, max_retries: int) -> None:
+    def __init__(
+        self,
+        *,
+        key: APIKey,
+        endpoints: Endpoints,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        max_retries: int = 2,
+        http_client: H | None = None,
+    ) -> None:
+        # The httpx client: the caller's, else made on first use (an httpx client loads its TLS certificates when
+        # made, ~50 ms of CPU, which a client that only speaks over the WebSocket never needs).
+        self._http: H | None = http_client
+        self._given: H | None = http_client
+        self._own = http_client is None
+        self._http_lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.endpoints = endpoints
         self.max_retries = max_retries
         self.timeout_s = timeout_s
@@ -111,7 +127,8 @@ class _TransportBase:
         self._urls: dict[str, httpx.URL] = {}
         self._own_headers = {"Accept-Encoding": "gzip, deflate", "Connection": "keep-alive", **self._make_headers()}
         self._extensions = {"timeout": httpx.Timeout(timeout_s).as_dict()}
-        self._given: httpx.Client | httpx.AsyncClient | None = None
+        if http_client is not None:
+            http_client.headers.update(self._make_headers())
 
     def _url(self, call: Call) -> httpx.URL:
         """The call's URL, parsed once per path (httpx parses a string URL on every request)."""
@@ -154,6 +171,10 @@ class _TransportBase:
             del request.headers["Authorization"]
         return request
 
+    def _route(self, http: httpx.Client | httpx.AsyncClient, call: Call) -> tuple[httpx.Request, Any]:
+        request = self._request(http, call)
+        return request, self._transport_for(http, request)
+
     def _transport_for(self, http: httpx.Client | httpx.AsyncClient, request: httpx.Request) -> Any:
         """The httpx transport the client's own httpx client would use for ``request`` (its proxy transport when
         the environment names a proxy for that URL, else its pool), or None for a caller's ``http_client``.
@@ -172,40 +193,13 @@ class _TransportBase:
         return _parse(response, call)
 
 
-class SyncTransport(_TransportBase):
-    def __init__(
-        self,
-        *,
-        key: APIKey,
-        endpoints: Endpoints,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
-        max_retries: int = 2,
-        http_client: httpx.Client | None = None,
-    ) -> None:
-        super().__init__(key=key, endpoints=endpoints, timeout_s=timeout_s, max_retries=max_retries)
-        # Made on first use unless given: an httpx client loads its TLS certificates when made (~50 ms of CPU),
-        # which a client that only speaks over the WebSocket never needs.
-        self._http: httpx.Client | None = http_client
-        self._given = http_client
-        self._http_lock = threading.Lock()
-        if http_client is not None:
-            http_client.headers.update(self._make_headers())
-
+class SyncTransport(_TransportBase[httpx.Client]):
     def send_once(self, call: Call) -> Any:
         """One exchange: the parsed JSON of a 2xx reply, else the mapped error (no retry here)."""
-        started = time.perf_counter()
-        http = self.http
-        request = self._request(http, call)
-        transport = self._transport_for(http, request)
+        started, http = time.perf_counter(), self.http
+        request, transport = self._route(http, call)
         try:
-            if transport is None:
-                response = http.send(request)
-            else:
-                response = transport.handle_request(request)
-                try:
-                    response.read()
-                finally:
-                    response.close()
+            response = http.send(request) if transport is None else _read(transport.handle_request(request))
         except httpx.TransportError as error:
             raise map_transport_error(error) from None
         return self._outcome(call, response, started)
@@ -224,39 +218,13 @@ class SyncTransport(_TransportBase):
             self._http.close()
 
 
-class AsyncTransport(_TransportBase):
-    def __init__(
-        self,
-        *,
-        key: APIKey,
-        endpoints: Endpoints,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
-        max_retries: int = 2,
-        http_client: httpx.AsyncClient | None = None,
-    ) -> None:
-        super().__init__(key=key, endpoints=endpoints, timeout_s=timeout_s, max_retries=max_retries)
-        self._http: httpx.AsyncClient | None = http_client  # else made on first use (see SyncTransport)
-        self._given = http_client
-        self._own = http_client is None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        if http_client is not None:
-            http_client.headers.update(self._make_headers())
-
+class AsyncTransport(_TransportBase[httpx.AsyncClient]):
     async def send_once(self, call: Call) -> Any:
         """One exchange: the parsed JSON of a 2xx reply, else the mapped error (no retry here)."""
-        started = time.perf_counter()
-        http = self.http
-        request = self._request(http, call)
-        transport = self._transport_for(http, request)
+        started, http = time.perf_counter(), self.http
+        request, transport = self._route(http, call)
         try:
-            if transport is None:
-                response = await http.send(request)
-            else:
-                response = await transport.handle_async_request(request)
-                try:
-                    await response.aread()
-                finally:
-                    await response.aclose()
+            response = await (http.send(request) if transport is None else _aread(transport, request))
         except httpx.TransportError as error:
             raise map_transport_error(error) from None
         return self._outcome(call, response, started)
@@ -281,6 +249,25 @@ class AsyncTransport(_TransportBase):
             discard_httpx_pool(self._http)
         else:
             await self._http.aclose()
+
+
+def _read(response: httpx.Response) -> httpx.Response:
+    """``response`` read whole, its connection given back to the pool."""
+    try:
+        response.read()
+    finally:
+        response.close()
+    return response
+
+
+async def _aread(transport: httpx.AsyncBaseTransport, request: httpx.Request) -> httpx.Response:
+    """:func:`_read` for an async transport's reply to ``request``."""
+    response = await transport.handle_async_request(request)
+    try:
+        await response.aread()
+    finally:
+        await response.aclose()
+    return response
 
 
 def _log(call: Call, response: httpx.Response, started: float) -> None:
