@@ -376,6 +376,8 @@ def render(info: dict[str, Any], results: list[dict[str, Any]], *, quick: bool, 
             out += ["```", result.get("trace", result["error"]).strip(), "```", ""]
             continue
         if name == "voices":
+            model = result.get("emulator", {})
+            out += [f"Emulator models: {', '.join(f'{k} {v}' for k, v in model.items())}.", ""] if model else []
             out += _voices_table(result)
         elif name == "preflight":
             out += _table(_flatten(result["cases"]))
