@@ -41,6 +41,7 @@ class ClientSettings:
     region: str | None = None
     base_url: str | None = None
     workspace: str | None = None
+    ws_url: str | None = None
 
     def client_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``Client(...)`` — the only place the key is revealed."""
@@ -49,6 +50,7 @@ class ClientSettings:
             "region": self.region,
             "base_url": self.base_url,
             "workspace": self.workspace,
+            "ws_url": self.ws_url,
         }
 
 
@@ -56,7 +58,7 @@ class Session:
     """The options of one run and the resources opened from them; :meth:`close` releases them (last first).
 
     Args:
-        region, base_url, workspace: where to talk to (else the environment, else the default region).
+        region, base_url, workspace, ws_url: where to talk to (else the environment, else the default region).
         use_emulator: start an in-process emulator on first use and talk to it (no key, no quota).
         evidence_dir: where evidence files go (``None``: write none).
         verbose: log requests on stderr, redacted.
@@ -74,8 +76,10 @@ class Session:
         evidence_dir: Path | None = None,
         verbose: bool = False,
         evidence_failures_are_warnings: bool = False,
+        ws_url: str | None = None,
     ) -> None:
         self.region = region
+        self.ws_url = ws_url
         self.base_url = base_url
         self.workspace = workspace
         self.use_emulator = use_emulator
@@ -90,7 +94,7 @@ class Session:
     def __repr__(self) -> str:
         options = ", ".join(
             f"{name}={getattr(self, name)!r}"
-            for name in ("region", "base_url", "workspace", "use_emulator", "evidence_dir", "verbose")
+            for name in ("region", "base_url", "ws_url", "workspace", "use_emulator", "evidence_dir", "verbose")
         )
         return f"Session({options}, settings={self._settings!r})"
 
@@ -180,13 +184,20 @@ class Session:
             server = EmulatorServer(port=0, data_dir=self.emulator_home() / "state")
             self.on_close(server.stop)  # before start: an interruption during start still stops what began
             server.start()
+            logger.debug("--emulator: the embedded emulator's URLs stand for --base-url and --ws-url")
             key = APIKey(EMULATOR_KEY, "embedded emulator")
-            self._settings = ClientSettings(key, region=self.region, base_url=server.http_base_url)
+            self._settings = ClientSettings(
+                key, region=self.region, base_url=server.http_base_url, ws_url=server.ws_url
+            )
         else:
             from cosyclone._config import resolve_api_key
 
             self._settings = ClientSettings(
-                resolve_api_key(), region=self.region, base_url=self.base_url, workspace=self.workspace
+                resolve_api_key(),
+                region=self.region,
+                base_url=self.base_url,
+                workspace=self.workspace,
+                ws_url=self.ws_url,
             )
         return self._settings
 
