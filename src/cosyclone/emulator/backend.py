@@ -431,11 +431,14 @@ class EmulatorBackend:
             return
         sha = sample_hash(data)
         record.sample_sha256 = sha
+        languages = tuple(record.language_hints or ())
         record.voice_print = self._bindings.cached(sha)
+        if record.voice_print is not None and "zh" in languages and "zh" not in record.voice_print:
+            record.voice_print = None  # bound before without its Mandarin binding: bind again, with it
         if record.voice_print is None:
             record.binding_pending = True
             self._storage.put_blob(data)  # kept until bound, so that a restart can bind it again
-            self._bindings.submit(sha, data, name=name, f0_hz=record.f0_hz)
+            self._bindings.submit(sha, data, name=name, f0_hz=record.f0_hz, languages=languages)
 
     def _settle_binding(self, sha: str, voice_print: dict[str, Any] | None) -> None:
         """The worker's report: every voice waiting for this sample gets its print (None: pitch only)."""
@@ -474,7 +477,9 @@ class EmulatorBackend:
                     v.voice_print, v.binding_pending = cached, False
                     self._release_sample(v.sample_sha256)
                 else:
-                    self._bindings.submit(v.sample_sha256, data, name="sample", f0_hz=v.f0_hz)
+                    self._bindings.submit(
+                        v.sample_sha256, data, name="sample", f0_hz=v.f0_hz, languages=tuple(v.language_hints or ())
+                    )
 
     # ----- internals ---------------------------------------------------------------------------------------
 
@@ -577,9 +582,9 @@ class EmulatorBackend:
         self._resume_bindings()
 
 
-def _bind_bytes(data: bytes, name: str, f0_hz: float | None) -> dict[str, Any] | None:
+def _bind_bytes(data: bytes, name: str, f0_hz: float | None, languages: tuple[str, ...]) -> dict[str, Any] | None:
     """The binder the worker runs (looked up at call time, so that tests may replace the measurement)."""
-    return sample_judge.bind_bytes(data, name, f0_hz)
+    return sample_judge.bind_bytes(data, name, f0_hz, languages)
 
 
 def _gmt(timestamp: float) -> str:

@@ -25,8 +25,9 @@ How a sentence becomes sound:
 The emulator serving the request picks the engine (:mod:`cosyclone.emulator.engine_choice`): with ``speech``,
 :func:`voice_for` binds the voice to an engine voice moved toward its enrolled sample
 (:mod:`cosyclone.emulator.voice_binding`) and :func:`render_sentence` reads the text aloud
-(:mod:`cosyclone.emulator.speech_engine`); text that engine does not read (no Latin letters, or CJK) and the
-``formant`` engine use the renderer described above.
+(:mod:`cosyclone.emulator.speech_engine`); text with Chinese characters (and, for a voice enrolled with the
+``zh`` hint, digits without letters) is read by the Mandarin engine (:mod:`cosyclone.emulator.mandarin_engine`)
+when installed; other text (Japanese kana, Korean) and the ``formant`` engine use the renderer described above.
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ class VoiceTimbre:
     formant_scale: float = 1.0
     engine: str = "formant"
     speech: SpeechVoice | None = None
+    #: The voice's Mandarin binding (voices enrolled with the ``zh`` hint); others speak Chinese with one made
+    #: from ``speech`` (:func:`cosyclone.emulator.mandarin_binding.mandarin_voice`).
+    mandarin: SpeechVoice | None = None
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,8 @@ def voice_for(voice_id: str, f0_hz: float | None) -> VoiceTimbre:
 
     bound = context.voice_print(voice_id)
     speech = SpeechVoice.from_dict(bound) if bound else voice_without_sample(voice_id, f0_hz)
-    return VoiceTimbre(f0_hz=float(f0), formant_scale=round(scale, 3), engine=SPEECH, speech=speech)
+    mandarin = SpeechVoice.from_dict(bound["zh"]) if bound and isinstance(bound.get("zh"), dict) else None
+    return VoiceTimbre(f0_hz=float(f0), formant_scale=round(scale, 3), engine=SPEECH, speech=speech, mandarin=mandarin)
 
 
 @dataclass(frozen=True)
@@ -292,11 +297,22 @@ def render_sentence(
         The samples (float32, mono) and each word's timing. Never empty: at least 0.1 s.
     """
     if voice.engine == SPEECH and voice.speech is not None:
-        from cosyclone.emulator import speech_engine
+        from cosyclone.emulator import mandarin_engine, speech_engine
 
-        if speech_engine.speaks(text):
+        if speech_engine.speaks(text) and not (voice.mandarin and not any(ch.isalpha() for ch in text)):
             return speech_engine.render_speech(
                 text, voice=voice.speech, sample_rate=sample_rate, volume=volume, rate=rate, pitch=pitch, seed=seed
+            )
+        digits_for_mandarin = voice.mandarin is not None and any(ch.isdigit() for ch in text)
+        if (mandarin_engine.speaks(text) or digits_for_mandarin) and mandarin_engine.available():
+            return mandarin_engine.render_speech(
+                text,
+                voice=voice.mandarin or voice.speech,
+                sample_rate=sample_rate,
+                volume=volume,
+                rate=rate,
+                pitch=pitch,
+                seed=seed,
             )
     return _render_formant(text, voice=voice, sample_rate=sample_rate, volume=volume, rate=rate, pitch=pitch, seed=seed)
 
