@@ -16,6 +16,8 @@ PUBLIC = [
     "Client",
     "CloneOutcome",
     "ConfigurationError",
+    "ConsentRefusedError",
+    "ConsentVerdict",
     "CosycloneError",
     "CreatedVoice",
     "InternalServerError",
@@ -44,6 +46,7 @@ PUBLIC = [
     "check_sample",
     "clone_voice",
     "prepare_clone",
+    "verify_consent",
 ]
 
 

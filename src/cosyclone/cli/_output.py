@@ -134,7 +134,7 @@ def reporting(*, as_json: bool = False) -> Iterator[None]:
 def internal_error(error: BaseException, *, as_json: bool = False) -> NoReturn:
     """Report an unexpected exception: one line naming it and the file holding its stack (the stack itself on
     stderr only with ``--verbose``); exit 70."""
-    from cosyclone.session_log import write_error_log
+    from cosyclone.ops.session_log import write_error_log
 
     where, details = write_error_log(error, secrets=tuple(getattr(SESSION, "secrets", ())))
     if VERBOSE:

@@ -53,6 +53,20 @@ MIGRATIONS: tuple[str, ...] = (
         state_json  TEXT NOT NULL
     );
     """,
+    # 4: verified consent (``clone --consent``, the studio): who agreed, to which words, how sure we were
+    """
+    CREATE TABLE voice_consent (
+        voice_id           TEXT PRIMARY KEY,
+        verified           INTEGER NOT NULL,
+        text               TEXT NOT NULL,
+        speaker_similarity REAL,
+        error_rate         REAL,
+        sha256             TEXT NOT NULL,
+        recording_path     TEXT,
+        at                 TEXT NOT NULL,
+        report_json        TEXT NOT NULL
+    );
+    """,
 )
 
 
