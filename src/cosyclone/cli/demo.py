@@ -19,6 +19,11 @@ def demo(
     sample: Path | None = typer.Option(None, "--sample", help="Your own voice sample (default: the bundled one)."),
     target_model: str = typer.Option(DEFAULT_TARGET_MODEL, "--target-model", help="Model to clone for."),
     as_json: bool = typer.Option(False, "--json", help="Print the evidence summary as JSON."),
+    language: str = typer.Option(
+        "en",
+        "--language",
+        help="en, or zh: the Mandarin tour (a bundled Mandarin reader, cloned with language hint zh, speaks Chinese).",
+    ),
 ) -> None:
     """Check a speech sample, clone it, wait until ready and speak a sentence with it.
 
@@ -27,11 +32,16 @@ def demo(
     (preflight.png), the audio (demo.mp3) and the evidence (demo.json).
     """
     from cosyclone._config import resolve_region
-    from cosyclone.ops.demo import run_demo
+    from cosyclone.ops.demo import DEMO_LANGUAGES, run_demo
     from cosyclone.ops.evidence import DEFAULT_EVIDENCE_DIR
 
     state: Session = ctx.obj
     with reporting(as_json=as_json), _demo_hints(as_json=as_json):
+        if language not in DEMO_LANGUAGES:
+            raise InvalidRequestError(
+                [Problem("--language", language, f"must be one of {', '.join(DEMO_LANGUAGES)}")],
+                hint="leave --language out for English, or pass --language zh for the Mandarin tour",
+            )
         if sample is not None and not sample.is_file():
             reason = "is a directory, not an audio file" if sample.is_dir() else "no such file"
             raise InvalidRequestError(
@@ -51,6 +61,7 @@ def demo(
             evidence,
             sample=sample,
             target_model=target_model,
+            language=language,
             out_dir=out_dir,
             step=say,
         )

