@@ -19,6 +19,11 @@ def demo(
     sample: Path | None = typer.Option(None, "--sample", help="Your own voice sample (default: the bundled one)."),
     target_model: str = typer.Option(DEFAULT_TARGET_MODEL, "--target-model", help="Model to clone for."),
     as_json: bool = typer.Option(False, "--json", help="Print the evidence summary as JSON."),
+    language: str = typer.Option(
+        "en",
+        "--language",
+        help="en, or zh: the Mandarin tour (a bundled Mandarin reader, cloned with language hint zh, speaks Chinese).",
+    ),
 ) -> None:
     """Check a speech sample, clone it, wait until ready and speak a sentence with it.
 
@@ -30,7 +35,7 @@ def demo(
 
     state: Session = ctx.obj
     with reporting(as_json=as_json), _demo_hints(as_json=as_json):
-        result = run(state, sample=sample, target_model=target_model, step=say)
+        result = run(state, sample=sample, target_model=target_model, language=language, step=say)
     if as_json:
         emit_json(result.summary)
         return
