@@ -13,22 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the page fixture skips with the reason (or fails, in CI)
-    expect = None
+from playwright.sync_api import expect
 
 from tests.conftest import AUDIO_FIXTURES
 from tests.studio.conftest import Studio
 
-pytestmark = [
-    pytest.mark.timeout(400),
-    pytest.mark.skipif(
-        not __import__("cosyclone.audio.recognize", fromlist=["x"]).recognizer_available(),
-        reason="the consent check needs the offline recogniser (cosyclone[quality])",
-    ),
-]
+pytestmark = pytest.mark.timeout(400)
 
 SCREENSHOTS = os.environ.get("COSYCLONE_STUDIO_SCREENSHOTS")  # a folder: the happy path saves its screenshots there
 
