@@ -64,7 +64,17 @@ def test_record_check_consent_clone_speak_and_score(page: Any, studio: Studio) -
     models = by_testid(page, "target-model").locator("option").all_inner_texts()
     assert "cosyvoice-v3.5-plus" in models
 
-    record(page, "record-sample", 17.5)  # the microphone's consent sentence, a pause, then awb's sample
+    by_testid(page, "record-sample").click()  # the microphone: the consent sentence, a pause, then awb's sample
+    live = page.wait_for_selector("[data-testid=preflight-live]:not([hidden])", timeout=15_000)  # checked as it grows
+    assert re.match(r"so far \(\d+ s\): (pass|warn|fail)", live.inner_text()), live.inner_text()
+    levels = []
+    for _ in range(20):  # the level meter moves with the voice
+        levels.append(by_testid(page, "sample-level").evaluate("meter => meter.value"))
+        page.wait_for_timeout(100)
+    assert max(levels) > 0.05, levels
+    page.wait_for_timeout(17_500 - 5_000)
+    assert float(by_testid(page, "sample-elapsed").inner_text().split()[0]) > 10
+    by_testid(page, "record-sample").click()
     preflight = by_testid(page, "preflight")
     page.wait_for_selector("[data-testid=preflight] > strong", timeout=60_000)
     verdict = preflight.locator("strong").inner_text()

@@ -8,7 +8,8 @@ bodies and texts too. The page is served with a content security policy that all
 key stays in the session: no route returns it, and error messages are scrubbed of it.
 
 Routes (the page is their only intended client): ``GET /`` (the page), ``GET /static/…``, ``GET /api/config``,
-``POST /api/sample`` and ``POST /api/consent?sample=NAME`` (raw audio bodies), ``POST /api/clone`` and
+``POST /api/sample`` (``?preview=1``: the recording so far, nothing kept) and ``POST /api/consent?sample=NAME``
+(raw audio bodies), ``POST /api/clone`` and
 ``POST /api/score`` (jobs, polled at ``GET /api/jobs/{id}``), ``POST /api/speak``, ``GET /api/voices``,
 ``DELETE /api/voices/{voice_id}``, ``GET /files/{name}`` (kept recordings, pictures, speech).
 
@@ -205,7 +206,19 @@ class Studio:
         from starlette.concurrency import run_in_threadpool
 
         data = await _body(request, MAX_UPLOAD_BYTES)
+        if request.query_params.get("preview") == "1":  # the recording so far: checked, nothing kept
+            return JSONResponse(await run_in_threadpool(self._preview_sample, data))
         return JSONResponse(await run_in_threadpool(self._check_sample, data))
+
+    def _preview_sample(self, data: bytes) -> dict[str, Any]:
+        from cosyclone.audio.preflight import load_and_check
+
+        report, _ = load_and_check(data, name="the recording so far")
+        return {
+            "verdict": report.verdict,
+            "findings": [f.to_dict() for f in report.findings if f.level != "info"],
+            "duration_s": report.info.duration_s if report.info else None,
+        }
 
     def _check_sample(self, data: bytes) -> dict[str, Any]:
         from cosyclone.audio.plot import plot_report

@@ -60,13 +60,14 @@ function sendAudio(path, blob) {
 // ----- recording: a toggle with a level meter and the elapsed time ------------------------------------------
 
 class Recorder {
-  constructor(prefix, label, onRecorded) {
+  constructor(prefix, label, onRecorded, onPartial = null) {
     this.button = $(`record-${prefix}`);
     this.box = $(`${prefix}-recording`);
     this.meter = $(`${prefix}-level`);
     this.elapsed = $(`${prefix}-elapsed`);
     this.label = label;
     this.onRecorded = onRecorded;
+    this.onPartial = onPartial; // called every few seconds with the recording so far
     this.active = null;
     this.button.addEventListener("click", () => this.toggle().catch((error) => this.failed(error)));
   }
@@ -102,7 +103,12 @@ class Recorder {
     context.createMediaStreamSource(stream).connect(analyser);
     const samples = new Float32Array(analyser.fftSize);
     const started = performance.now();
+    let ticks = 0;
     const timer = setInterval(() => {
+      ticks += 1;
+      if (this.onPartial && ticks % 30 === 0 && chunks.length) {
+        this.onPartial(new Blob(chunks, { type: recorder.mimeType || "audio/webm" }));
+      }
       analyser.getFloatTimeDomainData(samples);
       let sum = 0;
       for (const value of samples) sum += value * value;
@@ -140,7 +146,31 @@ const ADVICE = {
   fail: "fix this first (record again, or repair the file with `cosyclone check SAMPLE --fix OUT.wav`):",
 };
 
+// While recording: the recording so far is checked every 3 s (one check at a time; nothing is kept).
+let previewing = false;
+let sampleChecks = 0; // a preview that answers after the final check started is dropped
+async function previewSample(blob) {
+  if (previewing) return;
+  previewing = true;
+  const live = $("preflight-live");
+  const before = sampleChecks;
+  try {
+    const report = await sendAudio("/api/sample?preview=1", blob);
+    if (before !== sampleChecks) return;
+    const first = report.findings.find((finding) => finding.level === report.verdict);
+    const seconds = report.duration_s ? `${report.duration_s.toFixed(0)} s` : "";
+    live.textContent = `so far (${seconds}): ${report.verdict}${first ? ` — ${first.message}` : ""}`;
+    live.hidden = false;
+  } catch (error) {
+    live.hidden = true; // a recording too short to decode yet: say nothing
+  } finally {
+    previewing = false;
+  }
+}
+
 async function checkSample(blob, problem) {
+  sampleChecks += 1;
+  $("preflight-live").hidden = true;
   const box = $("preflight");
   state.sample = null;
   state.sampleVerdict = null;
@@ -383,7 +413,7 @@ async function start() {
     if (model === config.default_model) option.selected = true;
     select.append(option);
   }
-  new Recorder("sample", "Record sample", (blob, problem) => checkSample(blob, problem));
+  new Recorder("sample", "Record sample", (blob, problem) => checkSample(blob, problem), previewSample);
   new Recorder("consent", "Record consent", (blob, problem) => checkConsent(blob, problem));
   $("sample-file").addEventListener("change", (event) => {
     const file = event.target.files[0];
