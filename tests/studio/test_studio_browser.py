@@ -144,6 +144,10 @@ def test_a_consent_from_another_speaker_is_refused(page: Any, studio: Studio) ->
     assert re.search(r"speaker: similarity to the sample 0\.\d\d < 0\.80", text), text
     assert by_testid(page, "clone").is_disabled()
     shot(page, "studio-consent-refused.png")
+    by_testid(page, "consent-language").select_option("zh")  # the same recording, held to the Mandarin sentence
+    expect(by_testid(page, "consent-text")).to_contain_text("克隆")
+    expect(by_testid(page, "consent")).to_contain_text("words: character error rate", timeout=60_000)
+    expect(by_testid(page, "consent").locator("strong")).to_have_text("refused")
 
 
 def test_a_failing_sample_keeps_the_clone_disabled(page: Any, studio: Studio) -> None:

@@ -80,3 +80,19 @@ def test_the_api_key_never_reaches_the_page(
     for path in Path(studio.home).rglob("*"):
         if path.is_file():
             assert PLANTED_KEY.encode() not in path.read_bytes(), path
+
+
+def test_an_organisations_own_wording_replaces_the_sentences(start_studio: Callable[..., Studio]) -> None:
+    wording = "We at Acme agree to have our voice cloned for the training videos."
+    studio = start_studio("--emulator", studio_args=("--consent-text", wording))
+    with httpx.Client(base_url=studio.url, timeout=60) as http:
+        assert http.get("/api/config").json()["consent_texts"] == {"own": wording}
+
+
+def test_the_page_offers_the_sentence_in_each_language(studio: Studio) -> None:
+    with httpx.Client(base_url=studio.url, timeout=60, headers=origin(studio)) as http:
+        texts = http.get("/api/config").json()["consent_texts"]
+        assert set(texts) == {"en", "zh"} and "克隆" in texts["zh"]
+        sample = http.post("/api/sample", content=SAMPLE.read_bytes()).json()["sample"]
+        wrong = http.post(f"/api/consent?sample={sample}&language=fr", content=SAMPLE.read_bytes())
+        assert wrong.status_code == 400 and "language" in wrong.json()["message"]

@@ -8,8 +8,8 @@ bodies and texts too. The page is served with a content security policy that all
 key stays in the session: no route returns it, and error messages are scrubbed of it.
 
 Routes (the page is their only intended client): ``GET /`` (the page), ``GET /static/…``, ``GET /api/config``,
-``POST /api/sample`` (``?preview=1``: the recording so far, nothing kept) and ``POST /api/consent?sample=NAME``
-(raw audio bodies), ``POST /api/clone`` and
+``POST /api/sample`` (``?preview=1``: the recording so far, nothing kept) and
+``POST /api/consent?sample=NAME&language=en|zh`` (raw audio bodies), ``POST /api/clone`` and
 ``POST /api/score`` (jobs, polled at ``GET /api/jobs/{id}``), ``POST /api/speak``, ``GET /api/voices``,
 ``DELETE /api/voices/{voice_id}``, ``GET /files/{name}`` (kept recordings, pictures, speech).
 
@@ -130,10 +130,8 @@ class Studio:
     """The routes, over one session (client, registry, emulator) whose voice actions run one at a time."""
 
     def __init__(self, session: Session, *, consent_text: str | None = None) -> None:
-        from cosyclone.ops.consent import default_consent_text
-
         self.session = session
-        self.consent_text = consent_text or default_consent_text()
+        self.own_consent_text = consent_text
         self.lock = threading.Lock()
         self.jobs = Jobs(self.describe_error)
 
@@ -166,6 +164,23 @@ class Studio:
 
         return run
 
+    def consent_texts(self) -> dict[str, str]:
+        """The sentences the page offers: the studio's own wording (``--consent-text``), or one per language."""
+        from cosyclone.quality.consent import CONSENT_SENTENCES
+
+        return {"own": self.own_consent_text} if self.own_consent_text else dict(CONSENT_SENTENCES)
+
+    def consent_text(self, language: object) -> str:
+        """The sentence for ``language`` (the page's choice; ignored when the studio has its own wording)."""
+        texts = self.consent_texts()
+        if self.own_consent_text:
+            return self.own_consent_text
+        if language is None:
+            return texts["en"]
+        if not isinstance(language, str) or language not in texts:
+            raise InvalidRequestError([Problem("language", language, f"one of {', '.join(texts)}")])
+        return texts[language]
+
     # ----- page ---------------------------------------------------------------------------------------------
 
     async def page(self, request: Request) -> Response:
@@ -192,7 +207,7 @@ class Studio:
         default = DEFAULT_TARGET_MODEL if DEFAULT_TARGET_MODEL in models else (models[0] if models else None)
         return JSONResponse(
             {
-                "consent_text": self.consent_text,
+                "consent_texts": self.consent_texts(),
                 "region": region,
                 "emulator": self.session.use_emulator,
                 "models": models,
@@ -244,14 +259,15 @@ class Studio:
         from starlette.concurrency import run_in_threadpool
 
         sample = files.find(request.query_params.get("sample", ""), "sample")
+        text = self.consent_text(request.query_params.get("language"))
         data = await _body(request, MAX_UPLOAD_BYTES)
-        return JSONResponse(await run_in_threadpool(self._check_consent, data, sample))
+        return JSONResponse(await run_in_threadpool(self._check_consent, data, sample, text))
 
-    def _check_consent(self, data: bytes, sample: Any) -> dict[str, Any]:
+    def _check_consent(self, data: bytes, sample: Any, text: str) -> dict[str, Any]:
         from cosyclone.ops.consent import verify_consent
 
         kept = files.keep_upload(data, "consent")
-        verdict = verify_consent(kept.path, sample, self.consent_text)
+        verdict = verify_consent(kept.path, sample, text)
         return {
             "consent": kept.name,
             "verdict": "verified" if verdict.verified else "refused",
@@ -268,6 +284,7 @@ class Studio:
         sample = files.find(_text(data, "sample"), "sample")
         consent = files.find(_text(data, "consent"), "consent")
         prefix, target_model = _text(data, "prefix"), _text(data, "target_model")
+        text = self.consent_text(data.get("consent_language"))
 
         def work(job: Job) -> dict[str, Any]:
             from cosyclone.ops.clone import clone_with_evidence
@@ -280,7 +297,7 @@ class Studio:
                     prefix=prefix,
                     target_model=target_model,
                     consent=consent,
-                    consent_text=self.consent_text,
+                    consent_text=text,
                     wait=True,
                 )
             return {**cloned.summary, "sample": sample.name}

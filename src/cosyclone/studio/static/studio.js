@@ -231,7 +231,8 @@ async function checkConsent(blob, problem) {
   }
   box.append("checking the consent recording…");
   try {
-    const result = await sendAudio(`/api/consent?sample=${encodeURIComponent(state.sample)}`, blob);
+    const query = `sample=${encodeURIComponent(state.sample)}&language=${encodeURIComponent(consentLanguage())}`;
+    const result = await sendAudio(`/api/consent?${query}`, blob);
     clear(box);
     box.className = `verdict ${result.verdict === "verified" ? "pass" : "fail"}`;
     const why = result.verdict === "verified" ? "the words and the voice match the sample." : "not accepted:";
@@ -258,6 +259,11 @@ async function checkConsent(blob, problem) {
 }
 
 // ----- 3. clone, then the score by itself --------------------------------------------------------------------
+
+function consentLanguage() {
+  const language = $("consent-language").value;
+  return language === "own" ? "" : language;
+}
 
 function updateClone() {
   const ready = ["pass", "warn"].includes(state.sampleVerdict) && state.consentVerdict === "verified";
@@ -298,6 +304,7 @@ async function clone() {
       consent: state.consent,
       prefix: $("prefix").value,
       target_model: $("target-model").value,
+      consent_language: consentLanguage(),
     });
     const result = await poll(job, (now) => {
       $("clone-stage").textContent = `${now.stage} (${now.elapsed_s.toFixed(0)} s)`;
@@ -403,7 +410,22 @@ async function deleteVoice(voiceId) {
 
 async function start() {
   const config = await api("/api/config");
-  $("consent-text").textContent = config.consent_text;
+  const languages = $("consent-language");
+  const names = { en: "English", zh: "中文 (Mandarin)", own: "your wording" };
+  for (const [language, text] of Object.entries(config.consent_texts)) {
+    const option = el("option", { value: language }, names[language] || language);
+    option.dataset.text = text;
+    languages.append(option);
+  }
+  $("consent-language-label").hidden = languages.options.length < 2;
+  const showSentence = () => {
+    $("consent-text").textContent = languages.selectedOptions[0].dataset.text;
+  };
+  showSentence();
+  languages.addEventListener("change", () => {
+    showSentence();
+    if (state.consentBlob) checkConsent(state.consentBlob, null); // the same recording, held to the new words
+  });
   $("where").textContent = config.emulator
     ? "record · check · consent · clone · listen · score — on the local emulator (no key, no quota)"
     : `record · check · consent · clone · listen · score — Model Studio, region ${config.region}`;
