@@ -11,12 +11,16 @@ import ipaddress
 import socket
 import threading
 import time
+from typing import TYPE_CHECKING
 
 import typer
 
 from cosyclone._exceptions import InvalidRequestError, Problem
 from cosyclone.cli._output import fail, say
 from cosyclone.ops.session import Session
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 DEFAULT_PORT = 8642
 
@@ -93,10 +97,10 @@ def _own_names(host: str, port: int) -> set[str]:
     return names
 
 
-def _serve(app: object, listener: socket.socket, url: str, *, open_browser: bool) -> None:
+def _serve(app: Starlette, listener: socket.socket, url: str, *, open_browser: bool) -> None:
     import uvicorn
 
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)  # type: ignore[arg-type]
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
     server = uvicorn.Server(config)
 
     def announce() -> None:

@@ -378,7 +378,7 @@ class Studio:
         match = files.NAME.match(name)
         if match is None:
             return JSONResponse({"error": "NotFound", "message": name}, status_code=404)
-        return FileResponse(files.find(name, match.group(1)), headers={"Cache-Control": "no-store"})  # type: ignore[arg-type]
+        return FileResponse(files.find(name), headers={"Cache-Control": "no-store"})
 
 
 def _page_headers() -> dict[str, str]:
