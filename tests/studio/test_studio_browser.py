@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,7 @@ def test_record_check_consent_clone_speak_and_score(page: Any, studio: Studio) -
     assert "cosyvoice-v3.5-plus" in models
 
     by_testid(page, "record-sample").click()  # the microphone: the consent sentence, a pause, then awb's sample
+    started = time.monotonic()
     live = page.wait_for_selector("[data-testid=preflight-live]:not([hidden])", timeout=15_000)  # checked as it grows
     assert re.match(r"so far \(\d+ s\): (pass|warn|fail)", live.inner_text()), live.inner_text()
     levels = []
@@ -72,7 +74,7 @@ def test_record_check_consent_clone_speak_and_score(page: Any, studio: Studio) -
         levels.append(by_testid(page, "sample-level").evaluate("meter => meter.value"))
         page.wait_for_timeout(100)
     assert max(levels) > 0.05, levels
-    page.wait_for_timeout(17_500 - 5_000)
+    page.wait_for_timeout(max(0, int((started + 17.5 - time.monotonic()) * 1000)))
     assert float(by_testid(page, "sample-elapsed").inner_text().split()[0]) > 10
     by_testid(page, "record-sample").click()
     preflight = by_testid(page, "preflight")

@@ -190,7 +190,7 @@ async function checkSample(blob, problem) {
     box.append(el("strong", {}, report.verdict), ` — ${ADVICE[report.verdict]}`);
     const list = el("ul");
     for (const finding of report.findings) {
-      const todo = finding.fixable ? " (repairable with --fix)" : "";
+      const todo = finding.fixable && !finding.message.includes("--fix") ? " (repairable with --fix)" : "";
       list.append(el("li", { class: finding.level }, `${finding.level}: ${finding.message}${todo}`));
     }
     if (report.findings.length) box.append(list);
