@@ -11,7 +11,7 @@ import soundfile as sf
 
 from cosyclone.audio.io import decode, encode
 from cosyclone.emulator.server import EmulatorServer
-from tests.conftest import AUDIO_FIXTURES, PLANTED_KEY
+from tests.conftest import AUDIO_FIXTURES, PLANTED_KEY, CLIResult
 from tests.helpers.emulator_fixtures import emulator  # noqa: F401
 from tests.studio.conftest import Studio
 
@@ -96,3 +96,11 @@ def test_the_page_offers_the_sentence_in_each_language(studio: Studio) -> None:
         sample = http.post("/api/sample", content=SAMPLE.read_bytes()).json()["sample"]
         wrong = http.post(f"/api/consent?sample={sample}&language=fr", content=SAMPLE.read_bytes())
         assert wrong.status_code == 400 and "language" in wrong.json()["message"]
+
+
+def test_without_a_key_the_studio_does_not_start(run_cli: Callable[..., CLIResult]) -> None:
+    refused = run_cli("studio", "--port", "0", "--no-browser")
+    assert refused.returncode == 2 and "--emulator" in refused.stderr
+    assert "serving at" not in refused.stdout
+    busy = run_cli("studio", "--port", "99999", "--no-browser")
+    assert busy.returncode == 2 and "--port" in busy.stderr

@@ -44,10 +44,15 @@ def studio(
 
     Prints a line with http://HOST:PORT/ once it is serving; stop it with Ctrl-C. It answers only to its own
     address (requests from other sites are refused) and the API key never reaches the page.
-    Exit codes: 0 stopped, 2 bad option or port in use.
+    Exit codes: 0 stopped, 2 bad option, port in use, or no API key (without --emulator).
     """
     state: Session = ctx.obj
     listener = _bind(host, port)
+    try:
+        state.settings()  # the key found (or the embedded emulator started) before the page is served
+    except BaseException:
+        listener.close()
+        raise
     bound_port = listener.getsockname()[1]
     url = f"http://{_url_host(host)}:{bound_port}/"
     from cosyclone.studio.app import create_app
