@@ -5,6 +5,8 @@
 - :func:`consent_for_clone` — what a clone runs first: ``None`` without a recording (unless consent is required:
   ``require_consent = true`` in ``$COSYCLONE_HOME/config.toml`` or ``COSYCLONE_REQUIRE_CONSENT=1``), the verified
   verdict, or :class:`~cosyclone.ConsentRefusedError` (exit 2).
+- :func:`refuse_unconsented` — what the other enrollments (``compare``, ``voices update``, ``demo``) run first when
+  consent is required: they take no consent recording, so they are refused.
 - :func:`keep_consent` — after the clone: the recording copied into ``$COSYCLONE_HOME/consent/`` (named by its
   SHA-256, never in a temporary place) and the provenance stored in the registry (``voices show`` → ``consent``).
 
@@ -37,6 +39,7 @@ __all__ = [
     "consent_required",
     "default_consent_text",
     "keep_consent",
+    "refuse_unconsented",
     "verify_consent",
 ]
 
@@ -77,6 +80,21 @@ def consent_required() -> str | None:
     if config.get("require_consent") is True:
         return f"require_consent = true in {path}"
     return None
+
+
+def refuse_unconsented(action: str) -> None:
+    """Refuse ``action`` (``compare``, ``voices update``, ``demo``: enrollments that take no consent recording) when
+    consent is required; nothing has been sent.
+
+    Raises:
+        ConsentRefusedError: consent is required (naming where, and ``clone --consent``).
+    """
+    where = consent_required()
+    if where is not None:
+        raise ConsentRefusedError(
+            f"a consent recording is required ({where}) and `{action}` enrolls a voice without one",
+            hint="clone the voice with `cosyclone clone SAMPLE --consent RECORDING` instead",
+        )
 
 
 def _read(path: str | os.PathLike[str], field: str) -> bytes:

@@ -51,8 +51,12 @@ def run_demo(
     out_dir: Path,
     step: Callable[[str], None] = lambda _message: None,
 ) -> DemoResult:
-    """Run the demo; ``step`` is told what happens (one line per step)."""
+    """Run the demo; ``step`` is told what happens (one line per step). Refused when consent is required (the
+    bundled reader gave none)."""
     from cosyclone.audio.plot import plot_report
+    from cosyclone.ops.consent import refuse_unconsented
+
+    refuse_unconsented("demo")
     from cosyclone.audio.preflight import load_and_check
 
     started = time.perf_counter()
