@@ -52,12 +52,14 @@ def start_studio(tmp_path: Path, own_cosyclone_home: Path) -> Iterator[Callable[
     COSYCLONE_HOME, no real credentials); every studio started is stopped after the test."""
     started: list[subprocess.Popen[str]] = []
 
-    def start(*global_args: str, env: dict[str, str] | None = None, studio_args: tuple[str, ...] = ()) -> Studio:
+    def start(
+        *global_args: str, env: dict[str, str] | None = None, studio_args: tuple[str, ...] = ("--no-browser",)
+    ) -> Studio:
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("DASHSCOPE_", "ALIBABA_CLOUD_"))}
         merged = {**clean, "COSYCLONE_HOME": str(own_cosyclone_home), "PYTHONUNBUFFERED": "1", **(env or {})}
         command = [sys.executable, "-m", "cosyclone", *global_args, "--no-evidence", "studio", "--port", "0"]
         process = subprocess.Popen(
-            [*command, "--no-browser", *studio_args],
+            [*command, *studio_args],
             cwd=tmp_path,
             env=merged,
             stdout=subprocess.PIPE,
