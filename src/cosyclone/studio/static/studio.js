@@ -59,6 +59,26 @@ function sendAudio(path, blob) {
 
 // ----- recording: a toggle with a level meter and the elapsed time ------------------------------------------
 
+// The microphone's level (RMS of the last 2048 samples, scaled to 0–1) through an AnalyserNode.
+function levelMeter(stream) {
+  try {
+    const context = new AudioContext();
+    const analyser = context.createAnalyser();
+    analyser.fftSize = 2048;
+    context.createMediaStreamSource(stream).connect(analyser);
+    const samples = new Float32Array(analyser.fftSize);
+    const read = () => {
+      analyser.getFloatTimeDomainData(samples);
+      let sum = 0;
+      for (const value of samples) sum += value * value;
+      return Math.min(1, Math.sqrt(sum / samples.length) * 4);
+    };
+    return { context, read };
+  } catch (error) {
+    return null;
+  }
+}
+
 class Recorder {
   constructor(prefix, label, onRecorded, onPartial = null) {
     this.button = $(`record-${prefix}`);
@@ -97,11 +117,7 @@ class Recorder {
       stream.getTracks().forEach((track) => track.stop());
       this.onRecorded(new Blob(chunks, { type: recorder.mimeType || "audio/webm" }), null);
     });
-    const context = new AudioContext();
-    const analyser = context.createAnalyser();
-    analyser.fftSize = 2048;
-    context.createMediaStreamSource(stream).connect(analyser);
-    const samples = new Float32Array(analyser.fftSize);
+    const level = levelMeter(stream); // null where the browser cannot measure the level: recording goes on
     const started = performance.now();
     let ticks = 0;
     const timer = setInterval(() => {
@@ -109,12 +125,10 @@ class Recorder {
       if (this.onPartial && ticks % 30 === 0 && chunks.length) {
         this.onPartial(new Blob(chunks, { type: recorder.mimeType || "audio/webm" }));
       }
-      analyser.getFloatTimeDomainData(samples);
-      let sum = 0;
-      for (const value of samples) sum += value * value;
-      this.meter.value = Math.min(1, Math.sqrt(sum / samples.length) * 4);
+      if (level) this.meter.value = level.read();
       this.elapsed.textContent = `${((performance.now() - started) / 1000).toFixed(1)} s`;
     }, 100);
+    const context = level ? level.context : null;
     this.active = { recorder, context, timer };
     recorder.start(250);
     this.button.textContent = "■ Stop";
@@ -127,7 +141,7 @@ class Recorder {
     this.active = null;
     clearInterval(timer);
     recorder.stop();
-    context.close().catch(() => {});
+    if (context) context.close().catch(() => {});
     this.reset();
   }
 
