@@ -145,3 +145,18 @@ def test_a_new_sample_forgets_the_old_speakers_consent(cli: CLI) -> None:
     other = str(AUDIO_FIXTURES / "good" / "flite-slt.wav")  # another speaker's sample
     assert cli("voices", "update", voice_id, other, timeout=300).returncode == 0
     assert cli("voices", "show", voice_id, "--json").json()["consent"] is None
+
+
+def test_bad_consent_input_is_named_before_anything_is_sent(cli: CLI) -> None:
+    not_audio = str(AUDIO_FIXTURES / "bad" / "not-audio.wav")
+    cases = [
+        (("--consent", not_audio), "consent="),
+        (("--consent", "missing.wav"), "no such file"),
+        (("--consent-text", "I agree."), "needs a consent recording (--consent)"),
+    ]
+    for extra, named in cases:
+        refused = cli("clone", SAMPLE, "--prefix", "awb", *extra)
+        assert refused.returncode == 2 and named in refused.stderr, refused.stderr
+    remote = cli("clone", "https://example.com/voice.wav", "--prefix", "awb", "--consent", CONSENT)
+    assert remote.returncode == 2 and "consent is checked on local files" in remote.stderr
+    nothing_was_sent(cli)
