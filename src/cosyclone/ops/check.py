@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from cosyclone.audio.fix import FixResult
     from cosyclone.audio.preflight import PreflightReport
 
-__all__ = ["CheckOptions", "CheckResult", "check", "check_targets", "next_step"]
+__all__ = ["CheckOptions", "CheckResult", "check", "check_targets", "next_step", "preview_check"]
 
 
 @dataclass(frozen=True)
@@ -123,3 +123,16 @@ def next_step(report: PreflightReport) -> str:
             "clone_voice(force=true) sends it anyway"
         )
     return "usable: clone it with clone_voice(sample=…, prefix=…)"
+
+
+def preview_check(data: bytes, *, name: str = "the recording so far") -> dict[str, Any]:
+    """A quick preflight of audio bytes that are still being recorded: the verdict, the findings worth showing
+    (no ``info``) and the duration so far. Nothing is kept or drawn."""
+    from cosyclone.audio.preflight import load_and_check
+
+    report, _ = load_and_check(data, name=name)
+    return {
+        "verdict": report.verdict,
+        "findings": [finding.to_dict() for finding in report.findings if finding.level != "info"],
+        "duration_s": report.info.duration_s if report.info else None,
+    }
