@@ -60,18 +60,14 @@ def run_demo(
     out_dir: Path,
     step: Callable[[str], None] = lambda _message: None,
 ) -> DemoResult:
-<<<<<<< HEAD
     """Run the demo; ``step`` is told what happens (one line per step). ``language`` ``zh`` clones the bundled
-    Mandarin reader with the ``zh`` language hint and speaks Chinese (unless ``sample``/``text`` are given)."""
-=======
-    """Run the demo; ``step`` is told what happens (one line per step). Refused when consent is required (the
-    bundled reader gave none)."""
->>>>>>> studio
+    Mandarin reader with the ``zh`` language hint and speaks Chinese (unless ``sample``/``text`` are given).
+    Refused when consent is required (the bundled reader gave none)."""
     from cosyclone.audio.plot import plot_report
+    from cosyclone.audio.preflight import load_and_check
     from cosyclone.ops.consent import refuse_unconsented
 
     refuse_unconsented("demo")
-    from cosyclone.audio.preflight import load_and_check
 
     started = time.perf_counter()
     timings: dict[str, float] = {}
