@@ -7,9 +7,12 @@ from typing import Annotated
 
 import typer
 
-from cosyclone.cli._options import AsJson, Prefix
+from cosyclone.cli._options import AsJson
 from cosyclone.cli._output import emit_json, reporting, say
 from cosyclone.ops.session import Session
+from cosyclone.schema.design import DesignOptions
+
+Prefix = Annotated[str, typer.Option("--prefix", help=DesignOptions.model_fields["prefix"].description)]
 
 
 def design(

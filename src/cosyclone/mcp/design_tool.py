@@ -1,12 +1,11 @@
 """The MCP tool ``design_voice``: a voice from a description (contract §11.1), with the options of
 ``cosyclone design`` (declared once in :class:`cosyclone.schema.design.DesignOptions`).
 
-Who may import it: :mod:`cosyclone.mcp.server`, which lists :func:`design_voice_tool` in its tools.
+Who may import it: :mod:`cosyclone.mcp.tools`, which lists :func:`design_voice_tool` in its ``TOOLS``.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
@@ -68,15 +67,6 @@ class ToolGuard(Protocol):
     def guarded(self, *, exclusive: bool) -> Callable[[_F], _F]: ...
 
 
-def _preview_folder() -> Path:
-    cwd = Path.cwd()
-    if os.access(cwd, os.W_OK):
-        return cwd / "output" / "designs"
-    from cosyclone._config import cosyclone_home
-
-    return cosyclone_home() / "designs"
-
-
 def design_voice_tool(guard: ToolGuard) -> Callable[..., dict[str, Any]]:
     @guard.guarded(exclusive=True)
     def design_voice(
@@ -101,7 +91,7 @@ def design_voice_tool(guard: ToolGuard) -> Callable[..., dict[str, Any]]:
         preview_sample_rate, request_id, reconciled, notes, next_step}. Then call synthesize(voice=voice_id, …):
         the model follows the voice. Qwen's separate qwen-voice-design family is not driven by this tool.
         """
-        from cosyclone.ops.design import design_with_evidence
+        from cosyclone.ops.design import design_with_evidence, writable_preview_folder
 
         result = design_with_evidence(
             guard.session,
@@ -113,7 +103,7 @@ def design_voice_tool(guard: ToolGuard) -> Callable[..., dict[str, Any]]:
             preview_format=None if output else preview_format,
             preview_sample_rate=preview_sample_rate,
             output=Path(output) if output else None,
-            preview_dir=_preview_folder(),
+            preview_dir=writable_preview_folder(),
             wait=wait,
             wait_timeout_s=timeout_s,
         )

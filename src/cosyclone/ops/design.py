@@ -42,6 +42,19 @@ class DesignResult:
     summary: dict[str, Any]
 
 
+def writable_preview_folder() -> Path:
+    """``output/designs`` under the working directory, or ``$COSYCLONE_HOME/designs`` when it is not writable (MCP
+    hosts may start a server in ``/``): where a default-named preview goes."""
+    import os
+
+    cwd = Path.cwd()
+    if os.access(cwd, os.W_OK):
+        return cwd / "output" / "designs"
+    from cosyclone._config import cosyclone_home
+
+    return cosyclone_home() / "designs"
+
+
 def preview_format_for(output: Path | None, preview_format: str | None) -> str | None:
     """The preview format: ``preview_format``, or the one ``output``'s extension names; InvalidRequestError when
     they disagree or the extension names none of wav, mp3, pcm."""
