@@ -70,7 +70,7 @@ class VoiceTimbre:
     engine: str = "formant"
     speech: SpeechVoice | None = None
     #: The voice's Mandarin binding (voices enrolled with the ``zh`` hint); others speak Chinese with one made
-    #: from ``speech`` (:func:`cosyclone.emulator.voice.mandarin_binding.mandarin_voice`).
+    #: from ``speech`` (:func:`cosyclone.emulator.voice.mandarin_engine.mandarin_voice`).
     mandarin: SpeechVoice | None = None
 
 
