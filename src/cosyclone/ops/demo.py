@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cosyclone._exceptions import SamplePreflightError
 from cosyclone.client import Client
@@ -20,6 +20,9 @@ from cosyclone.ops.enrollment import clone_voice
 from cosyclone.ops.evidence import Evidence
 from cosyclone.registry import VoiceRegistry
 from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
+
+if TYPE_CHECKING:
+    from cosyclone.ops.session import Session
 
 DEMO_PREFIX = "demo"
 DEMO_TEXT = "Hello! This voice was cloned with cosyclone from fifteen seconds of a public domain recording."
@@ -58,9 +61,13 @@ def run_demo(
     step: Callable[[str], None] = lambda _message: None,
 ) -> DemoResult:
     """Run the demo; ``step`` is told what happens (one line per step). ``language`` ``zh`` clones the bundled
-    Mandarin reader with the ``zh`` language hint and speaks Chinese (unless ``sample``/``text`` are given)."""
+    Mandarin reader with the ``zh`` language hint and speaks Chinese (unless ``sample``/``text`` are given).
+    Refused when consent is required (the bundled reader gave none)."""
     from cosyclone.audio.plot import plot_report
     from cosyclone.audio.preflight import load_and_check
+    from cosyclone.ops.consent import refuse_unconsented
+
+    refuse_unconsented("demo")
 
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -124,3 +131,52 @@ def run_demo(
     }
     evidence_path = evidence.write_json("demo.json", summary)
     return DemoResult(outcome.voice_id, audio_path, picture, evidence_path, summary)
+
+
+def demo(
+    session: Session,
+    *,
+    sample: Path | None = None,
+    target_model: str = DEFAULT_TARGET_MODEL,
+    language: str = "en",
+    step: Callable[[str], None] = lambda _message: None,
+) -> DemoResult:
+    """:func:`run_demo` for a front end: without a key (and no ``--emulator``) the session switches to the
+    embedded emulator; the files go to the session's evidence folder (default ``DEFAULT_EVIDENCE_DIR``).
+
+    Raises:
+        InvalidRequestError: ``language`` is not a demo language, ``sample`` is not a file; errors of
+            :func:`run_demo`.
+    """
+    from cosyclone._exceptions import InvalidRequestError, Problem
+    from cosyclone.ops.evidence import DEFAULT_EVIDENCE_DIR
+
+    if language not in DEMO_LANGUAGES:
+        raise InvalidRequestError(
+            [Problem("--language", language, f"must be one of {', '.join(DEMO_LANGUAGES)}")],
+            hint="leave --language out for English, or pass --language zh for the Mandarin tour",
+        )
+
+    if sample is not None and not sample.is_file():
+        reason = "is a directory, not an audio file" if sample.is_dir() else "no such file"
+        raise InvalidRequestError(
+            [Problem("--sample", str(sample), reason)],
+            hint="give the path of a recording (10–20 s of one speaker), or leave --sample out for the bundled one",
+        )
+    if not session.use_emulator and not session.service_configured():
+        session.use_emulator = True
+        step("no DASHSCOPE_API_KEY: running on the embedded emulator (offline, no quota)")
+    elif not session.use_emulator:
+        step(f"using the service at region {session.resolved_region()} with model {target_model}")
+    out_dir = session.evidence_dir or DEFAULT_EVIDENCE_DIR
+    evidence = session.evidence()
+    return run_demo(
+        session.client(),
+        session.registry(),
+        evidence,
+        sample=sample,
+        target_model=target_model,
+        language=language,
+        out_dir=out_dir,
+        step=step,
+    )

@@ -4,8 +4,8 @@ check the sample locally → reuse a voice already made from the same bytes (unl
 enrollment so a parallel process waits instead of enrolling twice → upload a local file → create (at most once,
 reconciling after ambiguous failures) → record it → wait until OK.
 
-Who may import it: :mod:`cosyclone.ops.clone` (for both front ends), the demo, and library users (it is public as
-``cosyclone.clone_voice``). It uses the client, the registry and the audio preflight.
+Who may import it: :mod:`cosyclone.ops.clone` (for the front ends), the demo, ``quality/compare.py``, and library
+users (it is public as ``cosyclone.clone_voice``). It uses the client, the registry and the audio preflight.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from typing_extensions import Unpack
 
 from cosyclone._exceptions import (
     InvalidRequestError,
@@ -28,6 +30,7 @@ from cosyclone.client.voices import check_before_upload, check_upload_mode, is_r
 from cosyclone.registry import VoiceRecord, VoiceRegistry
 from cosyclone.registry.store import claim_key
 from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
+from cosyclone.schema.clone_options import CloneWireOptionsDict
 
 if TYPE_CHECKING:
     from cosyclone.audio.preflight import PreflightReport
@@ -98,10 +101,6 @@ def clone_voice(
     sample: str | os.PathLike[str],
     prefix: str,
     target_model: str = DEFAULT_TARGET_MODEL,
-    language_hints: list[str] | None = None,
-    max_prompt_audio_length: float | None = None,
-    enable_preprocess: bool | None = None,
-    enable_volume_normalization: bool | None = None,
     upload: str = "auto",
     preflight: bool = True,
     force: bool = False,
@@ -109,8 +108,13 @@ def clone_voice(
     wait: bool = True,
     wait_timeout_s: float = 300.0,
     skip_catalog_check: bool = False,
+    **options: Unpack[CloneWireOptionsDict],
 ) -> CloneOutcome:
     """Clone ``sample`` (a local file or a URL) into a voice, at most once per sample, model, region and account.
+
+    ``options`` are the declared clone options sent with the request (``language_hints``,
+    ``max_prompt_audio_length``, ``enable_preprocess``, ``enable_volume_normalization``:
+    :mod:`cosyclone.schema.clone_options`).
 
     Raises:
         InvalidRequestError: a field breaks a rule, or the file is missing (nothing sent).
@@ -121,36 +125,17 @@ def clone_voice(
     notes: list[str] = []
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    hints = options.get("language_hints")
     prepared = check_before_upload(
-        sample,
-        prefix,
-        target_model,
-        language_hints,
-        max_prompt_audio_length,
-        enable_preprocess,
-        region=client.region,
-        skip_catalog_check=skip_catalog_check,
-        enable_volume_normalization=enable_volume_normalization,
+        sample, prefix, target_model, region=client.region, skip_catalog_check=skip_catalog_check, **options
     )
     notes.extend(prepared.notes)
     mode = check_upload_mode(upload)
     loaded = _load_sample(sample, notes)
 
-    report: PreflightReport | None = None
-    if preflight and loaded.data is not None:
-        from cosyclone.audio.preflight import check_sample
-
-        report = check_sample(loaded.data, name=loaded.name)
+    report = _preflight(loaded, force=force, notes=notes) if preflight and loaded.data is not None else None
+    if report is not None:
         timings["preflight"] = time.perf_counter() - started
-        if report.unusable:  # not audio at all: bad input (exit 2), as `cosyclone check` says
-            reasons = "; ".join(f.message for f in report.findings if f.level == "fail")
-            raise InvalidRequestError([Problem("sample", loaded.name, reasons or "is not audio")])
-        if report.verdict == "fail":
-            if not force:
-                reasons = "; ".join(f.message for f in report.findings if f.level == "fail")
-                raise SamplePreflightError(f"the sample fails the preflight: {reasons}", report=report)
-            notes.append("the sample fails the preflight; sent anyway (--force)")
-
     sha256 = hashlib.sha256(loaded.data).hexdigest() if loaded.data is not None else None
     identity = {
         "account": client.account,
@@ -161,50 +146,79 @@ def clone_voice(
     key = claim_key(**identity, sample=sha256 or (loaded.url or loaded.name))
 
     with registry.claim(key):
-        if sha256 is not None and not new:
-            existing = registry.find_by_sample(**identity, sample_sha256=sha256)
-            if existing is not None:
-                notes.append("this sample was already cloned for this model, region and account: reusing it")
-                if existing.prefix and existing.prefix != prefix:
-                    notes.append(
-                        f"it was cloned under prefix {existing.prefix!r}, not {prefix!r}: the voice_id keeps "
-                        f"{existing.prefix!r} (pass --new to enroll another voice under {prefix!r})"
-                    )
-                outcome = CloneOutcome(existing.voice_id, existing, True, None, report, notes, timings)
-                return _finish(client, registry, outcome, wait=wait, timeout_s=wait_timeout_s, started=started)
+        existing = registry.find_by_sample(**identity, sample_sha256=sha256) if sha256 and not new else None
+        if existing is not None:
+            notes.extend(_reuse_notes(existing, prefix))
+            outcome = CloneOutcome(existing.voice_id, existing, True, None, report, notes, timings)
+            return _finish(client, registry, outcome, wait=wait, timeout_s=wait_timeout_s, started=started)
         known = {r.voice_id for r in registry.list(account=client.account)}
         send_started = time.perf_counter()
         created = client.voices.create(
             prefix=prefix,
             sample=loaded.url if loaded.url is not None else str(loaded.path),
             target_model=target_model,
-            language_hints=language_hints,
-            max_prompt_audio_length=max_prompt_audio_length,
-            enable_preprocess=enable_preprocess,
-            enable_volume_normalization=enable_volume_normalization,
             upload=mode,
             skip_catalog_check=skip_catalog_check,
             exclude=known,
+            **options,
         )
         timings["enroll"] = time.perf_counter() - send_started
         notes.extend(n for n in created.notes if n not in notes)
         record = registry.record(
-            VoiceRecord(
-                voice_id=created.voice_id,
-                target_model=target_model,
-                region=client.region,
-                account=client.account,
-                workspace=client.endpoints.workspace or "",
-                prefix=prefix,
-                sample_url=created.sample_url,
-                sample_sha256=sha256,
-                language_hint=language_hints[0] if language_hints else None,
-                status="DEPLOYING",
-                request_id=created.request_id,
-            )
+            _new_record(client, created, target_model, prefix, sha256, hints[0] if hints else None)
         )
     outcome = CloneOutcome(created.voice_id, record, False, created, report, notes, timings)
     return _finish(client, registry, outcome, wait=wait, timeout_s=wait_timeout_s, started=started)
+
+
+def _new_record(
+    client: Client,
+    created: CreatedVoice,
+    target_model: str,
+    prefix: str,
+    sha256: str | None,
+    language_hint: str | None,
+) -> VoiceRecord:
+    """The registry's record of a voice just created (``DEPLOYING`` until the wait says otherwise)."""
+    return VoiceRecord(
+        voice_id=created.voice_id,
+        target_model=target_model,
+        region=client.region,
+        account=client.account,
+        workspace=client.endpoints.workspace or "",
+        prefix=prefix,
+        sample_url=created.sample_url,
+        sample_sha256=sha256,
+        language_hint=language_hint,
+        status="DEPLOYING",
+        request_id=created.request_id,
+    )
+
+
+def _preflight(loaded: _Sample, *, force: bool, notes: list[str]) -> PreflightReport:
+    """The local check of the sample's bytes; refuses what is not audio (bad input) or fails (unless ``force``)."""
+    from cosyclone.audio.preflight import check_sample
+
+    assert loaded.data is not None
+    report = check_sample(loaded.data, name=loaded.name)
+    reasons = "; ".join(f.message for f in report.findings if f.level == "fail")
+    if report.unusable:  # not audio at all: bad input (exit 2), as `cosyclone check` says
+        raise InvalidRequestError([Problem("sample", loaded.name, reasons or "is not audio")])
+    if report.verdict == "fail":
+        if not force:
+            raise SamplePreflightError(f"the sample fails the preflight: {reasons}", report=report)
+        notes.append("the sample fails the preflight; sent anyway (--force)")
+    return report
+
+
+def _reuse_notes(existing: VoiceRecord, prefix: str) -> list[str]:
+    notes = ["this sample was already cloned for this model, region and account: reusing it"]
+    if existing.prefix and existing.prefix != prefix:
+        notes.append(
+            f"it was cloned under prefix {existing.prefix!r}, not {prefix!r}: the voice_id keeps "
+            f"{existing.prefix!r} (pass --new to enroll another voice under {prefix!r})"
+        )
+    return notes
 
 
 def _finish(
