@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,3 +80,29 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
 
 def write_json_atomic(path: str | os.PathLike[str], data: Any) -> Path:
     return write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+_PART_SUFFIX = re.compile(r"\.(\d+)-[0-9a-f]{8}\.part$")
+
+
+def remove_dead_parts(folder: Path) -> list[Path]:
+    """Remove the ``.part`` files a *dead* writer left in ``folder`` (killed, e.g. SIGKILL, before it could clean
+    up: see :func:`part_path`); a live writer's file is left alone. Returns what was removed."""
+    removed: list[Path] = []
+    if sys.platform == "win32" or not folder.is_dir():
+        return removed
+    for candidate in folder.glob("*.part"):
+        match = _PART_SUFFIX.search(candidate.name)
+        if match is None or int(match.group(1)) == os.getpid():
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+            continue  # its writer is alive
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError):
+            continue
+        with contextlib.suppress(OSError):
+            candidate.unlink()
+            removed.append(candidate)
+    return removed

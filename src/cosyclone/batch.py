@@ -24,11 +24,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cosyclone._crashpoints import crash_point
 from cosyclone._exceptions import (
     InvalidRequestError,
     Problem,
 )
-from cosyclone._files import write_json_atomic
+from cosyclone._files import remove_dead_parts, write_json_atomic
 from cosyclone._wav import WAV_HEADER_BYTES
 from cosyclone.schema.synthesis_params import DEFAULT_SAMPLE_RATE, SYNONYMS, synthesis_params
 
@@ -290,6 +291,7 @@ class BatchRun:
     def run(self, on_progress: Callable[[ItemResult], None] | None = None) -> list[ItemResult]:
         """Render every item not already done; returns the results in input order (manifest written)."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        remove_dead_parts(self.out_dir)  # a killed earlier run's temporary files (its final files are whole)
         todo: list[BatchItem] = []
         for item in self.items:
             if self.resume and self.is_done(item):
@@ -307,8 +309,11 @@ class BatchRun:
             for future in futures:
                 if future.done() and not future.cancelled() and future.exception() is None:
                     result = future.result()
+                    crash_point("batch:after-item")
                     with self._lock:
                         self.results[result.id] = result
+                        self.write_manifest()  # after every item: a killed run's resume skips what was done
+                    crash_point("batch:after-manifest")
                     if on_progress:
                         on_progress(result)
 

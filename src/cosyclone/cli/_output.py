@@ -116,6 +116,8 @@ def reporting(*, as_json: bool = False) -> Iterator[None]:
         fail(error, as_json=as_json)
     except BrokenPipeError:
         stdout_closed()
+    except KeyboardInterrupt as error:  # Ctrl-C: say what state things are in (a clone says what it sent)
+        interrupted(getattr(error, "state", ""), as_json=as_json)
     except ConnectionError as error:  # a socket error no lower layer mapped: still a network problem
         fail(APIConnectionError(f"connection failed: {error}"), as_json=as_json)
     except OSError as error:  # a file we were asked to read or write
@@ -129,6 +131,14 @@ def reporting(*, as_json: bool = False) -> Iterator[None]:
         fail(RegistryDamagedError("(registry.sqlite3)", str(error)), as_json=as_json)
     except Exception as error:  # a bug: one line, the details in a file
         internal_error(error, as_json=as_json)
+
+
+def interrupted(state: str, *, as_json: bool = False) -> NoReturn:
+    """Ctrl-C: one line saying what was done (``state``, when the command knows it) and how to finish; exit 130."""
+    if as_json:
+        emit_json({"ok": False, "error": "Interrupted", "message": state or "interrupted"})
+    say(f"interrupted: {state}" if state else "interrupted")
+    raise typer.Exit(exit_codes.INTERRUPTED)
 
 
 def internal_error(error: BaseException, *, as_json: bool = False) -> NoReturn:

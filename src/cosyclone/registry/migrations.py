@@ -53,6 +53,22 @@ MIGRATIONS: tuple[str, ...] = (
         state_json  TEXT NOT NULL
     );
     """,
+    # 4: what a clone is about to send, recorded BEFORE the create request: a run interrupted (Ctrl-C, SIGKILL)
+    # between sending and recording leaves its intent here, and the next run adopts the voice it made
+    """
+    CREATE TABLE enroll_intents (
+        claim_key     TEXT PRIMARY KEY,
+        account       TEXT NOT NULL,
+        region        TEXT NOT NULL,
+        workspace     TEXT NOT NULL DEFAULT '',
+        target_model  TEXT NOT NULL,
+        prefix        TEXT NOT NULL,
+        sample_sha256 TEXT,
+        sample_url    TEXT,
+        pid           INTEGER NOT NULL,
+        started_at    REAL NOT NULL
+    );
+    """,
 )
 
 
