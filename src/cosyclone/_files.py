@@ -44,6 +44,23 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
     return target
 
 
+def probe_writable(folder: Path, *, field: str = "output") -> None:
+    """Check, before anything is sent or billed, that files can really be created in ``folder`` (made if
+    missing): a probe file is created and removed. ``os.access`` alone is not enough (root, read-only mounts,
+    ACLs). Raises OutputPathError naming ``field`` and the reason."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".cosyclone-probe.{os.getpid()}-{uuid.uuid4().hex[:8]}.part"
+        with probe.open("wb") as handle:
+            handle.write(b"\0")
+        probe.unlink()
+    except OSError as error:
+        raise InvalidRequestError(
+            [Problem(field, str(folder), f"cannot hold files: {error.strerror or error}")],
+            hint="choose a writable folder (or free space) and run again; nothing was sent",
+        ) from None
+
+
 def part_path(path: Path) -> Path:
     """A temporary name beside ``path``, unique to this writer, ending in ``.part``."""
     return path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")

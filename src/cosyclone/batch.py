@@ -28,8 +28,9 @@ from cosyclone._crashpoints import crash_point
 from cosyclone._exceptions import (
     InvalidRequestError,
     Problem,
+    ResultNotWrittenError,
 )
-from cosyclone._files import remove_dead_parts, write_json_atomic
+from cosyclone._files import check_output_path, probe_writable, remove_dead_parts, write_json_atomic
 from cosyclone._wav import WAV_HEADER_BYTES
 from cosyclone.schema.synthesis_params import DEFAULT_SAMPLE_RATE, SYNONYMS, synthesis_params
 
@@ -195,7 +196,9 @@ def _duration_s(path: Path, fmt: str, sample_rate: int) -> float | None:
 
 class BatchRun:
     """One batch: items, where they go, how; call :meth:`run`. ``stop()`` (e.g. on Ctrl-C) finishes the items
-    in flight, skips the rest and still writes the manifest."""
+    in flight, skips the rest and still writes the manifest. The output folder is checked writable before the
+    first request; an item synthesized (billed) but not written (disk full) stops the batch — no more billing
+    — with its characters and request_id in the manifest and :attr:`write_failure` set."""
 
     def __init__(
         self,
@@ -219,6 +222,8 @@ class BatchRun:
         self._clients: list[Client] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        #: The first item that was synthesized (billed) but could not be written: the batch stopped there.
+        self.write_failure: ResultNotWrittenError | None = None
         if out_dir.exists() and not out_dir.is_dir():
             raise InvalidRequestError([Problem("--out-dir", str(out_dir), "is a file, not a folder")])
         self.results: dict[str, ItemResult] = load_manifest(out_dir) if resume else {}
@@ -269,6 +274,8 @@ class BatchRun:
             attempt += 1
             try:
                 result = client.speech.to_file(item.text, target, voice=voice, model=model, **options)
+            except ResultNotWrittenError as error:  # billed, not written (disk full): the batch stops here
+                return self._not_written(item, error, attempt)
             except InvalidRequestError as error:
                 return ItemResult(item.id, None, error=str(error), attempts=attempt)
             except Exception as error:  # any other refusal: recorded against the item, the batch goes on
@@ -288,9 +295,23 @@ class BatchRun:
                 fingerprint=self.fingerprint(item),
             )
 
+    def _not_written(self, item: BatchItem, error: ResultNotWrittenError, attempt: int) -> ItemResult:
+        from cosyclone.speech_ops import keep_rescued_audio
+
+        keep_rescued_audio(error, self.target(item).name)
+        self._stop.set()
+        with self._lock:
+            if self.write_failure is None:
+                self.write_failure = error
+        return ItemResult(
+            item.id, None, characters=error.characters or 0, request_id=error.request_id, error=str(error),
+            attempts=attempt, fingerprint=self.fingerprint(item),
+        )  # fmt: skip
+
     def run(self, on_progress: Callable[[ItemResult], None] | None = None) -> list[ItemResult]:
         """Render every item not already done; returns the results in input order (manifest written)."""
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        probe_writable(self.out_dir, field="--out-dir")  # before anything is sent or billed
+        check_output_path(self.out_dir / MANIFEST)
         remove_dead_parts(self.out_dir)  # a killed earlier run's temporary files (its final files are whole)
         todo: list[BatchItem] = []
         for item in self.items:

@@ -28,6 +28,7 @@ PUBLIC = [
     "Problem",
     "RateLimitError",
     "RegistryDamagedError",
+    "ResultNotWrittenError",
     "SamplePreflightError",
     "SampleRejectedError",
     "SpeechResult",

@@ -26,6 +26,7 @@ from cosyclone._exceptions import (
     ModelMismatchError,
     Problem,
     RegistryDamagedError,
+    ResultNotWrittenError,
     SamplePreflightError,
     VoiceNotReadyError,
     VoiceRejectedError,
@@ -53,6 +54,8 @@ def say(message: str) -> None:
 
 def exit_code_for(error: BaseException) -> int:
     """The exit code of ``error``: the one table (``exit_codes``, README, ``--help``)."""
+    if isinstance(error, ResultNotWrittenError):
+        return exit_codes.SENT_NOT_WRITTEN
     if isinstance(error, SamplePreflightError):
         return exit_codes.SAMPLE_FAILED
     if isinstance(error, InvalidRequestError):  # before APIStatusError: a model contradiction is both, not sent
@@ -81,6 +84,11 @@ def error_payload(error: CosycloneError) -> dict[str, Any]:
         payload["problems"] = [{"field": p.field, "value": p.value, "rule": p.rule} for p in error.problems]
     if isinstance(error, APIStatusError) and not isinstance(error, InvalidRequestError):
         payload.update(status_code=error.status_code, code=error.code, request_id=error.request_id)
+    if isinstance(error, ResultNotWrittenError):
+        payload.update(
+            sent=True, characters=error.characters, request_id=error.request_id, path=str(error.path),
+            kept_at=str(error.kept_at) if error.kept_at else None,
+        )  # fmt: skip
     return payload
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from cosyclone._exceptions import InvalidRequestError, Problem
+from cosyclone._exceptions import InvalidRequestError, Problem, ResultNotWrittenError
 from cosyclone.cli._output import emit_json, reporting, say, stdout_closed
 from cosyclone.cli.state import CLIState
 from cosyclone.schema.synthesis_params import synthesis_params
@@ -77,6 +77,7 @@ def speak(
         if output is not None:
             options["format"] = speech_ops.output_format(output, options.get("format"))
             speech_ops.check_new_file(output, overwrite=overwrite)
+        speech_ops.check_outputs_before_sending(state, output, evidence=("speak.json",))
         voice_id = resolve_voice(state, voice, system_voice_ok=True)
         client = state.client()
         if state.verbose:
@@ -85,7 +86,11 @@ def speak(
         if output is None:
             _to_stdout(client.speech.stream(words, voice=voice_id, model=model, protocol=protocol, **options))
             return
-        result = client.speech.to_file(words, output, voice=voice_id, model=model, protocol=protocol, **options)
+        try:
+            result = client.speech.to_file(words, output, voice=voice_id, model=model, protocol=protocol, **options)
+        except ResultNotWrittenError as error:
+            speech_ops.keep_rescued_audio(error, output.name)
+            raise
         summary = speech_ops.record_speech(state, result, voice_id=voice_id)
     if as_json:
         emit_json(summary)
