@@ -39,7 +39,7 @@ SAMPLE_RATE = 16000
 
 
 def _ours(emulator: EmulatorProcess, texts: list[str], voice_id: str, out_dir: Path, concurrency: int) -> float:
-    from cosyclone.batch import BatchItem, BatchRun
+    from cosyclone.ops.batch import BatchItem, BatchRun
 
     items = [BatchItem(f"s{i:03d}", text) for i, text in enumerate(texts)]
     run = BatchRun(

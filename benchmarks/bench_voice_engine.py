@@ -165,14 +165,14 @@ def _resemblance(client: Any, voices: dict[str, str], sentences: tuple[str, ...]
 
 def _child(engine: str, count: int) -> dict[str, Any]:
     """Runs in the child: warm up, render ``count`` sentences at 24 kHz, report RTFs and peak RSS."""
-    from cosyclone.emulator.engine_choice import EngineContext, serving
-    from cosyclone.emulator.voice_engine import render_sentence, voice_for
+    from cosyclone.emulator.voice.engine_choice import EngineContext, serving
+    from cosyclone.emulator.voice.engines import render_sentence, voice_for
 
     bound: dict[str, Any] | None = None
     started = time.perf_counter()
     if engine == "speech":
         from cosyclone.audio.io import decode
-        from cosyclone.emulator.voice_binding import measure_sample
+        from cosyclone.emulator.voice.binding import measure_sample
 
         decoded = decode(GOOD / "librivox-reader-15s.wav")
         bound = measure_sample(decoded.samples[:, 0], decoded.sample_rate, f0_hz=None)

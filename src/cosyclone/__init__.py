@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from cosyclone.audio.preflight import PreflightReport, check_sample
     from cosyclone.client import AsyncClient, Client, CreatedVoice, Voice
     from cosyclone.client.speech import SpeechResult
-    from cosyclone.enrollment import CloneOutcome, clone_voice
+    from cosyclone.ops.enrollment import CloneOutcome, clone_voice
     from cosyclone.registry import VoiceRegistry
     from cosyclone.schema.clone import VoiceCloneRequest, VoiceCloneResponse
     from cosyclone.voice_clone import PreparedClone, prepare_clone
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "AsyncClient": "cosyclone.client",
     "Client": "cosyclone.client",
-    "CloneOutcome": "cosyclone.enrollment",
+    "CloneOutcome": "cosyclone.ops.enrollment",
     "CreatedVoice": "cosyclone.client",
     "PreflightReport": "cosyclone.audio.preflight",
     "PreparedClone": "cosyclone.voice_clone",
@@ -60,7 +60,7 @@ _LAZY = {
     "VoiceCloneResponse": "cosyclone.schema.clone",
     "VoiceRegistry": "cosyclone.registry",
     "check_sample": "cosyclone.audio.preflight",
-    "clone_voice": "cosyclone.enrollment",
+    "clone_voice": "cosyclone.ops.enrollment",
     "prepare_clone": "cosyclone.voice_clone",
 }
 

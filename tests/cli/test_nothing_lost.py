@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from cosyclone.cli.app import app
 from cosyclone.emulator.server import EmulatorServer
+from cosyclone.ops.speak import free_name
 from cosyclone.registry import VoiceRecord, VoiceRegistry
-from cosyclone.speech_ops import free_name
 from tests.conftest import AUDIO_FIXTURES, PLANTED_KEY, CLIResult
 from tests.helpers.emulator_fixtures import SampleServer
 
@@ -121,7 +121,7 @@ def test_an_unexpected_error_is_one_line_and_its_stack_only_with_verbose(
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("a bug")
 
-    monkeypatch.setattr("cosyclone.voice_ops.list_voices", broken)
+    monkeypatch.setattr("cosyclone.ops.voices.list_voices", broken)
     env = {"DASHSCOPE_API_KEY": PLANTED_KEY}
     quiet = CliRunner().invoke(app, ["voices", "list", "--local"], env=env)
     assert quiet.exit_code == 70 and "Traceback" not in quiet.output

@@ -15,8 +15,8 @@ from cosyclone.client._voice_flows import (
     READY_QUICK_PHASE_S,
     ready_poll_delay,
 )
-from cosyclone.emulator import lifecycle
 from cosyclone.emulator.server import EmulatorServer
+from cosyclone.emulator.state import lifecycle
 from tests.helpers.emulator_fixtures import EMULATOR_API_KEY
 
 

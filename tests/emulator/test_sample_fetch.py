@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from cosyclone.emulator.sample_fetch import address_allowed
 from cosyclone.emulator.server import EmulatorServer
+from cosyclone.emulator.state.sample_fetch import address_allowed
 from tests.emulator._api import GOOD_SAMPLE, assert_error, create, create_ok
 from tests.helpers.emulator_fixtures import SampleServer
 

@@ -10,10 +10,10 @@ import time
 
 import httpx
 
-from cosyclone.emulator.app import create_app
-from cosyclone.emulator.backend import EmulatorBackend
+from cosyclone.emulator.api.app import create_app
 from cosyclone.emulator.ports import SynthesisBackend
 from cosyclone.emulator.server import EmulatorServer
+from cosyclone.emulator.state.backend import EmulatorBackend
 from tests.emulator._api import assert_error, list_voices
 
 

@@ -17,8 +17,8 @@ import pytest
 from cosyclone.audio.io import decode
 from cosyclone.audio.metrics import median_f0_hz
 from cosyclone.client import Client
-from cosyclone.emulator import speech_engine
 from cosyclone.emulator.server import EmulatorServer
+from cosyclone.emulator.voice import speech_engine
 from tests.conftest import AUDIO_FIXTURES
 from tests.emulator._api import create_ok
 from tests.helpers.emulator_fixtures import EMULATOR_API_KEY, SampleServer
@@ -134,8 +134,8 @@ def test_the_binding_survives_a_restart(tmp_path: Path, sample_server: SampleSer
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="no unshare(1) to cut the network")
 def test_binding_and_speaking_need_no_network() -> None:
     code = (
-        "from cosyclone.audio.io import decode; from cosyclone.emulator import speech_engine as se; "
-        "from cosyclone.emulator.voice_binding import SpeechVoice, measure_sample; "
+        "from cosyclone.audio.io import decode; from cosyclone.emulator.voice import speech_engine as se; "
+        "from cosyclone.emulator.voice.binding import SpeechVoice, measure_sample; "
         f"d = decode({str(AUDIO_FIXTURES / 'good' / 'flite-rms.wav')!r}); "
         "v = SpeechVoice.from_dict(measure_sample(d.samples[:, 0], d.sample_rate, f0_hz=None)); "
         "r = se.render_speech('No network here.', voice=v, sample_rate=16000); print(len(r.words))"

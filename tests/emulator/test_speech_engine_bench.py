@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks import bench_voice_engine
-from cosyclone.emulator import speech_engine
+from cosyclone.emulator.voice import speech_engine
 
 
 @pytest.mark.skipif(not speech_engine.available(), reason="the speech extra is not installed")

@@ -2,7 +2,7 @@
 
 ``create_voice`` answers at once with the voice ``DEPLOYING``; the binding runs in the backend's single worker and
 the voice turns ``OK`` only once it is bound. The same sample binds once (a cache by content). Stopping the server
-joins the worker. The measurement (:func:`cosyclone.emulator.voice_binding.measure_sample`) is replaced by a
+joins the worker. The measurement (:func:`cosyclone.emulator.voice.binding.measure_sample`) is replaced by a
 gated, counting stand-in so that the tests steer when a binding finishes instead of timing it.
 
 Skipped when the ``cosyclone[speech]`` extra is not installed (the dev extra installs it).
@@ -18,9 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
-from cosyclone.emulator import speech_engine, voice_binding
-from cosyclone.emulator.binding_jobs import THREAD_NAME
 from cosyclone.emulator.server import EmulatorServer
+from cosyclone.emulator.voice import binding as voice_binding
+from cosyclone.emulator.voice import speech_engine
+from cosyclone.emulator.voice.binding_jobs import THREAD_NAME
 from tests.emulator._api import create, create_ok, query
 from tests.helpers.emulator_fixtures import EMULATOR_API_KEY, SampleServer
 

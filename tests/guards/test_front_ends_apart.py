@@ -20,15 +20,16 @@ def _loaded(statement: str, prefix: str) -> list[str]:
 
 
 def test_importing_the_mcp_server_imports_no_cli() -> None:
-    assert _loaded("import cosyclone.mcp_server", "cosyclone.cli") == []
+    assert _loaded("import cosyclone.mcp.server", "cosyclone.cli") == []
 
 
 def test_importing_the_cli_imports_no_mcp_server() -> None:
-    assert _loaded("import cosyclone.cli.app", "cosyclone.mcp_server") == []
+    assert _loaded("import cosyclone.cli.app", "cosyclone.mcp.server") == []
 
 
 def test_building_the_mcp_server_imports_no_cli() -> None:
     statement = (
-        "from cosyclone.mcp_server import build_server; from cosyclone.session import Session; build_server(Session())"
+        "from cosyclone.mcp.server import build_server; from cosyclone.ops.session import Session; "
+        "build_server(Session())"
     )
     assert _loaded(statement, "cosyclone.cli") == []

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cosyclone._config import APIKey
-from cosyclone.session import Session
+from cosyclone.ops.session import Session
 from tests.conftest import PLANTED_KEY
 
 DEAD_BASE_URL = "http://127.0.0.1:9/api/v1"  # nothing is sent: building a client opens no connection

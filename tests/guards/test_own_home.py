@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cosyclone._config import cosyclone_home
-from cosyclone.session import Session
+from cosyclone.ops.session import Session
 
 _seen: list[str] = []
 

@@ -16,7 +16,7 @@ import pytest
 
 from cosyclone.audio.io import decode
 from cosyclone.catalog import target_model_names
-from cosyclone.mcp_server import AUDIO_FORMATS, SAMPLE_RATES, TARGET_MODELS, describe_error
+from cosyclone.mcp.server import AUDIO_FORMATS, SAMPLE_RATES, TARGET_MODELS, describe_error
 from cosyclone.schema import synthesis as synthesis_schema
 from tests.conftest import AUDIO_FIXTURES, PLANTED_KEY
 from tests.helpers.emulator_fixtures import SampleServer
@@ -255,7 +255,7 @@ def test_describe_error_redacts_the_key_and_never_shows_a_traceback() -> None:
 
 def test_importing_the_server_stays_light() -> None:
     code = (
-        "import sys, cosyclone.mcp_server; "
+        "import sys, cosyclone.mcp.server; "
         "print([m for m in ('numpy', 'av', 'httpx', 'cosyclone.emulator', 'cosyclone.client') if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -265,13 +265,13 @@ def test_importing_the_server_stays_light() -> None:
 async def test_an_unexpected_failure_is_one_line_with_the_stack_in_the_error_log(
     monkeypatch: pytest.MonkeyPatch, own_cosyclone_home: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from cosyclone.mcp_server import build_server
-    from cosyclone.session import Session
+    from cosyclone.mcp.server import build_server
+    from cosyclone.ops.session import Session
 
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("a bug")
 
-    monkeypatch.setattr("cosyclone.voice_ops.list_voices", broken)
+    monkeypatch.setattr("cosyclone.ops.voices.list_voices", broken)
     server = build_server(Session(use_emulator=True))
     with pytest.raises(Exception) as raised:
         await server.call_tool("list_voices", {"local": True})

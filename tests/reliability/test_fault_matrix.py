@@ -1,6 +1,6 @@
 """The fault matrix: every operation × every fault the emulator can inject, with the outcome each must have.
 
-Operations: create (through :func:`cosyclone.enrollment.clone_voice`, with a registry in tmp), update, delete,
+Operations: create (through :func:`cosyclone.ops.enrollment.clone_voice`, with a registry in tmp), update, delete,
 list, query, upload (getPolicy and the form POST), and synthesis to a file over the WebSocket, plain HTTP and
 HTTP+SSE. Faults: 429 with ``Retry-After``, 500, 503, latency past the client timeout, a connection dropped
 before / after the server acted, the WebSocket closed mid-stream and ``task-failed`` — each *transient* (one
@@ -44,7 +44,7 @@ from cosyclone.client import _retry as retry_policy
 from cosyclone.client.speech import SynthesisProtocol
 from cosyclone.emulator.faults import Fault
 from cosyclone.emulator.server import EmulatorServer
-from cosyclone.enrollment import clone_voice
+from cosyclone.ops.enrollment import clone_voice
 from cosyclone.registry import VoiceRegistry
 from tests.conftest import AUDIO_FIXTURES
 from tests.helpers.emulator_fixtures import EMULATOR_API_KEY, SampleServer

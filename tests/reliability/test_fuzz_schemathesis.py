@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from cosyclone.emulator.openapi import openapi_document
+from cosyclone.emulator.api.openapi import openapi_document
 from cosyclone.emulator.server import EmulatorServer
 from cosyclone.schema.synthesis import MAX_CHARS_PER_MESSAGE
 from tests.helpers.emulator_fixtures import EMULATOR_API_KEY
@@ -123,9 +123,9 @@ def test_control_plane_replies_conform(case: Any, control_emulator: EmulatorServ
 
 
 def test_openapi_is_served_and_names_every_route(api_emulator: EmulatorServer) -> None:
-    from cosyclone.emulator.app import API_PREFIX, CONTROL_PREFIX
-    from cosyclone.emulator.openapi import API_PREFIX as DOC_API_PREFIX
-    from cosyclone.emulator.openapi import CONTROL_PREFIX as DOC_CONTROL_PREFIX
+    from cosyclone.emulator.api.app import API_PREFIX, CONTROL_PREFIX
+    from cosyclone.emulator.api.openapi import API_PREFIX as DOC_API_PREFIX
+    from cosyclone.emulator.api.openapi import CONTROL_PREFIX as DOC_CONTROL_PREFIX
 
     assert (API_PREFIX, CONTROL_PREFIX) == (DOC_API_PREFIX, DOC_CONTROL_PREFIX)
     reply = httpx.get(api_emulator.control_url + "/openapi.json", timeout=10)

@@ -216,7 +216,7 @@ CHILD = textwrap.dedent(
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     from cosyclone.audio.preflight import check_sample
     from cosyclone.emulator.errors import EmulatorApiError
-    from cosyclone.emulator.sample_judge import judge_sample
+    from cosyclone.emulator.state.sample_judge import judge_sample
 
     def peak_kb():
         for line in open("/proc/self/status"):

@@ -225,7 +225,7 @@ def test_verbose_websocket_synthesis_does_not_log_the_key(emulator: EmulatorServ
 
 
 def test_exceptions_never_carry_the_key(emulator: EmulatorServer, sample_server: SampleServer, tmp_path: Path) -> None:
-    from cosyclone.enrollment import clone_voice
+    from cosyclone.ops.enrollment import clone_voice
     from cosyclone.registry import VoiceRegistry
 
     raised: list[BaseException] = []
@@ -345,8 +345,8 @@ def test_loopback_stays_allowed(emulator: EmulatorServer, sample_server: SampleS
 
 def test_allow_private_urls_lifts_the_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
     """With ``allow_private_urls`` the address check passes; the download itself is stubbed (no traffic)."""
-    from cosyclone.emulator import backend as backend_module
-    from cosyclone.emulator.sample_fetch import SampleFetchError, address_allowed, check_host
+    from cosyclone.emulator.state import backend as backend_module
+    from cosyclone.emulator.state.sample_fetch import SampleFetchError, address_allowed, check_host
 
     for address in ("10.0.0.1", "172.16.5.4", "192.168.0.1", "169.254.169.254", "fe80::1", "::ffff:10.0.0.1"):
         assert not address_allowed(address, allow_private=False), address

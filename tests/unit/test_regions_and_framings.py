@@ -193,7 +193,7 @@ def test_an_event_error_frame_with_status() -> None:
 
 
 def test_a_batch_line_may_carry_ssml(tmp_path: Path) -> None:
-    from cosyclone.batch import read_items
+    from cosyclone.ops.batch import read_items
 
     source = tmp_path / "script.jsonl"
     source.write_text('{"id": "a", "text": "<speak>Hi <break time=\\"300ms\\"/> there</speak>", "ssml": true}\n')

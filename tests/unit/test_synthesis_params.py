@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from cosyclone.batch import ITEM_PARAMETERS, read_items
 from cosyclone.cli.app import app
 from cosyclone.client._speech_options import build_options, wire_parameters
+from cosyclone.emulator.api.openapi import openapi_document
+from cosyclone.emulator.api.synthesis_rules import server_options
 from cosyclone.emulator.errors import EmulatorApiError
-from cosyclone.emulator.openapi import openapi_document
-from cosyclone.emulator.synthesis_rules import server_options
+from cosyclone.ops.batch import ITEM_PARAMETERS, read_items
 from cosyclone.schema.synthesis import HttpSynthesisInput, SynthesisParameters
 from cosyclone.schema.synthesis_params import (
     SYNONYMS,

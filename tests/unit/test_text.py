@@ -1,4 +1,4 @@
-"""Sentence splitting and billed-size chunking (cosyclone.text): where sentences end, what stays buffered."""
+"""Sentence splitting and billed-size chunking (schema/sentences.py): where sentences end, what stays buffered."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cosyclone.schema.sentences import chunk_text, complete_sentences, split_sentences
 from cosyclone.schema.synthesis import billed_characters
-from cosyclone.text import chunk_text, complete_sentences, split_sentences
 
 
 @pytest.mark.parametrize(

@@ -8,15 +8,9 @@ import numpy as np
 import pytest
 
 from cosyclone.audio.metrics import median_f0_hz
-from cosyclone.emulator.voice_engine import (
-    CJK_CHARS_PER_S,
-    LATIN_CHARS_PER_S,
-    VoiceTimbre,
-    render_sentence,
-    sentence_duration_s,
-    system_voice_f0_hz,
-    voice_for,
-)
+from cosyclone.emulator.voice.engines import render_sentence, voice_for
+from cosyclone.emulator.voice.formant_engine import CJK_CHARS_PER_S, LATIN_CHARS_PER_S, sentence_duration_s
+from cosyclone.emulator.voice.rendering import VoiceTimbre, system_voice_f0_hz
 from cosyclone.schema.synthesis import SAMPLE_RATES
 
 TEXT = "Hello there, this is the emulator speaking to you today. 你好世界，今天天气很好。"

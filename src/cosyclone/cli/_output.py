@@ -152,7 +152,7 @@ def interrupted(state: str, *, as_json: bool = False) -> NoReturn:
 def internal_error(error: BaseException, *, as_json: bool = False) -> NoReturn:
     """Report an unexpected exception: one line naming it and the file holding its stack (the stack itself on
     stderr only with ``--verbose``); exit 70."""
-    from cosyclone.session_log import write_error_log
+    from cosyclone.ops.session_log import write_error_log
 
     where, details = write_error_log(error, secrets=tuple(getattr(SESSION, "secrets", ())))
     if VERBOSE:

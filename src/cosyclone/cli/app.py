@@ -128,10 +128,10 @@ def main_options(
     ),
 ) -> None:
     from cosyclone.cli import _output
-    from cosyclone.cli.state import CLIState
+    from cosyclone.ops.session import Session
 
     _output.VERBOSE = verbose
-    ctx.obj = _output.SESSION = CLIState(
+    ctx.obj = _output.SESSION = Session(
         region=region,
         base_url=base_url,
         workspace=workspace,

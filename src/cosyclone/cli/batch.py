@@ -9,7 +9,7 @@ import typer
 
 from cosyclone.cli import exit_codes
 from cosyclone.cli._output import emit_json, reporting, say
-from cosyclone.cli.state import CLIState
+from cosyclone.ops.session import Session
 
 
 def batch(
@@ -38,10 +38,10 @@ def batch(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from cosyclone.batch import BatchRun, ItemResult, read_items
     from cosyclone.cli.voices import resolve_voice
+    from cosyclone.ops.batch import BatchRun, ItemResult, read_items
 
-    state: CLIState = ctx.obj
+    state: Session = ctx.obj
     with reporting(as_json=as_json):
         items = read_items(input_path)
         # A system voice needs a model: without --model (or a model column) the voice must be a cloned one.
@@ -115,7 +115,7 @@ def _stopped_on_write_failure(run: Any, results: list[Any], *, as_json: bool) ->
 
 
 def register(app: typer.Typer) -> None:
-    from cosyclone.batch import ITEM_PARAMETERS
+    from cosyclone.ops.batch import ITEM_PARAMETERS
 
     help_text = (batch.__doc__ or "").replace("{columns}", ", ".join(ITEM_PARAMETERS))
     app.command("batch", help=help_text)(batch)

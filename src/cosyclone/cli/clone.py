@@ -19,7 +19,7 @@ from cosyclone.cli._options import (
     VolumeNormalization,
 )
 from cosyclone.cli._output import emit_json, reporting, say
-from cosyclone.cli.state import CLIState
+from cosyclone.ops.session import Session
 
 
 def clone(
@@ -46,9 +46,9 @@ def clone(
     registry and writes evidence. Exit codes: 0 ok, 2 bad input, 3 sample failed preflight, 4 service
     refused (also: the voice was rejected, UNDEPLOYED), 5 network, 6 still DEPLOYING after --timeout.
     """
-    from cosyclone.clone_ops import clone_with_evidence
+    from cosyclone.ops.clone import clone_with_evidence
 
-    state: CLIState = ctx.obj
+    state: Session = ctx.obj
     with reporting(as_json=as_json):
         if state.use_emulator:
             say("using the in-process emulator (no key, no quota)")

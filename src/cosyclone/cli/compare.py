@@ -1,17 +1,21 @@
 """``cosyclone compare``: clone one sample into several models, score each, rank them. Rendering only.
 
-The workflow (preflight once, dedupe, resume, deleting losers) lives in :mod:`cosyclone.quality.compare`.
+The flow lives in :mod:`cosyclone.ops.compare` (the workflow — preflight once, dedupe, resume, deleting losers —
+in :mod:`cosyclone.quality.compare`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cosyclone.cli._options import AsJson, Prefix
 from cosyclone.cli._output import emit_json, reporting, say, table
-from cosyclone.cli.state import CLIState
+from cosyclone.ops.session import Session
+
+if TYPE_CHECKING:
+    from cosyclone.quality.compare import ComparePlan
 
 
 def compare(
@@ -38,25 +42,24 @@ def compare(
     or not confirmed, 3 sample failed preflight, 4 service refused, 5 network.
     """
     from cosyclone._exceptions import InvalidRequestError, Problem
-    from cosyclone.quality.compare import compare_models, plan_compare
+    from cosyclone.ops.compare import CompareOptions, compare
 
-    state: CLIState = ctx.obj
-    with reporting(as_json=as_json):
-        client = state.client()
-        registry = state.registry()
-        plan = plan_compare(client, registry, sample=sample, target_models=target_model or None)
+    def confirm(plan: ComparePlan) -> bool:
         say(
             f"comparing {len(plan.models)} model(s): {', '.join(plan.models)}; "
             f"{len(plan.reuse)} voice(s) reused, {plan.enrollments} enrollment(s) to spend"
         )
-        if plan.enrollments and not yes and not _confirmed(plan.enrollments):
-            rule = f"not confirmed: {plan.enrollments} enrollment(s) not spent, nothing enrolled (or give --yes)"
-            raise InvalidRequestError([Problem("--yes", False, rule)])
-        outcome = compare_models(
-            client, registry, plan, prefix=prefix, keep=keep, language=language, on_progress=None if as_json else say
-        )
-        payload = outcome.to_dict()
-        state.evidence().write_json("compare.json", payload)
+        if not plan.enrollments or yes or _confirmed(plan.enrollments):
+            return True
+        rule = f"not confirmed: {plan.enrollments} enrollment(s) not spent, nothing enrolled (or give --yes)"
+        raise InvalidRequestError([Problem("--yes", False, rule)])
+
+    state: Session = ctx.obj
+    options = CompareOptions(sample, target_models=target_model or None, prefix=prefix, keep=keep, language=language)
+    with reporting(as_json=as_json):
+        result = compare(state, options, confirm=confirm, on_progress=None if as_json else say)
+    assert result.outcome is not None  # not confirmed raised above
+    payload = result.outcome.to_dict()
     for note in payload["notes"]:
         say(f"note: {note}")
     if as_json:

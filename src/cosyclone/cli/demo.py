@@ -11,7 +11,7 @@ import typer
 from cosyclone._exceptions import InvalidRequestError, Problem, SamplePreflightError
 from cosyclone.catalog import DEFAULT_TARGET_MODEL
 from cosyclone.cli._output import emit_json, reporting, say
-from cosyclone.cli.state import CLIState
+from cosyclone.ops.session import Session
 
 
 def demo(
@@ -27,10 +27,10 @@ def demo(
     (preflight.png), the audio (demo.mp3) and the evidence (demo.json).
     """
     from cosyclone._config import resolve_region
-    from cosyclone.demo import run_demo
-    from cosyclone.evidence import DEFAULT_EVIDENCE_DIR
+    from cosyclone.ops.demo import run_demo
+    from cosyclone.ops.evidence import DEFAULT_EVIDENCE_DIR
 
-    state: CLIState = ctx.obj
+    state: Session = ctx.obj
     with reporting(as_json=as_json), _demo_hints(as_json=as_json):
         if sample is not None and not sample.is_file():
             reason = "is a directory, not an audio file" if sample.is_dir() else "no such file"

@@ -12,7 +12,7 @@ import typer
 
 from cosyclone.cli import exit_codes
 from cosyclone.cli._output import emit_json, say
-from cosyclone.cli.state import CLIState
+from cosyclone.ops.session import Session
 
 DEFAULT_PORT = 8765
 
@@ -53,10 +53,10 @@ def emulator(
     Any API key starting with sk- works (each key is its own account) unless --keys is given. Tests steer it
     through the control plane at http://127.0.0.1:PORT/_emulator (see docs/emulator.md). Ctrl-C stops it.
     """
-    from cosyclone.emulator.engine_choice import EngineChoiceError
     from cosyclone.emulator.server import EmulatorServer
+    from cosyclone.emulator.voice.engine_choice import EngineChoiceError
 
-    state: CLIState | None = ctx.obj
+    state: Session | None = ctx.obj
     key_set = frozenset(k.strip() for k in keys.split(",") if k.strip()) if keys else None
     if keys is not None and not key_set:
         say("error: --keys needs at least one key")

@@ -2,7 +2,7 @@
 
 Parses nothing of its own: the global options (``--emulator``, ``--region``, ``--base-url``, ``--workspace``,
 ``--evidence-dir``/``--no-evidence``, ``--verbose``) choose what the tools talk to, through the same
-:class:`~cosyclone.cli.state.CLIState` as every other command. The server lives in :mod:`cosyclone.mcp_server`
+:class:`~cosyclone.ops.session.Session` as every other command. The server lives in :mod:`cosyclone.mcp.server`
 and is imported only when the command runs, so that ``cosyclone --help`` stays fast.
 """
 
@@ -12,7 +12,7 @@ import typer
 
 from cosyclone.cli import exit_codes
 from cosyclone.cli._output import say
-from cosyclone.cli.state import CLIState
+from cosyclone.ops.session import Session
 
 
 def mcp(ctx: typer.Context) -> None:
@@ -26,9 +26,9 @@ def mcp(ctx: typer.Context) -> None:
     or `cosyclone --emulator mcp` to work offline against the embedded emulator. Stops when the host closes
     stdin. Exit codes: 0 when the host disconnects, 2 when the MCP SDK is missing.
     """
-    state: CLIState = ctx.obj
+    state: Session = ctx.obj
     try:
-        from cosyclone.mcp_server import serve
+        from cosyclone.mcp.server import serve
     except ImportError as error:
         say(f"error: the MCP server needs the `mcp` package ({error}); install it with `pip install 'mcp>=2.3'`")
         raise typer.Exit(exit_codes.BAD_INPUT) from None

@@ -24,7 +24,7 @@ from cosyclone.cli._options import (
     VolumeNormalization,
 )
 from cosyclone.cli._output import emit_json, fail, say
-from cosyclone.cli.state import CLIState
+from cosyclone.ops.session import Session
 
 DEFAULT_REQUEST_PATH = Path("output/aliyun-cosyvoice-voice-clone/request.json")
 
@@ -59,7 +59,7 @@ def prepare(
     from cosyclone._files import write_json_atomic
     from cosyclone.voice_clone import parse_saved_response, prepare_clone
 
-    state: CLIState = ctx.obj
+    state: Session = ctx.obj
     fields: dict[str, Any] = {
         "target_model": target_model,
         "prefix": prefix,

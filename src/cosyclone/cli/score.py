@@ -1,7 +1,7 @@
 """``cosyclone score``: how close does a cloned voice sound to its sample? Rendering only.
 
-The measuring lives in :mod:`cosyclone.quality.scoring` (probe synthesis, speaker similarity, WER, sanity), the
-picture in :mod:`cosyclone.quality.plot`. Heavy imports happen inside the command (``--help`` stays fast).
+The flow lives in :mod:`cosyclone.ops.score` (probe synthesis, speaker similarity, WER, sanity, the picture,
+the evidence). Heavy imports happen inside the command (``--help`` stays fast).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import typer
 
 from cosyclone.cli._options import AsJson
 from cosyclone.cli._output import emit_json, reporting, say, table
-from cosyclone.cli.state import CLIState
+from cosyclone.ops.session import Session
 
 if TYPE_CHECKING:
     from cosyclone.quality.scoring import VoiceScore
@@ -48,23 +48,14 @@ def score(
     > 0.76 ≥ different (calibration in docs/quality.md). Exit codes: 0 scored, 2 bad input, 4 service refused,
     5 network.
     """
-    from cosyclone._files import check_output_path
-    from cosyclone.quality.scoring import score_voice
+    from cosyclone.ops.score import ScoreOptions, score
 
-    state: CLIState = ctx.obj
+    state: Session = ctx.obj
     with reporting(as_json=as_json):
-        if plot is not None:
-            from cosyclone.audio.plot import check_plot_target
-
-            check_output_path(plot)
-            check_plot_target(plot)
-        result = score_voice(state.client(), state.registry(), voice, sample=sample, language=language)
-        payload = result.to_dict()
-        if plot is not None:
-            from cosyclone.quality.plot import plot_score
-
-            payload["plot"] = str(plot_score(result, plot))
-        state.evidence().write_json("score.json", payload)
+        scored = score(
+            state, ScoreOptions(voice, sample=sample, language=language, plot_path=plot, plot_field="--plot")
+        )
+    result, payload = scored.score, scored.payload
     for note in payload["notes"]:
         say(f"note: {note}")
     if as_json:

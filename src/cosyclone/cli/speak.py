@@ -13,7 +13,7 @@ import typer
 
 from cosyclone._exceptions import InvalidRequestError, Problem, ResultNotWrittenError
 from cosyclone.cli._output import emit_json, reporting, say, stdout_closed
-from cosyclone.cli.state import CLIState
+from cosyclone.ops.session import Session
 from cosyclone.schema.synthesis_params import synthesis_params
 
 BY_NAME, VAR_KEYWORD = Parameter.POSITIONAL_OR_KEYWORD, Parameter.VAR_KEYWORD
@@ -58,10 +58,10 @@ def speak(
     when asked: write the text in the dialect, or pass --instruction, e.g. '请用粤语说' (Cantonese) on models
     that take an instruction.
     """
-    from cosyclone import speech_ops
     from cosyclone.cli.voices import resolve_voice
+    from cosyclone.ops import speak as speech_ops
 
-    state: CLIState = ctx.obj
+    state: Session = ctx.obj
     with reporting(as_json=as_json):
         words = speech_ops.read_text(text, file, stdin=sys.stdin.buffer, stdin_is_tty=sys.stdin.isatty())
         options = synthesis_options(synthesis)

@@ -6,7 +6,7 @@ import typer
 
 from cosyclone.cli import exit_codes
 from cosyclone.cli._output import emit_json, say
-from cosyclone.cli.state import CLIState
+from cosyclone.ops.session import Session
 
 
 def validate(
@@ -19,7 +19,7 @@ def validate(
 
     import cosyclone
 
-    state: CLIState = ctx.obj
+    state: Session = ctx.obj
     package_dir = Path(cosyclone.__file__).parent
     modules = sorted(package_dir.rglob("*.py"))
     failures: list[str] = []

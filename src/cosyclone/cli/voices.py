@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import typer
 
-from cosyclone import voice_ops
 from cosyclone._exceptions import InvalidRequestError, Problem
 from cosyclone.cli._output import emit_json, reporting, say, table
-from cosyclone.cli.state import CLIState
+from cosyclone.ops import voices as voice_ops
+from cosyclone.ops.session import Session
 
 #: Kept for the commands that name a voice (``speak``, ``batch``): the library's rule.
 resolve_voice = voice_ops.resolve_voice
@@ -29,7 +29,7 @@ def list_voices(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
 ) -> None:
     """List voices: every page from the service (default) or the local registry (--local). Times are UTC."""
-    state: CLIState = ctx.obj
+    state: Session = ctx.obj
     with reporting(as_json=as_json):
         rows = voice_ops.list_voices(state, prefix=prefix, local=local)
     if as_json:
@@ -58,7 +58,7 @@ def show(
 ) -> None:
     """Show one voice as the service reports it (status, model, sample link), plus what the registry knows and
     its latest score (`cosyclone score`)."""
-    state: CLIState = ctx.obj
+    state: Session = ctx.obj
     with reporting(as_json=as_json):
         data = voice_ops.show_voice(state, voice, wait=wait, timeout_s=timeout)
     if as_json:
@@ -89,7 +89,7 @@ def update(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Re-enroll a voice from a new sample (checked locally first, refused if it fails unless --force)."""
-    state: CLIState = ctx.obj
+    state: Session = ctx.obj
     with reporting(as_json=as_json):
         result = voice_ops.update_voice(state, voice, sample, force=force, wait=wait)
     if as_json:
@@ -106,7 +106,7 @@ def delete(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Delete a voice on the service (frees quota) and mark it deleted in the registry. Asks unless --yes."""
-    state: CLIState = ctx.obj
+    state: Session = ctx.obj
     with reporting(as_json=as_json):
         voice_id = resolve_voice(state, voice)
         if not yes and not typer.confirm(f"Delete voice {voice_id}? This cannot be undone", default=False):
@@ -128,7 +128,7 @@ def sync(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Reconcile the registry with the service: statuses refreshed, vanished voices marked deleted."""
-    state: CLIState = ctx.obj
+    state: Session = ctx.obj
     with reporting(as_json=as_json):
         result = voice_ops.sync_voices(state, adopt=adopt)
     if as_json:
@@ -159,7 +159,7 @@ def import_voice(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Adopt a voice made elsewhere into the registry (checked on the service first)."""
-    state: CLIState = ctx.obj
+    state: Session = ctx.obj
     with reporting(as_json=as_json):
         record = voice_ops.import_voice(state, voice_id)
     if as_json:

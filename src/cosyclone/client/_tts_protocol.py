@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from cosyclone._exceptions import APIConnectionError, APIStatusError, error_for
 from cosyclone.client._retry import parse_retry_after
+from cosyclone.schema.sentences import chunk_text, complete_sentences, split_sentences
 from cosyclone.schema.synthesis import (
     IDLE_TIMEOUT_S,
     MAX_CHARS_PER_MESSAGE,
@@ -35,7 +36,6 @@ from cosyclone.schema.synthesis import (
     finish_task_message,
     run_task_message,
 )
-from cosyclone.text import chunk_text, complete_sentences, split_sentences
 
 #: Finish the open task after this long without new text (the service fails a task idle for 23 s).
 IDLE_FLUSH_S = IDLE_TIMEOUT_S - 8.0

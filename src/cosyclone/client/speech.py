@@ -48,9 +48,9 @@ from cosyclone.client._tts_http import synthesize_http, synthesize_http_async
 from cosyclone.client._tts_protocol import SentenceInfo, SpeechChunk
 from cosyclone.client._tts_ws import TextFeed, WebSocketSynthesizer
 from cosyclone.client._tts_ws_async import DEFAULT_MAX_STREAMS, AsyncTextSource, AsyncWebSocketSynthesizer
+from cosyclone.schema.sentences import chunk_text
 from cosyclone.schema.synthesis import MAX_CHARS_PER_MESSAGE, MAX_CHARS_PER_TASK, SynthesisParameters, billed_characters
 from cosyclone.schema.synthesis_params import SynthesisOptionsDict
-from cosyclone.text import chunk_text
 
 SynthesisProtocol = Literal["websocket", "http", "sse"]
 

@@ -50,7 +50,7 @@ class EmulatorConfig:
     result_ttl_s: float = RESULT_TTL_S
     max_page_size: int = MAX_PAGE_SIZE
     #: ``speech`` or ``formant``; None: ``$COSYCLONE_VOICE_ENGINE``, else speech when installed
-    #: (see :mod:`cosyclone.emulator.engine_choice`).
+    #: (see :mod:`cosyclone.emulator.voice.engine_choice`).
     voice_engine: str | None = None
 
     @classmethod

@@ -1,6 +1,6 @@
 """The seams between the emulator's core (state, accounts, rules, faults) and its API handlers.
 
-The core's backend (:class:`cosyclone.emulator.backend.EmulatorBackend`) implements both protocols. The synthesis
+The core's backend (:class:`cosyclone.emulator.state.backend.EmulatorBackend`) implements both protocols. The synthesis
 handlers (WebSocket duplex protocol and HTTP ``SpeechSynthesizer``) depend only on :class:`SynthesisBackend`, the
 enrollment and upload handlers only on :class:`EnrollmentBackend`, so each can be read and tested apart.
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from cosyclone.emulator.faults import FaultPlan
-from cosyclone.emulator.results import StoredResult
+from cosyclone.emulator.state.results import StoredResult
 from cosyclone.schema.enrollment import QueryVoiceOutput, ReceivedCreateVoiceInput, ReceivedListVoiceInput, VoiceSummary
 from cosyclone.schema.uploads import UploadPolicy
 

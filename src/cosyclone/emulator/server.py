@@ -22,10 +22,10 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from cosyclone.emulator.app import API_PREFIX, CONTROL_PREFIX, WS_PATH, create_app
-from cosyclone.emulator.backend import EmulatorBackend
+from cosyclone.emulator.api.app import API_PREFIX, CONTROL_PREFIX, WS_PATH, create_app
 from cosyclone.emulator.config import EmulatorConfig
-from cosyclone.emulator.engine_choice import SPEECH, EngineContext, done_serving, serving
+from cosyclone.emulator.state.backend import EmulatorBackend
+from cosyclone.emulator.voice.engine_choice import SPEECH, EngineContext, done_serving, serving
 
 STARTUP_TIMEOUT_S = 10.0
 
@@ -42,7 +42,7 @@ logging.getLogger("uvicorn.error").addFilter(_RefusedHandshakeFilter())
 
 class _WithVoiceEngine:
     """Serves every request with this emulator's voice engine current (see
-    :func:`cosyclone.emulator.engine_choice.serving`)."""
+    :func:`cosyclone.emulator.voice.engine_choice.serving`)."""
 
     def __init__(self, app: ASGIApp, context: EngineContext) -> None:
         self.app = app
@@ -72,7 +72,7 @@ def _note_engine(note: str | None) -> None:
 
 def _warm_up_speech() -> None:
     """Load the speech engine in the background, so that the first sentence does not wait for it."""
-    from cosyclone.emulator.voice_binding import engine_f0_hz
+    from cosyclone.emulator.voice.speech_engine import engine_f0_hz
 
     try:
         engine_f0_hz()

@@ -6,10 +6,8 @@
 - :mod:`~cosyclone.quality.scoring`: :func:`score_voice` — synthesize the probes, measure, store the score.
 - :mod:`~cosyclone.quality.compare`: :func:`compare_models` — clone one sample into several models, score, rank.
 - :mod:`~cosyclone.quality.plot`: the ``--plot`` picture.
-- :mod:`~cosyclone.quality.agent`: the MCP tools ``score_voice`` / ``compare_models`` and the ``voices show`` view,
-  ready to wire.
 
-Who may import it: the CLI (``score``, ``compare``), the MCP server, the library surface. It uses the client,
+Who may import it: the library layer (:mod:`cosyclone.ops.score`, :mod:`cosyclone.ops.compare`). It uses the client,
 the registry, the enrollment workflow and ``cosyclone.audio``; nothing below it imports it.
 """
 

@@ -201,7 +201,7 @@ def compare_models(
     tie_margin: float = TIE_MARGIN,
 ) -> CompareOutcome:
     """Clone ``plan.sample`` into each of ``plan.models``, score each, rank; see the module docstring."""
-    from cosyclone.enrollment import clone_voice
+    from cosyclone.ops.enrollment import clone_voice
 
     say = on_progress or (lambda _message: None)
     key = _run_key(client, plan)

@@ -41,7 +41,7 @@ from cosyclone.quality.bands import DEFAULT_BANDS, Band, SimilarityBands
 from cosyclone.quality.probes import ProbeSet, probe_set_for
 from cosyclone.quality.sanity import Sanity, SpeechMeasures, compare_speech, measure_speech
 from cosyclone.registry import VoiceRecord, VoiceRegistry
-from cosyclone.voice_ops import resolve_voice_name
+from cosyclone.registry.names import resolve_voice_name
 
 __all__ = ["EngineInfo", "VoiceScore", "detect_engine", "score_voice"]
 

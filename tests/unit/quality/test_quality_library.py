@@ -17,7 +17,10 @@ import pytest
 from cosyclone.audio.io import decode
 from cosyclone.client import Client
 from cosyclone.emulator.server import EmulatorServer
-from cosyclone.quality import agent, scoring
+from cosyclone.ops.compare import CompareOptions, compare_with
+from cosyclone.ops.score import ScoreOptions, score_with
+from cosyclone.ops.voices import stored_score_view
+from cosyclone.quality import scoring
 from cosyclone.quality.bands import DEFAULT_BANDS, SimilarityBands, verdict_for
 from cosyclone.quality.compare import compare_models, default_models, plan_compare
 from cosyclone.quality.probes import PROBE_SETS, probe_set_for
@@ -75,7 +78,7 @@ def test_migration_3_upgrades_an_existing_registry_and_stores_scores(tmp_path: P
         registry.save_score("v-1", {"verdict": "same speaker", "similarity": {"score": 0.9}, "reference": {}})
         stored = registry.latest_score("v-1")
         assert stored is not None and stored["verdict"] == "same speaker" and stored["scored_at"]
-        assert agent.stored_score_view(registry, "v-1") == {
+        assert stored_score_view(registry, "v-1") == {
             "verdict": "same speaker",
             "similarity": 0.9,
             "word_error_rate": None,
@@ -110,10 +113,11 @@ def test_compare_deletes_the_losers_it_made_and_keeps_older_voices(
     client, registry = client_and_registry
     monkeypatch.setattr(scoring, "detect_engine", lambda *_a, **_k: scoring.EngineInfo("emulator", "speech", True))
     models = ["cosyvoice-v2", "cosyvoice-v3-flash", "cosyvoice-v3.5-flash"]
-    from cosyclone.enrollment import clone_voice
+    from cosyclone.ops.enrollment import clone_voice
 
     existing = clone_voice(client, registry, sample=AWB, prefix="mine", target_model="cosyvoice-v2").voice_id
-    unconfirmed = agent.compare_models_tool(client, registry, sample=AWB, target_models=models)
+    options = CompareOptions(sample=AWB, target_models=models)
+    unconfirmed = compare_with(client, registry, options, confirm=lambda plan: not plan.enrollments).to_dict()
     assert unconfirmed["confirmed"] is False and unconfirmed["plan"]["enrollments"] == 2
     assert unconfirmed["plan"]["reuse"] == {"cosyvoice-v2": existing}
 
@@ -138,11 +142,12 @@ def test_score_voice_tool_scores_stores_and_draws(
     client_and_registry: tuple[Client, VoiceRegistry], tmp_path: Path
 ) -> None:
     client, registry = client_and_registry
-    from cosyclone.enrollment import clone_voice
+    from cosyclone.ops.enrollment import clone_voice
 
     voice_id = clone_voice(client, registry, sample=AWB, prefix="tool").voice_id
-    data = agent.score_voice_tool(client, registry, voice="tool", sample=AWB, plot_path=str(tmp_path / "s.png"))
+    options = ScoreOptions(voice="tool", sample=AWB, plot_path=str(tmp_path / "s.png"))
+    data = score_with(client, registry, options).payload
     assert data["voice_id"] == voice_id and data["verdict"] == "not judged"  # today's emulator: formant engine
     assert Path(data["plot"]).read_bytes()[:4] == b"\x89PNG"
-    view = agent.stored_score_view(registry, voice_id)
+    view = stored_score_view(registry, voice_id)
     assert view is not None and view["similarity"] == data["similarity"]["score"] and view["verdict"] == "not judged"

@@ -1,0 +1,95 @@
+"""The seam the synthesis rules call: :func:`voice_for` (a voice by id) and :func:`render_sentence` (its audio).
+
+Who may import it: the emulator's synthesis rules and handlers, tests and benchmarks. Nothing heavy at import.
+
+The emulator serving the request picks the engine (:mod:`cosyclone.emulator.voice.engine_choice`). With
+``formant`` every sentence is rendered by :mod:`cosyclone.emulator.voice.formant_engine`. With ``speech``,
+:func:`voice_for` binds the voice to an engine voice moved toward its enrolled sample
+(:mod:`cosyclone.emulator.voice.binding`), and :func:`render_sentence` asks the per-language speech engines of
+:data:`LANGUAGE_ENGINES`, in order, for the first one that is installed and speaks the sentence; text none of
+them speaks falls back to the formant engine.
+
+Adding a language: write a module under ``emulator/voice/`` that satisfies
+:class:`cosyclone.emulator.voice.rendering.LanguageEngine` (``available``, ``speaks``, ``render_speech``) and add it
+to :data:`LANGUAGE_ENGINES`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cosyclone.emulator.voice import speech_engine
+from cosyclone.emulator.voice.binding import voice_without_sample
+from cosyclone.emulator.voice.engine_choice import SPEECH, current_context
+from cosyclone.emulator.voice.formant_engine import render_formant
+from cosyclone.emulator.voice.rendering import (
+    LanguageEngine,
+    RenderedSentence,
+    SpeechVoice,
+    VoiceTimbre,
+    stable_hash,
+    system_voice_f0_hz,
+)
+
+__all__ = ["LANGUAGE_ENGINES", "engine_for", "render_sentence", "voice_for"]
+
+#: The speech engines, first match wins: each says which text it speaks (English: Latin letters, no CJK).
+LANGUAGE_ENGINES: tuple[LanguageEngine, ...] = (speech_engine,)
+
+
+def voice_for(voice_id: str, f0_hz: float | None) -> VoiceTimbre:
+    """The :class:`VoiceTimbre` of ``voice_id``: its enrolled ``f0_hz`` (or a hashed one), formants scaled with pitch.
+
+    Higher voices get slightly higher formants (as shorter vocal tracts do), with a small per-voice spread.
+    With the speech engine, the voice also carries its binding: the one made from its sample at enrollment,
+    else a stable one from its name and pitch.
+    """
+    f0 = f0_hz if f0_hz is not None and f0_hz > 0 else system_voice_f0_hz(voice_id)
+    spread = ((stable_hash("formants", voice_id) % 1000) / 1000.0 - 0.5) * 0.08
+    scale = float(np.clip((f0 / 150.0) ** 0.15 + spread, 0.85, 1.2))
+    context = current_context()
+    if context.engine != SPEECH:
+        return VoiceTimbre(f0_hz=float(f0), formant_scale=round(scale, 3))
+    bound = context.voice_print(voice_id)
+    speech = SpeechVoice.from_dict(bound) if bound else voice_without_sample(voice_id, f0_hz)
+    return VoiceTimbre(f0_hz=float(f0), formant_scale=round(scale, 3), engine=SPEECH, speech=speech)
+
+
+_INSTALLED: dict[int, bool] = {}
+
+
+def _installed(engine: LanguageEngine) -> bool:
+    """Whether an engine is installed, looked up once per process (the look walks the import path)."""
+    if id(engine) not in _INSTALLED:
+        _INSTALLED[id(engine)] = engine.available()
+    return _INSTALLED[id(engine)]
+
+
+def engine_for(text: str) -> LanguageEngine | None:
+    """The first installed speech engine that speaks ``text``, or None (then the formant engine renders it)."""
+    for engine in LANGUAGE_ENGINES:
+        if engine.speaks(text) and _installed(engine):
+            return engine
+    return None
+
+
+def render_sentence(
+    text: str,
+    *,
+    voice: VoiceTimbre,
+    sample_rate: int,
+    volume: int = 50,
+    rate: float = 1.0,
+    pitch: float = 1.0,
+    seed: int = 0,
+) -> RenderedSentence:
+    """Audio for one sentence of ``text`` in ``voice``: spoken by a speech engine when the voice has one and
+    an engine speaks the text, else by the formant engine. Arguments as
+    :func:`cosyclone.emulator.voice.formant_engine.render_formant`; never empty (at least 0.1 s)."""
+    if voice.engine == SPEECH and voice.speech is not None:
+        engine = engine_for(text)
+        if engine is not None:
+            return engine.render_speech(
+                text, voice=voice.speech, sample_rate=sample_rate, volume=volume, rate=rate, pitch=pitch, seed=seed
+            )
+    return render_formant(text, voice=voice, sample_rate=sample_rate, volume=volume, rate=rate, pitch=pitch, seed=seed)

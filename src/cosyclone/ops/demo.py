@@ -1,0 +1,114 @@
+"""The whole mission end to end, for a first run: check a real speech sample → clone it → wait until ready →
+speak a sentence with it, leaving the preflight picture, the audio and an evidence JSON behind.
+
+Who may import it: the CLI (``cosyclone demo``). Runs against whatever client it is given (the embedded
+emulator when no key is configured, the real service otherwise).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from cosyclone._exceptions import SamplePreflightError
+from cosyclone.client import Client
+from cosyclone.ops.enrollment import clone_voice
+from cosyclone.ops.evidence import Evidence
+from cosyclone.registry import VoiceRegistry
+from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
+
+DEMO_PREFIX = "demo"
+DEMO_TEXT = "Hello! This voice was cloned with cosyclone from fifteen seconds of a public domain recording."
+BUNDLED_SAMPLE = "librivox-reader-15s.wav"
+
+
+def bundled_sample() -> Path:
+    """The public-domain LibriVox sample shipped with the package (see cosyclone/data/README.md)."""
+    return Path(str(resources.files("cosyclone.data").joinpath(BUNDLED_SAMPLE)))
+
+
+@dataclass
+class DemoResult:
+    voice_id: str
+    audio_path: Path
+    picture_path: Path | None
+    evidence_path: Path | None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def run_demo(
+    client: Client,
+    registry: VoiceRegistry,
+    evidence: Evidence,
+    *,
+    sample: Path | None = None,
+    target_model: str = DEFAULT_TARGET_MODEL,
+    text: str = DEMO_TEXT,
+    out_dir: Path,
+    step: Callable[[str], None] = lambda _message: None,
+) -> DemoResult:
+    """Run the demo; ``step`` is told what happens (one line per step)."""
+    from cosyclone.audio.plot import plot_report
+    from cosyclone.audio.preflight import load_and_check
+
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    source = sample or bundled_sample()
+
+    step(f"1/4 check   {source.name}")
+    report, decoded = load_and_check(source)
+    timings["check_s"] = time.perf_counter() - started
+    picture = None
+    if decoded is not None:
+        picture = plot_report(report, decoded, out_dir / "preflight.png")
+    evidence.write_json("preflight.json", report.to_dict())
+    step(f"          verdict {report.verdict}" + (f" — picture {picture}" if picture else ""))
+    if report.verdict == "fail":
+        raise SamplePreflightError("the demo sample fails the preflight", report=report)
+
+    step(f"2/4 clone   prefix {DEMO_PREFIX!r} for {target_model}")
+    outcome = clone_voice(client, registry, sample=source, prefix=DEMO_PREFIX, target_model=target_model, wait=False)
+    timings["clone_s"] = outcome.timings_s.get("total", 0.0)
+    step(f"          {'reused' if outcome.reused else 'created'} {outcome.voice_id}")
+
+    step("3/4 wait    until the voice is OK")
+    wait_started = time.perf_counter()
+    ready = client.voices.wait_until_ready(outcome.voice_id, timeout=300)
+    registry.set_status(outcome.voice_id, ready.status)
+    timings["wait_s"] = time.perf_counter() - wait_started
+
+    step(f"4/4 speak   “{text[:48]}…”")
+    audio_path = out_dir / "demo.mp3"
+    speech = client.speech.to_file(text, audio_path, voice=outcome.voice_id, format="mp3")
+    timings["speak_s"] = speech.elapsed_s
+    timings["first_audio_s"] = speech.first_audio_s or 0.0
+    timings["total_s"] = time.perf_counter() - started
+
+    summary: dict[str, Any] = {
+        "ok": True,
+        "base_url": client.endpoints.http_base_url,
+        "region": client.region,
+        "target_model": target_model,
+        "prefix": DEMO_PREFIX,
+        "sample": str(source),
+        "sample_url": outcome.record.sample_url,
+        "preflight_verdict": report.verdict,
+        "voice_id": outcome.voice_id,
+        "reused_voice": outcome.reused,
+        "request_ids": {
+            "clone": outcome.created.request_id if outcome.created else outcome.record.request_id,
+            "ready": ready.request_id,
+            "speak": speech.request_ids,
+        },
+        "audio": str(audio_path),
+        "audio_bytes": speech.bytes_written,
+        "characters": speech.characters,
+        "picture": str(picture) if picture else None,
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+    }
+    evidence_path = evidence.write_json("demo.json", summary)
+    return DemoResult(outcome.voice_id, audio_path, picture, evidence_path, summary)
