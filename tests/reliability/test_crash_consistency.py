@@ -206,7 +206,7 @@ def _batch_input(tmp_path: Path, count: int = 6) -> Path:
 
 def _check_batch_folder(out: Path) -> dict[str, object]:
     """The manifest parses; every final file it lists decodes to the duration it records (none half written)."""
-    from cosyclone.batch import plausible
+    from cosyclone.ops.batch import plausible
 
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     for entry in manifest["items"]:

@@ -296,7 +296,7 @@ class BatchRun:
             )
 
     def _not_written(self, item: BatchItem, error: ResultNotWrittenError, attempt: int) -> ItemResult:
-        from cosyclone.speech_ops import keep_rescued_audio
+        from cosyclone.ops.speak import keep_rescued_audio
 
         keep_rescued_audio(error, self.target(item).name)
         self._stop.set()

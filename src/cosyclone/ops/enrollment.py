@@ -255,7 +255,7 @@ def _adopt_or_create(
     known = {r.voice_id for r in registry.list(account=client.account, include_deleted=True)}
     earlier = registry.pending_intent(intent.claim_key)
     if earlier is not None:
-        from cosyclone.adoption import find_interrupted_voice
+        from cosyclone.ops.adoption import find_interrupted_voice
 
         found = find_interrupted_voice(client, earlier, exclude=known)
         if found is not None:

@@ -8,7 +8,7 @@ looks for it the way the service allows — list the voices by prefix, keep thos
 room for clock skew), of the intent's model, not already in the registry, and of the intent's sample when the
 service echoes its URL — and returns it when exactly one fits. Two that fit would be a guess: the error names them.
 
-Who may import it: :mod:`cosyclone.enrollment`.
+Who may import it: :mod:`cosyclone.ops.enrollment`.
 """
 
 from __future__ import annotations
