@@ -137,12 +137,12 @@ def reporting(*, as_json: bool = False) -> Iterator[None]:
         hint = "save the text as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)"
         fail(InvalidRequestError([problem], hint=hint), as_json=as_json)
     except sqlite3.OperationalError as error:  # locked for too long, disk full, read-only: not damage
-        problem = ConfigurationError(
+        unusable = ConfigurationError(
             f"the voice registry could not be read or written: {error}",
             hint="check the free space and permissions of COSYCLONE_HOME (or another process holding it), then "
             "run again",
         )
-        fail(problem, as_json=as_json)
+        fail(unusable, as_json=as_json)
     except sqlite3.DatabaseError as error:
         fail(RegistryDamagedError("(registry.sqlite3)", str(error)), as_json=as_json)
     except Exception as error:  # a bug: one line, the details in a file
