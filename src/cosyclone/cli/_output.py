@@ -149,6 +149,21 @@ def reporting(*, as_json: bool = False) -> Iterator[None]:
         internal_error(error, as_json=as_json)
 
 
+def confirmed(question: str, *, refused: str, command: str) -> bool:
+    """Ask ``question`` on stderr and read yes/no from a terminal. Without a terminal on stdin (a pipe,
+    ``< /dev/null``, an agent) nothing is asked: InvalidRequestError (exit 2) says that confirmation needs a
+    terminal or ``--yes`` (``command``: the command to run instead; ``refused``: what was not done)."""
+    if not sys.stdin.isatty():
+        raise InvalidRequestError(
+            [Problem("--yes", False, f"not confirmed: confirmation needs a terminal (stdin is not one); {refused}")],
+            hint=f"run `{command}` to confirm without asking",
+        )
+    try:
+        return bool(typer.confirm(question, default=False, err=True))
+    except typer.Abort:  # end of input, Ctrl-D
+        return False
+
+
 def interrupted(state: str, *, as_json: bool = False) -> NoReturn:
     """Ctrl-C: one line saying what was done (``state``, when the command knows it) and how to finish; exit 130."""
     if as_json:
@@ -175,14 +190,16 @@ def internal_error(error: BaseException, *, as_json: bool = False) -> NoReturn:
 
 
 def table(title: str | None, columns: list[str], rows: list[list[str]]) -> None:
-    """Print a Rich table to stdout."""
+    """Print a Rich table to stdout. Every title, heading and cell is plain text, never Rich markup: a hint such
+    as ``pip install 'cosyclone[quality]'`` keeps its brackets."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    grid = Table(title=title, show_lines=False, header_style="bold")
+    grid = Table(title=escape(title) if title is not None else None, show_lines=False, header_style="bold")
     for index, column in enumerate(columns):
-        grid.add_column(column, no_wrap=index == 0, overflow="fold")
+        grid.add_column(escape(column), no_wrap=index == 0, overflow="fold")
     for row in rows:
-        grid.add_row(*row)
+        grid.add_row(*(escape(str(cell)) for cell in row))
     # Piped output is not cut to 80 columns: ids must stay whole to be copied.
     Console(width=None if sys.stdout.isatty() else 200).print(grid)

@@ -36,6 +36,7 @@ def batch(
     """
     import sys
 
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from cosyclone.cli.voices import resolve_voice
@@ -71,7 +72,7 @@ def batch(
 
         def advance(result: ItemResult) -> None:
             note = f"✗ {result.id}" if result.error else ("skipped " + result.id if result.skipped else result.id)
-            progress.update(task, advance=1, note=note)
+            progress.update(task, advance=1, note=escape(note))  # an item id is text, not Rich markup
 
         try:
             with progress:

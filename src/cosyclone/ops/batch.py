@@ -116,9 +116,10 @@ def read_items(path: Path) -> list[BatchItem]:
         InvalidRequestError: unreadable file, empty input, an empty text, a bad column, a duplicate id.
     """
     try:
-        content = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as error:
         raise InvalidRequestError([Problem("INPUT", str(path), f"cannot be read: {error.strerror}")]) from None
+    content = _utf8(data, path)
     suffix = path.suffix.lower()
     items: list[BatchItem] = []
     if suffix == ".csv":
@@ -154,12 +155,47 @@ def read_items(path: Path) -> list[BatchItem]:
     return items
 
 
-def load_manifest(out_dir: Path) -> dict[str, ItemResult]:
+def _utf8(data: bytes, path: Path) -> str:
+    """``data`` as UTF-8 (a BOM dropped), or InvalidRequestError naming the file, the line, the byte and the fix."""
     try:
-        entries = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))["items"]
-        return {e["id"]: ItemResult(**{k: e.get(k) for k in ItemResult.__dataclass_fields__}) for e in entries}
-    except (OSError, ValueError, KeyError, TypeError):
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        rule = f"line {line}, column {column}: byte 0x{data[error.start]:02x} is not UTF-8 text"
+        raise InvalidRequestError(
+            [Problem("INPUT", str(path), rule)],
+            hint=f"save {path.name} as UTF-8, e.g. `iconv -f latin1 -t utf-8 {path.name} > {path.stem}.utf8"
+            f"{path.suffix}` (or gbk for Chinese text), then run again; nothing was sent",
+        ) from None
+
+
+def load_manifest(out_dir: Path) -> dict[str, ItemResult]:
+    """The results an earlier run recorded in ``out_dir/manifest.json`` (none when there is no manifest).
+
+    Raises:
+        InvalidRequestError: the manifest is there but cannot be read as one (hand-edited, cut short): resuming
+            would silently redo (and bill) every item and overwrite it, so nothing is done.
+    """
+    path = out_dir / MANIFEST
+    if not path.exists():
         return {}
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))["items"]
+        return {e["id"]: ItemResult(**{k: e.get(k) for k in ItemResult.__dataclass_fields__}) for e in entries}
+    except json.JSONDecodeError as error:
+        reason = f"is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+    except UnicodeDecodeError:
+        reason = "is not UTF-8 text"
+    except OSError as error:
+        reason = f"cannot be read: {error.strerror}"
+    except (KeyError, TypeError, AttributeError):
+        reason = 'is not a batch manifest (an object with an "items" list of {"id": …} entries)'
+    raise InvalidRequestError(
+        [Problem("--resume", str(path), reason)],
+        hint=f"repair {path}, or move it aside (`mv {path} {path}.broken`) to synthesize every item again; "
+        "nothing was sent",
+    )
 
 
 #: A file whose duration is off by more than this from the one recorded when it was written is not complete.

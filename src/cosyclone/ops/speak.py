@@ -121,7 +121,14 @@ def read_text(text: str | None, file: Path | None, *, stdin: BinaryIO | None, st
             data = file.read_bytes()
         except OSError as error:
             raise InvalidRequestError([Problem("--file", str(file), f"cannot be read: {error.strerror}")]) from None
-        return decode_text(data, field="--file", value=str(file))
+        words = decode_text(data, field="--file", value=str(file))
+        if not words.strip():
+            what = "is empty (0 bytes)" if not data else "holds only blank space"
+            raise InvalidRequestError(
+                [Problem("--file", str(file), f"{what}: there is no text to speak")],
+                hint="write the text into the file, or give it as an argument",
+            )
+        return words
     if text is not None and text != "-":
         return text
     if stdin is not None and (text == "-" or not stdin_is_tty):

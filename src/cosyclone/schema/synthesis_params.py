@@ -34,6 +34,8 @@ SampleRate = Literal[8000, 16000, 22050, 24000, 44100, 48000]
 SAMPLE_RATES: tuple[int, ...] = get_args(SampleRate)
 DEFAULT_FORMAT: AudioFormat = "mp3"
 DEFAULT_SAMPLE_RATE: SampleRate = 22050
+#: The rates Opus encodes at (libopus): another rate would come out resampled, so it is refused, never substituted.
+OPUS_SAMPLE_RATES: tuple[int, ...] = (8000, 12000, 16000, 24000, 48000)
 #: The docs say 100 (CJK counting 2), the SDK docstring 128: we accept up to the larger and let the service judge.
 MAX_INSTRUCTION_CHARS = 128
 
