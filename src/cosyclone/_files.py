@@ -44,10 +44,11 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def probe_writable(folder: Path, *, field: str = "output") -> None:
+def probe_writable(folder: Path, *, field: str = "output", shown: str | None = None) -> None:
     """Check, before anything is sent or billed, that files can really be created in ``folder`` (made if
     missing): a probe file is created and removed. ``os.access`` alone is not enough (root, read-only mounts,
-    ACLs). Raises OutputPathError naming ``field`` and the reason."""
+    ACLs). Raises InvalidRequestError naming ``field``, the path the user gave (``shown``, default the folder)
+    and the reason."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / f".cosyclone-probe.{os.getpid()}-{uuid.uuid4().hex[:8]}.part"
@@ -55,8 +56,9 @@ def probe_writable(folder: Path, *, field: str = "output") -> None:
             handle.write(b"\0")
         probe.unlink()
     except OSError as error:
+        where = f"its folder {folder} cannot hold files" if shown is not None else "cannot hold files"
         raise InvalidRequestError(
-            [Problem(field, str(folder), f"cannot hold files: {error.strerror or error}")],
+            [Problem(field, shown if shown is not None else str(folder), f"{where}: {error.strerror or error}")],
             hint="choose a writable folder (or free space) and run again; nothing was sent",
         ) from None
 

@@ -66,7 +66,7 @@ def check_outputs_before_sending(session: Session, output: Path | None, *, evide
 
     if output is not None:
         check_output_path(output)
-        probe_writable(output.parent if str(output.parent) else Path(), field="--output")
+        probe_writable(output.parent, field="--output", shown=str(output))
     if not session.evidence_failures_are_warnings:
         session.evidence().check_writable(*evidence)
 
