@@ -10,6 +10,7 @@ Who may import it: :mod:`cosyclone.ops.clone` (for both front ends), the demo, a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -178,6 +179,8 @@ def clone_voice(
                             f"{existing.prefix!r} (pass --new to enroll another voice under {prefix!r})"
                         )
                     stage.recorded(existing.voice_id)
+                    if loaded.path is not None and not existing.sample_path:  # remember where the sample is
+                        existing = registry.record(dataclasses.replace(existing, sample_path=_path_of(loaded)))
                     outcome = CloneOutcome(existing.voice_id, existing, True, None, report, notes, timings)
                     return _finish(client, registry, outcome, wait=wait, timeout_s=wait_timeout_s, started=started)
             intent = EnrollIntent(
@@ -268,7 +271,7 @@ def _adopt_or_create(
                 found.voice_id, found.request_id, None, intent.target_model, intent.prefix,
                 found.resource_link or (loaded.url or ""), reconciled=True, attempts=0,
             )  # fmt: skip
-            record = _record_created(registry, intent, created, fields.get("language_hints"))
+            record = _record_created(registry, intent, created, fields.get("language_hints"), _path_of(loaded))
             stage.recorded(created.voice_id)
             return CloneOutcome(created.voice_id, record, False, created, None, notes)
     registry.record_intent(intent)
@@ -291,14 +294,23 @@ def _adopt_or_create(
     crash_point("clone:after-create")
     enroll_s = time.perf_counter() - send_started
     notes.extend(n for n in created.notes if n not in notes)
-    record = _record_created(registry, intent, created, fields.get("language_hints"))
+    record = _record_created(registry, intent, created, fields.get("language_hints"), _path_of(loaded))
     stage.recorded(created.voice_id)
     crash_point("clone:after-record")
     return CloneOutcome(created.voice_id, record, False, created, None, notes, {"enroll": enroll_s})
 
 
+def _path_of(loaded: _Sample) -> str | None:
+    """The local sample's absolute path, remembered so that ``score`` finds it without ``--sample``."""
+    return str(loaded.path.resolve()) if loaded.path is not None else None
+
+
 def _record_created(
-    registry: VoiceRegistry, intent: EnrollIntent, created: CreatedVoice, language_hints: list[str] | None
+    registry: VoiceRegistry,
+    intent: EnrollIntent,
+    created: CreatedVoice,
+    language_hints: list[str] | None,
+    sample_path: str | None,
 ) -> VoiceRecord:
     record = VoiceRecord(
         voice_id=created.voice_id,
@@ -312,6 +324,7 @@ def _record_created(
         language_hint=language_hints[0] if language_hints else None,
         status="DEPLOYING",
         request_id=created.request_id,
+        sample_path=sample_path,
     )
     stored = registry.settle_intent(intent.claim_key, record)
     assert stored is not None

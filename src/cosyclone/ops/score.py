@@ -37,6 +37,8 @@ class ScoreOptions:
     language: str | None = None
     plot_path: str | Path | None = None
     plot_field: str = "plot_path"
+    #: Store the score even when ``sample`` is not the voice's own sample (by hash); default: keep the stored one.
+    replace_score: bool = False
 
 
 @dataclass
@@ -83,7 +85,14 @@ def score_with(client: Client, registry: VoiceRegistry, options: ScoreOptions) -
     from cosyclone.quality.scoring import score_voice
 
     plot = check_plot_path(options.plot_path, field=options.plot_field) if options.plot_path else None
-    result = score_voice(client, registry, options.voice, sample=options.sample, language=options.language)
+    result = score_voice(
+        client,
+        registry,
+        options.voice,
+        sample=options.sample,
+        language=options.language,
+        replace_score=options.replace_score,
+    )
     payload = result.to_dict()
     if plot is not None:
         from cosyclone.quality.plot import plot_score

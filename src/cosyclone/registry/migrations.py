@@ -69,6 +69,11 @@ MIGRATIONS: tuple[str, ...] = (
         started_at    REAL NOT NULL
     );
     """,
+    # 5: where a voice's local sample was (absolute path), so that `score` finds it without --sample (its
+    # sample_sha256 says whether the file still holds the same audio)
+    """
+    ALTER TABLE voices ADD COLUMN sample_path TEXT;
+    """,
 )
 
 

@@ -138,6 +138,8 @@ class VoiceRecord:
     created_at: str = ""
     updated_at: str = ""
     deleted_at: str | None = None
+    #: The local file the voice was cloned from (absolute), when it was cloned from one on this machine.
+    sample_path: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return dataclasses.asdict(self)
@@ -221,7 +223,13 @@ class VoiceRegistry:
         now = _now()
         stored = dataclasses.replace(record, created_at=record.created_at or now, updated_at=now)
         values = stored.to_dict()
-        updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c not in ("voice_id", "created_at"))
+        kept = ("voice_id", "created_at")
+        # A remembered sample path is never forgotten by a record that does not know it (an import, a sync).
+        updates = ", ".join(
+            f"{c} = COALESCE(excluded.{c}, {c})" if c == "sample_path" else f"{c} = excluded.{c}"
+            for c in _COLUMNS
+            if c not in kept
+        )
         db.execute(
             f"INSERT INTO voices ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)}) "
             f"ON CONFLICT (voice_id) DO UPDATE SET {updates}",
