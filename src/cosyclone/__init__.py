@@ -18,6 +18,7 @@ from cosyclone._exceptions import (
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
+    ConsentRefusedError,
     CosycloneError,
     InternalServerError,
     InvalidRequestError,
@@ -42,7 +43,9 @@ if TYPE_CHECKING:
     from cosyclone.audio.preflight import PreflightReport, check_sample
     from cosyclone.client import AsyncClient, Client, CreatedVoice, Voice
     from cosyclone.client.speech import SpeechResult
+    from cosyclone.ops.consent import verify_consent
     from cosyclone.ops.enrollment import CloneOutcome, clone_voice
+    from cosyclone.quality.consent import ConsentVerdict
     from cosyclone.registry import VoiceRegistry
     from cosyclone.schema.clone import VoiceCloneRequest, VoiceCloneResponse
     from cosyclone.voice_clone import PreparedClone, prepare_clone
@@ -51,6 +54,7 @@ _LAZY = {
     "AsyncClient": "cosyclone.client",
     "Client": "cosyclone.client",
     "CloneOutcome": "cosyclone.ops.enrollment",
+    "ConsentVerdict": "cosyclone.quality.consent",
     "CreatedVoice": "cosyclone.client",
     "PreflightReport": "cosyclone.audio.preflight",
     "PreparedClone": "cosyclone.voice_clone",
@@ -62,6 +66,7 @@ _LAZY = {
     "check_sample": "cosyclone.audio.preflight",
     "clone_voice": "cosyclone.ops.enrollment",
     "prepare_clone": "cosyclone.voice_clone",
+    "verify_consent": "cosyclone.ops.consent",
 }
 
 
@@ -85,6 +90,8 @@ __all__ = [
     "Client",
     "CloneOutcome",
     "ConfigurationError",
+    "ConsentRefusedError",
+    "ConsentVerdict",
     "CosycloneError",
     "CreatedVoice",
     "InternalServerError",
@@ -114,4 +121,5 @@ __all__ = [
     "check_sample",
     "clone_voice",
     "prepare_clone",
+    "verify_consent",
 ]

@@ -146,6 +146,20 @@ class SamplePreflightError(CosycloneError):
         super().__init__(message, hint="run `cosyclone check SAMPLE --fix OUT.wav`, or pass --force to send it anyway")
 
 
+class ConsentRefusedError(CosycloneError):
+    """The consent recording was not verified, or a consent recording is required and none was given; nothing was
+    sent. The message begins ``consent refused:``; ``.verdict`` holds the figures (None when none was given)."""
+
+    def __init__(self, reason: str, *, verdict: Any = None, hint: str | None = None) -> None:
+        self.verdict = verdict
+        super().__init__(
+            f"consent refused: {reason}",
+            hint=hint
+            if hint is not None
+            else "record the speaker reading the consent text (`cosyclone consent-text`) clearly, in a quiet room",
+        )
+
+
 class VoiceNotReadyError(CosycloneError):
     def __init__(self, voice_id: str, status: str, waited_s: float) -> None:
         self.voice_id, self.status, self.waited_s = voice_id, status, waited_s

@@ -16,6 +16,8 @@ PUBLIC = [
     "Client",
     "CloneOutcome",
     "ConfigurationError",
+    "ConsentRefusedError",
+    "ConsentVerdict",
     "CosycloneError",
     "CreatedVoice",
     "InternalServerError",
@@ -45,6 +47,7 @@ PUBLIC = [
     "check_sample",
     "clone_voice",
     "prepare_clone",
+    "verify_consent",
 ]
 
 

@@ -63,6 +63,8 @@ async def connect(tmp_path: Path, *global_args: str, api_key: str | None = PLANT
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     if api_key is not None:
         env["DASHSCOPE_API_KEY"] = api_key
+    if "PYTHONPATH" in os.environ:  # the code under test (a worktree's src, ahead of the editable install)
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     (tmp_path / "home").mkdir(exist_ok=True)
     params = StdioServerParameters(
         command=sys.executable, args=["-m", "cosyclone", *global_args, "mcp"], env=env, cwd=tmp_path

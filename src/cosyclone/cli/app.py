@@ -28,6 +28,10 @@ COMMANDS = {
         "continuous speech, pauses ≤ 2 s, speech on the first channel) and quality (10–20 s, clipping, noise, level).",
     ),
     "clone": Entry("cosyclone.cli.clone", "Clone a voice from SAMPLE and print its voice_id."),
+    "consent-text": Entry(
+        "cosyclone.cli.consent",
+        "Print the default consent sentence: the speaker reads it aloud for `clone --consent RECORDING`.",
+    ),
     "speak": Entry("cosyclone.cli.speak", "Speak TEXT with a voice."),
     "batch": Entry(
         "cosyclone.cli.batch",
@@ -58,6 +62,10 @@ COMMANDS = {
         "Serve the cosyclone tools over MCP on stdin/stdout (for Claude Desktop, Claude Code, Cursor, …).",
     ),
     "voices": Entry("cosyclone.cli.voices", "List, inspect, update, delete, sync and import cloned voices."),
+    "studio": Entry(
+        "cosyclone.cli.studio",
+        "Serve the studio, a local web page to record, check, consent, clone, listen and score in the browser.",
+    ),
 }
 
 

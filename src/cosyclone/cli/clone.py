@@ -37,6 +37,19 @@ def clone(
     new: bool = typer.Option(False, "--new", help="Enroll again even if this sample was already cloned."),
     force: bool = typer.Option(False, "--force", help="Send the sample even if it fails the local preflight."),
     skip_catalog_check: SkipCatalogCheck = False,
+    consent: str | None = typer.Option(
+        None,
+        "--consent",
+        metavar="RECORDING",
+        help="A recording of the sample's speaker reading the consent text: verified (words and speaker) before "
+        "anything is sent, and kept with the voice.",
+    ),
+    consent_text: str | None = typer.Option(
+        None,
+        "--consent-text",
+        metavar="TEXT",
+        help="The words RECORDING must hold (default: `cosyclone consent-text` in the sample's language).",
+    ),
     as_json: AsJson = False,
 ) -> None:
     """Clone a voice from SAMPLE and print its voice_id.
@@ -45,6 +58,11 @@ def clone(
     from the same bytes (unless --new), uploads a local file, enrolls, waits for OK, records the voice in the
     registry and writes evidence. Exit codes: 0 ok, 2 bad input, 3 sample failed preflight, 4 service
     refused (also: the voice was rejected, UNDEPLOYED), 5 network, 6 still DEPLOYING after --timeout.
+
+    Consent: with --consent the recogniser must hear the consent text in RECORDING (word error rate ≤ 0.3,
+    characters for Chinese) and its speaker must be the sample's (similarity ≥ 0.80); otherwise exit 2 with
+    `consent refused: …` and nothing is sent. With `require_consent = true` in $COSYCLONE_HOME/config.toml or
+    COSYCLONE_REQUIRE_CONSENT=1, a clone without --consent is refused (exit 2).
     """
     from cosyclone.ops.clone import clone_with_evidence
 
@@ -68,6 +86,8 @@ def clone(
                 wait=wait,
                 wait_timeout_s=timeout,
                 skip_catalog_check=skip_catalog_check,
+                consent=consent,
+                consent_text=consent_text,
             )
         except Exception as error:
             report = getattr(error, "report", None)
@@ -82,6 +102,12 @@ def clone(
         return
     how = "reused" if outcome.reused else ("found again after a lost reply" if summary["reconciled"] else "created")
     say(f"{how}: {outcome.voice_id} (status {outcome.record.status}, model {outcome.record.target_model})")
+    if summary.get("consent"):
+        kept = summary["consent"]
+        say(
+            f"consent verified: speaker similarity {kept['speaker_similarity']:.2f}, {kept['error_metric']} "
+            f"{kept['error_rate']:.2f}; kept at {kept['recording']}"
+        )
     typer.echo(outcome.voice_id)
 
 

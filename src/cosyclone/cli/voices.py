@@ -64,9 +64,11 @@ def show(
     if as_json:
         emit_json(data)
         return
-    rows = [[k, _cell(k, v)] for k, v in data.items() if k not in ("voice_id", "registry", "score")]
+    rows = [[k, _cell(k, v)] for k, v in data.items() if k not in ("voice_id", "registry", "score", "consent")]
     rows += [[f"registry {k}", _cell(k, v)] for k, v in (data.get("registry") or {}).items()]
     rows += [[f"score {k}", _score_cell(k, v)] for k, v in (data.get("score") or {}).items()]
+    consent = data.get("consent")
+    rows += [[f"consent {k}", _score_cell(k, v)] for k, v in consent.items()] if consent else [["consent", "none"]]
     table(data["voice_id"], ["field", "value (times in UTC)"], rows)
 
 

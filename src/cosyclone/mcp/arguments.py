@@ -104,6 +104,21 @@ SkipCatalogCheck = Annotated[
         )
     ),
 ]
+ConsentRecording = Annotated[
+    str | None,
+    Field(
+        description=(
+            "The absolute path of a local recording of the sample's speaker reading consent_text (default: the "
+            "consent sentence, `cosyclone consent-text`). Verified before anything is sent (word error rate <= 0.3, "
+            "characters for Chinese; speaker similarity >= 0.80); refused otherwise. Required when the user's "
+            "config sets require_consent = true."
+        ),
+        min_length=1,
+    ),
+]
+ConsentText = Annotated[
+    str | None, Field(description="The words the consent recording must hold (default: the consent sentence).")
+]
 PrefixFilter = Annotated[str | None, Field(description="Only voices whose name prefix is this (letters and digits).")]
 LocalOnly = Annotated[
     bool,

@@ -61,6 +61,8 @@ from cosyclone.mcp.arguments import (
     CloneTimeout,
     Confirm,
     ConfirmSpend,
+    ConsentRecording,
+    ConsentText,
     EnablePreprocess,
     Force,
     KeepLosers,
@@ -234,6 +236,8 @@ def _clone_voice_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
         force: Force = False,
         new: New = False,
         skip_catalog_check: SkipCatalogCheck = False,
+        consent: ConsentRecording = None,
+        consent_text: ConsentText = None,
     ) -> dict[str, Any]:
         """Clone a voice from a sample and return its voice_id (at most once per sample, model and account).
 
@@ -241,7 +245,9 @@ def _clone_voice_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
         the same bytes (unless new=true), uploads a local file, enrolls, waits until OK, records the voice in the
         registry and writes evidence (clone.json). Returns {ok, voice_id, status, target_model, prefix, region,
         request_id, reused, reconciled, sample_url, sample_sha256, preflight_verdict, notes, timings_s,
-        next_step, warnings (only if evidence could not be written)}. Then call synthesize(voice=voice_id, …).
+        next_step, warnings (only if evidence could not be written), consent (with a consent recording: verified,
+        text, speaker_similarity, sha256, at)}. A consent that is not verified is refused ("consent refused: …")
+        and nothing is sent. Then call synthesize(voice=voice_id, …).
         """
         from cosyclone.ops.clone import clone_with_evidence
 
@@ -258,6 +264,8 @@ def _clone_voice_tool(guard: _ToolGuard) -> Callable[..., dict[str, Any]]:
             wait=wait,
             wait_timeout_s=timeout_s,
             skip_catalog_check=skip_catalog_check,
+            consent=consent,
+            consent_text=consent_text,
         )
         voice_id = cloned.outcome.voice_id
         cloned.summary["next_step"] = (

@@ -39,14 +39,24 @@ def clone_with_evidence(
     wait: bool = True,
     wait_timeout_s: float = 300.0,
     skip_catalog_check: bool = False,
+    consent: str | os.PathLike[str] | None = None,
+    consent_text: str | None = None,
 ) -> CloneResult:
     """Clone ``sample`` (see :func:`~cosyclone.ops.enrollment.clone_voice`) and write the evidence.
 
+    With ``consent`` (a recording of the sample's speaker reading ``consent_text``, default the consent sentence)
+    the consent is verified first, before anything is sent, and its provenance is stored with the voice
+    (:mod:`cosyclone.ops.consent`); the summary then carries ``consent``.
+
     A preflight report is written to ``preflight.json`` whether the sample passed or was refused. Errors are those
-    of ``clone_voice``.
+    of ``clone_voice``, and :class:`~cosyclone.ConsentRefusedError` (consent not verified, or required and missing).
     """
+    from cosyclone.ops.consent import consent_for_clone, keep_consent
     from cosyclone.ops.enrollment import clone_voice
 
+    verdict = consent_for_clone(
+        sample=sample, consent=consent, consent_text=consent_text, language_hints=language_hints
+    )
     client = session.client()
     if not session.evidence_failures_are_warnings:
         session.evidence()  # an evidence folder that can never hold files: say so before any work
@@ -79,6 +89,8 @@ def clone_with_evidence(
         "region": client.region,
         "endpoint": client.endpoints.describe(),
     }
+    if verdict is not None:
+        summary["consent"] = keep_consent(session.registry(), outcome.voice_id, verdict)
     if outcome.preflight is not None:
         session.write_evidence("preflight.json", outcome.preflight.to_dict(), summary)
     session.write_evidence("clone.json", {**summary, "base_url": client.endpoints.http_base_url}, summary)

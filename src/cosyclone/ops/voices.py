@@ -91,7 +91,8 @@ def list_voices(session: Session, *, prefix: str | None = None, local: bool = Fa
 def show_voice(session: Session, name: str, *, wait: bool = False, timeout_s: float = 300.0) -> dict[str, Any]:
     """One voice as the service reports it (waiting until OK with ``wait``); the registry's status is refreshed.
     A voice that was scored (``cosyclone score`` / ``score_voice``) also carries its latest score under
-    ``score``: ``{verdict, similarity, word_error_rate, sanity, scored_at, summary}``."""
+    ``score``: ``{verdict, similarity, word_error_rate, sanity, scored_at, summary}``. ``consent`` is the verified
+    consent's provenance (``{verified, text, speaker_similarity, sha256, at, …}``), or None."""
     voice_id = resolve_voice(session, name)
     client = session.client()
     found = client.voices.wait_until_ready(voice_id, timeout=timeout_s) if wait else client.voices.get(voice_id)
@@ -102,6 +103,7 @@ def show_voice(session: Session, name: str, *, wait: bool = False, timeout_s: fl
     score = stored_score_view(registry, voice_id)
     if score is not None:
         data["score"] = {**score, "scored_at": utc_text(score.get("scored_at"))}
+    data["consent"] = registry.consent(voice_id)
     return data
 
 

@@ -53,7 +53,21 @@ MIGRATIONS: tuple[str, ...] = (
         state_json  TEXT NOT NULL
     );
     """,
-    # 4: what a clone is about to send, recorded BEFORE the create request: a run interrupted (Ctrl-C, SIGKILL)
+    # 4: verified consent (``clone --consent``, the studio): who agreed, to which words, how sure we were
+    """
+    CREATE TABLE voice_consent (
+        voice_id           TEXT PRIMARY KEY,
+        verified           INTEGER NOT NULL,
+        text               TEXT NOT NULL,
+        speaker_similarity REAL,
+        error_rate         REAL,
+        sha256             TEXT NOT NULL,
+        recording_path     TEXT,
+        at                 TEXT NOT NULL,
+        report_json        TEXT NOT NULL
+    );
+    """,
+    # 5: what a clone is about to send, recorded BEFORE the create request: a run interrupted (Ctrl-C, SIGKILL)
     # between sending and recording leaves its intent here, and the next run adopts the voice it made
     """
     CREATE TABLE enroll_intents (
@@ -69,7 +83,7 @@ MIGRATIONS: tuple[str, ...] = (
         started_at    REAL NOT NULL
     );
     """,
-    # 5: where a voice's local sample was (absolute path), so that `score` finds it without --sample (its
+    # 6: where a voice's local sample was (absolute path), so that `score` finds it without --sample (its
     # sample_sha256 says whether the file still holds the same audio)
     """
     ALTER TABLE voices ADD COLUMN sample_path TEXT;

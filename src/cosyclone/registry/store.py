@@ -343,6 +343,34 @@ class VoiceRegistry:
             row = self._db.execute("SELECT state_json FROM compare_runs WHERE run_key = ?", (run_key,)).fetchone()
         return json.loads(row["state_json"]) if row else None
 
+    # ----- consent (cosyclone.ops.consent) ---------------------------------------------------------------------
+
+    def save_consent(self, voice_id: str, consent: dict[str, Any]) -> None:
+        """Keep the voice's consent provenance (``verified``, ``text``, ``speaker_similarity``, ``sha256``, ``at``,
+        and whatever else the caller measured); a later consent for the same voice replaces it."""
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO voice_consent (voice_id, verified, text, speaker_similarity, error_rate, "
+                "sha256, recording_path, at, report_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    voice_id,
+                    1 if consent.get("verified") else 0,
+                    str(consent["text"]),
+                    consent.get("speaker_similarity"),
+                    consent.get("error_rate"),
+                    str(consent["sha256"]),
+                    consent.get("recording"),
+                    str(consent["at"]),
+                    json.dumps(consent, ensure_ascii=False),
+                ),
+            )
+
+    def consent(self, voice_id: str) -> dict[str, Any] | None:
+        """The voice's stored consent provenance, or None (cloned without ``--consent``)."""
+        with self._lock, _damage_reported(self.path):
+            row = self._db.execute("SELECT report_json FROM voice_consent WHERE voice_id = ?", (voice_id,)).fetchone()
+        return json.loads(row["report_json"]) if row else None
+
     # ----- claims --------------------------------------------------------------------------------------------
 
     @contextlib.contextmanager

@@ -11,7 +11,7 @@ Not thread-safe by itself: the backend calls every method but :meth:`close` unde
 reports through the ``settle`` callback, which takes that lock. The worker is a single thread, started on the
 first job (the formant engine never starts it) and joined by :meth:`close`.
 
-Imported by the backend only.
+Imported by the backend's bindings part (:mod:`cosyclone.emulator.state.bindings`) only.
 """
 
 from __future__ import annotations
