@@ -455,6 +455,49 @@ CASES: dict[str, Case] = {
             "compare_models",
         ),
     ),
+    # ---- issue 22 item 15: every setting's message names where it came from
+    "credentials-file-damaged": Case(
+        ["voices", "list"],
+        2,
+        ("creds.ini", "damaged", "no section"),
+        lambda w: w.write("creds.ini", "this is not an ini file\n"),
+        env={"DASHSCOPE_API_KEY": "", "ALIBABA_CLOUD_CREDENTIALS_FILE": "creds.ini"},
+    ),
+    "region-typo-in-config-file": Case(
+        ["voices", "list"],
+        2,
+        ("cn-bejing", "config.toml", "cn-beijing"),
+        lambda w: w.write("config.toml", 'region = "cn-bejing"\n'),
+        env={"DASHSCOPE_CONFIG": "config.toml"},
+    ),
+    "cosyclone-home-is-a-file": Case(
+        ["voices", "list", "--local"],
+        2,
+        ("COSYCLONE_HOME", "afile", "is a file, not a folder"),
+        lambda w: w.write("afile", "x"),
+        env={"COSYCLONE_HOME": "afile"},
+    ),
+    "api-key-pasted-with-quotes": Case(
+        ["voices", "list"],
+        2,
+        ("DASHSCOPE_API_KEY", "quotes", "nothing was sent"),
+        env={"DASHSCOPE_API_KEY": '"sk-quoted0123456789"'},
+        absent=("401", "sk-quoted0123456789"),
+    ),
+    "base-url-without-scheme": Case(
+        ["--base-url", "127.0.0.1:9/api/v1", "voices", "list"], 2, ("--base-url", "http://", "nothing was sent")
+    ),
+    "workspace-is-a-pasted-url": Case(
+        ["--workspace", "https://llm-abc.cn-beijing.maas.aliyuncs.com", "voices", "list"],
+        2,
+        ("--workspace", "not a workspace id", "llm-abc123"),
+    ),
+    "global-option-after-command": Case(
+        ["clone", str(GOOD), "--emulator"], 2, ("--emulator", "global option", "before the command")
+    ),
+    "closed-base-url-port": Case(
+        ["--base-url", "http://127.0.0.1:9/api/v1", "voices", "list"], 5, ("127.0.0.1:9", "attempt(s)", "--base-url")
+    ),
 }
 CASES["key-file-missing"] = dataclasses.replace(
     CASES["key-file-missing"], env={"DASHSCOPE_API_KEY": "", "DASHSCOPE_API_KEY_FILE_PATH": "nope.key"}

@@ -95,10 +95,33 @@ def error_payload(error: CosycloneError) -> dict[str, Any]:
 
 def fail(error: CosycloneError, *, as_json: bool = False) -> NoReturn:
     """Report ``error`` (stderr, plus a JSON object on stdout with ``--json``) and exit with its code."""
+    if isinstance(error, APIConnectionError):
+        _name_the_endpoint(error)
     if as_json:
         emit_json(error_payload(error))
     say(f"error: {error}")
     raise typer.Exit(exit_code_for(error))
+
+
+def _name_the_endpoint(error: APIConnectionError) -> None:
+    """A connection that failed says where it was trying to go (host:port, the URLs and where they came from)
+    and how many attempts were made, so that a closed ``--base-url`` port is recognisable as one."""
+    client = getattr(SESSION, "_client", None)
+    endpoints = getattr(client, "endpoints", None)
+    if endpoints is None or "after " in error.hint:
+        return
+    from urllib.parse import urlsplit
+
+    host = urlsplit(endpoints.http_base_url).netloc or endpoints.http_base_url
+    policy = getattr(client, "retry_policy", None)
+    attempts = getattr(policy, "max_retries", None)
+    # A connection never made is retried by the client's policy; one that may have reached the service is not.
+    tried = f" after {attempts + 1} attempt(s)" if isinstance(attempts, int) and not error.request_sent else ""
+    error.rehint(
+        f"nothing answered at {host}{tried} (HTTP {endpoints.http_base_url}, WebSocket {endpoints.ws_url}; from "
+        f"{endpoints.source}): check that the service — or `cosyclone emulator` — is running there and the URL is "
+        "right, then try again"
+    )
 
 
 def user_path(filename: object) -> str:
