@@ -42,6 +42,48 @@ DEFAULT_CONFIG_FILE = "~/.dashscope/config.toml"
 _CONFIG_KEYS = ("api_key", "base_url", "workspace", "region")
 
 
+#: Where each setting comes from, in the order it is looked for: the README's configuration table is generated
+#: from this (``python -m cosyclone.cli.settings_doc``), and a guard test checks that every environment variable
+#: this module reads is named here — so the table cannot go stale.
+SETTING_SOURCES: dict[str, tuple[str, ...]] = {
+    "API key": (
+        "`api_key=` (library)",
+        "env `DASHSCOPE_API_KEY`",
+        f"`api_key` in `{DEFAULT_CONFIG_FILE}` (env `{CONFIG_FILE_ENV}` names another file)",
+        "the file named by env `DASHSCOPE_API_KEY_FILE_PATH`",
+        "`~/.dashscope/api_key`",
+        "`dashscope_api_key` in `~/.alibabacloud/credentials` (env `ALIBABA_CLOUD_CREDENTIALS_FILE` names another "
+        "file; profile: env `ALIBABA_CLOUD_PROFILE`, else `default`; a file others can read gets a warning)",
+    ),
+    "region": (
+        "`--region`",
+        "env `DASHSCOPE_REGION`",
+        "env `DASHSCOPE_API_REGION` (older name)",
+        f"`region` in `{DEFAULT_CONFIG_FILE}`",
+        f"`{DEFAULT_REGION}`",
+    ),
+    "workspace": ("`--workspace`", "env `DASHSCOPE_WORKSPACE`", f"`workspace` in `{DEFAULT_CONFIG_FILE}`"),
+    "HTTP base URL": (
+        "`--base-url`",
+        "env `DASHSCOPE_BASE_URL`",
+        "env `DASHSCOPE_HTTP_BASE_URL`",
+        f"`base_url` in `{DEFAULT_CONFIG_FILE}`",
+        "the workspace's host `https://{workspace}.{region}.maas.aliyuncs.com/api/v1`",
+        "the region's shared host (table below)",
+    ),
+    "WebSocket URL": (
+        "the host of `--base-url`",
+        "env `DASHSCOPE_WEBSOCKET_BASE_URL`",
+        "the host of a configured HTTP base URL",
+        "`wss://` on the workspace's or the region's host, path `/api-ws/v1/inference`",
+    ),
+    "user directory": (
+        "env `COSYCLONE_HOME` (registry, embedded emulator state, consent and studio recordings)",
+        "the platform's user data dir",
+    ),
+}
+
+
 class CredentialsFileWarning(UserWarning):
     """A file holding an API key can be read by other users."""
 
