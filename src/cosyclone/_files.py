@@ -45,13 +45,17 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
 
 
 def probe_writable(folder: Path, *, field: str = "output", shown: str | None = None) -> None:
-    """Check, before anything is sent or billed, that files can really be created in ``folder`` (made if
-    missing): a probe file is created and removed. ``os.access`` alone is not enough (root, read-only mounts,
-    ACLs). Raises InvalidRequestError naming ``field``, the path the user gave (``shown``, default the folder)
-    and the reason."""
+    """Check, before anything is sent or billed, that files can really be created in ``folder`` (or, if it does
+    not exist yet, in the nearest folder above it that does): a probe file is created and removed. ``os.access``
+    alone is not enough (root, read-only mounts, ACLs). Raises InvalidRequestError naming ``field``, the path
+    the user gave (``shown``, default the folder) and the reason."""
+    existing = folder  # a folder still to be made is judged by the nearest one that exists (nothing is created)
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".cosyclone-probe.{os.getpid()}-{uuid.uuid4().hex[:8]}.part"
+        if not existing.is_dir():
+            raise NotADirectoryError(20, f"{existing} is a file, not a folder")
+        probe = existing / f".cosyclone-probe.{os.getpid()}-{uuid.uuid4().hex[:8]}.part"
         with probe.open("wb") as handle:
             handle.write(b"\0")
         probe.unlink()

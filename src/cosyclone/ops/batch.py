@@ -347,6 +347,7 @@ class BatchRun:
     def run(self, on_progress: Callable[[ItemResult], None] | None = None) -> list[ItemResult]:
         """Render every item not already done; returns the results in input order (manifest written)."""
         probe_writable(self.out_dir, field="--out-dir")  # before anything is sent or billed
+        self.out_dir.mkdir(parents=True, exist_ok=True)
         check_output_path(self.out_dir / MANIFEST)
         remove_dead_parts(self.out_dir)  # a killed earlier run's temporary files (its final files are whole)
         todo: list[BatchItem] = []

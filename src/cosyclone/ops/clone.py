@@ -59,7 +59,8 @@ def clone_with_evidence(
     )
     client = session.client()
     if not session.evidence_failures_are_warnings:
-        session.evidence()  # an evidence folder that can never hold files: say so before any work
+        # evidence that could never be written: say so before any work (nothing sent yet)
+        session.evidence().check_writable("preflight.json", "clone.json")
     try:
         outcome = clone_voice(
             client,

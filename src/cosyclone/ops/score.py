@@ -75,6 +75,8 @@ def score(session: Session, options: ScoreOptions) -> ScoreResult:
         InvalidRequestError: an unknown voice, a bad reference or picture path (nothing synthesized).
         APIError subclasses: the service refused the probe synthesis or could not be reached.
     """
+    if not session.evidence_failures_are_warnings:  # before the probe synthesis is sent (and billed)
+        session.evidence().check_writable("score.json")
     scored = score_with(session.client(), session.registry(), options)
     session.write_evidence("score.json", dict(scored.payload), scored.payload)
     return scored
