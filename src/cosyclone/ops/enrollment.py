@@ -169,20 +169,11 @@ def clone_voice(
     try:
         with registry.claim(key, on_wait=stage.waiting):
             stage.now = "claimed"
-            if sha256 is not None and not new:
-                existing = registry.find_by_sample(**identity, sample_sha256=sha256)
-                if existing is not None:
-                    notes.append("this sample was already cloned for this model, region and account: reusing it")
-                    if existing.prefix and existing.prefix != prefix:
-                        notes.append(
-                            f"it was cloned under prefix {existing.prefix!r}, not {prefix!r}: the voice_id keeps "
-                            f"{existing.prefix!r} (pass --new to enroll another voice under {prefix!r})"
-                        )
-                    stage.recorded(existing.voice_id)
-                    if loaded.path is not None and not existing.sample_path:  # remember where the sample is
-                        existing = registry.record(dataclasses.replace(existing, sample_path=_path_of(loaded)))
-                    outcome = CloneOutcome(existing.voice_id, existing, True, None, report, notes, timings)
-                    return _finish(client, registry, outcome, wait=wait, timeout_s=wait_timeout_s, started=started)
+            existing = None if sha256 is None or new else _reusable(registry, identity, sha256, prefix, loaded, notes)
+            if existing is not None:
+                stage.recorded(existing.voice_id)
+                outcome = CloneOutcome(existing.voice_id, existing, True, None, report, notes, timings)
+                return _finish(client, registry, outcome, wait=wait, timeout_s=wait_timeout_s, started=started)
             intent = EnrollIntent(
                 key, client.account, client.region, client.endpoints.workspace or "", target_model, prefix,
                 sha256, loaded.url, os.getpid(), time.time(),
@@ -196,6 +187,24 @@ def clone_voice(
         return _finish(client, registry, outcome, wait=wait, timeout_s=wait_timeout_s, started=started)
     except KeyboardInterrupt:
         raise CloneInterrupted(stage.describe()) from None
+
+
+def _reusable(
+    registry: VoiceRegistry, identity: dict[str, str], sha256: str, prefix: str, loaded: _Sample, notes: list[str]
+) -> VoiceRecord | None:
+    """The voice already cloned from these bytes for this model, region and account (with notes), or None."""
+    existing = registry.find_by_sample(**identity, sample_sha256=sha256)
+    if existing is None:
+        return None
+    notes.append("this sample was already cloned for this model, region and account: reusing it")
+    if existing.prefix and existing.prefix != prefix:
+        notes.append(
+            f"it was cloned under prefix {existing.prefix!r}, not {prefix!r}: the voice_id keeps "
+            f"{existing.prefix!r} (pass --new to enroll another voice under {prefix!r})"
+        )
+    if loaded.path is not None and not existing.sample_path:  # remember where the sample is
+        existing = registry.record(dataclasses.replace(existing, sample_path=_path_of(loaded)))
+    return existing
 
 
 class CloneInterrupted(KeyboardInterrupt):
