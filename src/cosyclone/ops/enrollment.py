@@ -215,6 +215,10 @@ class CloneInterrupted(KeyboardInterrupt):
         self.state = state
 
 
+class ClaimWaitWarning(UserWarning):
+    """A clone waits for another live process enrolling the same sample."""
+
+
 @dataclass
 class _Stage:
     """How far a clone got, to tell the user truthfully what an interruption left behind."""
@@ -224,7 +228,15 @@ class _Stage:
     voice_id: str = ""
 
     def waiting(self, holder: str) -> None:
+        """Another live process holds the claim: say so (a warning, one line on the CLI's stderr), then wait."""
+        import warnings
+
         self.now, self.holder = "waiting", holder
+        warnings.warn(
+            f"waiting for {holder}, which is enrolling the same sample: its voice will be reused (Ctrl-C to stop)",
+            ClaimWaitWarning,
+            stacklevel=2,
+        )
 
     def recorded(self, voice_id: str) -> None:
         self.now, self.voice_id = "recorded", voice_id
