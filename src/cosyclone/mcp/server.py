@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast, get_args
 
 from pydantic import Field
 
-from cosyclone._exceptions import CosycloneError, InvalidRequestError, Problem
+from cosyclone._exceptions import CosycloneError, InvalidRequestError, Problem, ResultNotWrittenError
 from cosyclone._version import __version__
 from cosyclone.mcp.arguments import (
     CloneLanguageHint,
@@ -423,8 +423,13 @@ def _speak_to_file(
         target = Path(output_path).expanduser()
         options["format"] = speech_ops.output_format(target, options.get("format"))
         speech_ops.check_new_file(target, overwrite=overwrite, flag="overwrite=true")
+    speech_ops.check_outputs_before_sending(session, target, evidence=("speak.json",))
     voice_id = voice_ops.resolve_voice(session, voice, system_voice_ok=True)
-    result = session.client().speech.to_file(text, target, voice=voice_id, model=model, **options)
+    try:
+        result = session.client().speech.to_file(text, target, voice=voice_id, model=model, **options)
+    except ResultNotWrittenError as error:  # billed, not written (disk full): keep the audio, say where
+        speech_ops.keep_rescued_audio(error, target.name)
+        raise
     return speech_ops.record_speech(session, result, voice_id=voice_id, file=(result.path or target).resolve())
 
 
