@@ -8,6 +8,12 @@ looks for it the way the service allows — list the voices by prefix, keep thos
 room for clock skew), of the intent's model, not already in the registry, and of the intent's sample when the
 service echoes its URL — and returns it when exactly one fits. Two that fit would be a guess: the error names them.
 
+Limits, said plainly: a sample sent inline (a local file) has no link the service echoes, so a voice made under
+the same prefix and model by someone else (another machine, unknown to this registry) since the interrupted run
+would look like ours — then two fit and nothing is guessed, or, if ours was never made, that one would be
+adopted. And a create the service is *still* processing when the re-run looks is not seen yet (the re-run then
+makes its own); the tests wait for the service to finish before re-running.
+
 Who may import it: :mod:`cosyclone.ops.enrollment`.
 """
 
