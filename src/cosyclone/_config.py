@@ -14,8 +14,9 @@ Endpoints follow the official SDK 2.x (``dashscope/v2/_config.py``, contract §1
 the workspace-scoped host ``https://{workspace}.{region}.maas.aliyuncs.com`` when a workspace is known (explicit,
 ``DASHSCOPE_WORKSPACE``, or the config file), else the region's legacy shared host. The region: explicit, else
 ``DASHSCOPE_REGION`` (SDK 2.x), ``DASHSCOPE_API_REGION`` (ours, kept), the config file, ``cn-beijing``. One
-deliberate difference: when a base URL is configured and no WebSocket URL is, the WebSocket follows the base URL's
-host (the SDK would go to the public host, which for a local emulator means the real service).
+deliberate difference: when a base URL is configured and no WebSocket URL is (``ws_url`` / ``--ws-url``, else
+``DASHSCOPE_WEBSOCKET_BASE_URL``), the WebSocket follows the base URL's host (the SDK would go to the public host,
+which for a local emulator means the real service).
 """
 
 from __future__ import annotations
@@ -72,9 +73,9 @@ SETTING_SOURCES: dict[str, tuple[str, ...]] = {
         "the region's shared host (table below)",
     ),
     "WebSocket URL": (
-        "the host of `--base-url`",
+        "`--ws-url`",
         "env `DASHSCOPE_WEBSOCKET_BASE_URL`",
-        "the host of a configured HTTP base URL",
+        "the host of the HTTP base URL when one is configured (`--base-url`, env, config file)",
         "`wss://` on the workspace's or the region's host, path `/api-ws/v1/inference`",
     ),
     "user directory": (
@@ -248,7 +249,9 @@ def resolve_region(explicit: str | None = None) -> str:
 class Endpoints:
     """Where requests go: an HTTP base (…/api/v1) and a WebSocket URL (…/api-ws/v1/inference).
 
-    ``source``: why these (``--base-url``, an env var, the config file, ``workspace host`` or ``shared host``).
+    ``source``: why this HTTP base (``--base-url``, an env var, the config file, ``workspace host`` or ``shared
+    host``); ``ws_source``: why this WebSocket URL (``--ws-url``, ``DASHSCOPE_WEBSOCKET_BASE_URL``, the HTTP base's
+    host, or the region's host).
     """
 
     http_base_url: str
@@ -257,6 +260,7 @@ class Endpoints:
     workspace: str | None = None
     is_emulator: bool = field(default=False)
     source: str = "shared host"
+    ws_source: str = "shared host"
 
     @property
     def is_local(self) -> bool:
@@ -270,7 +274,16 @@ class Endpoints:
             "region": self.region,
             "workspace": self.workspace,
             "source": self.source,
+            "ws_source": self.ws_source,
         }
+
+    def sources(self) -> str:
+        """One line for ``--verbose``: which URLs are used and where each came from (region and workspace too)."""
+        where = f"region {self.region}" + (f", workspace {self.workspace}" if self.workspace else "")
+        return (
+            f"HTTP base URL {self.http_base_url} (from {self.source}); "
+            f"WebSocket URL {self.ws_url} (from {self.ws_source}); {where}"
+        )
 
 
 def resolve_endpoints(
@@ -295,21 +308,27 @@ def resolve_endpoints(
     host = service_host(resolved_region, resolved_workspace)
     if http is None:
         http, source = http_base_url(host), "workspace host" if resolved_workspace else "shared host"
-    if ws_url:
-        ws = ws_url
-    elif base_url:
-        ws = ws_url_for_http_base(base_url)
-    else:
-        ws = os.environ.get("DASHSCOPE_WEBSOCKET_BASE_URL") or (
-            ws_url_for_http_base(http) if source not in ("workspace host", "shared host") else websocket_url(host)
-        )
+    ws, ws_source = _resolve_ws_url(ws_url, http, source, host)
     return Endpoints(
         http_base_url=http.rstrip("/"),
         ws_url=ws,
         region=resolved_region,
         workspace=resolved_workspace,
         source=source,
+        ws_source=ws_source,
     )
+
+
+def _resolve_ws_url(explicit: str | None, http: str, http_source: str, host: str) -> tuple[str, str]:
+    """The WebSocket URL and where it came from: ``--ws-url``, else ``DASHSCOPE_WEBSOCKET_BASE_URL``, else the
+    host of a configured HTTP base URL (never the public host for a local base), else the region's host."""
+    if explicit:
+        return explicit, "--ws-url"
+    if env := os.environ.get("DASHSCOPE_WEBSOCKET_BASE_URL"):
+        return env, "DASHSCOPE_WEBSOCKET_BASE_URL"
+    if http_source not in ("workspace host", "shared host"):
+        return ws_url_for_http_base(http), f"the host of the HTTP base URL (from {http_source})"
+    return websocket_url(host), http_source
 
 
 _WORKSPACE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")

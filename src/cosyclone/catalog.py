@@ -8,8 +8,9 @@ ahead anyway with the documented override (``--skip-catalog-check`` / ``skip_cat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from cosyclone.schema.model_names import DEFAULT_TARGET_MODEL as _DEFAULT_TARGET_MODEL
 from cosyclone.schema.model_names import ENROLLMENT_MODEL as _ENROLLMENT_MODEL
@@ -72,8 +73,6 @@ class ModelCapabilities:
     clone_regions: tuple[Region, ...]
     synthesis_regions: tuple[Region, ...]
     language_hints: tuple[str, ...]
-    accepts_max_prompt_audio_length: bool
-    accepts_enable_preprocess: bool
     has_system_voices: bool
     legacy: bool = False
     sources: tuple[Fact, ...] = field(default=())
@@ -100,8 +99,6 @@ def _qwen_audio(name: str, *, version_source: Fact) -> ModelCapabilities:
         disputed_clone_regions=("ap-southeast-1",),
         synthesis_regions=("cn-beijing",),
         language_hints=_QWEN_AUDIO_HINTS,
-        accepts_max_prompt_audio_length=True,
-        accepts_enable_preprocess=True,
         # No source says whether they have system voices: not refused (UNCERTAIN).
         has_system_voices=True,
         speech_endpoint="http",
@@ -118,8 +115,6 @@ TARGET_MODELS: dict[str, ModelCapabilities] = {
             clone_regions=("cn-beijing",),
             synthesis_regions=("cn-beijing",),
             language_hints=_V3_PLUS_HINTS,
-            accepts_max_prompt_audio_length=True,
-            accepts_enable_preprocess=True,
             has_system_voices=False,
             sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-CE")),
         ),
@@ -128,8 +123,6 @@ TARGET_MODELS: dict[str, ModelCapabilities] = {
             clone_regions=("cn-beijing",),
             synthesis_regions=("cn-beijing",),
             language_hints=_V3_PLUS_HINTS,
-            accepts_max_prompt_audio_length=True,
-            accepts_enable_preprocess=True,
             has_system_voices=False,
             sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-CE")),
         ),
@@ -139,8 +132,6 @@ TARGET_MODELS: dict[str, ModelCapabilities] = {
             disputed_clone_regions=("ap-southeast-1",),
             synthesis_regions=("cn-beijing", "ap-southeast-1"),
             language_hints=_BASE_HINTS,
-            accepts_max_prompt_audio_length=False,
-            accepts_enable_preprocess=False,
             has_system_voices=True,
             sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-GUIDE"), _SINGAPORE_V3_DISPUTE),
         ),
@@ -150,8 +141,6 @@ TARGET_MODELS: dict[str, ModelCapabilities] = {
             disputed_clone_regions=("ap-southeast-1",),
             synthesis_regions=("cn-beijing", "ap-southeast-1"),
             language_hints=_V3_PLUS_HINTS,
-            accepts_max_prompt_audio_length=True,
-            accepts_enable_preprocess=True,
             has_system_voices=True,
             sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-GUIDE"), _SINGAPORE_V3_DISPUTE),
         ),
@@ -160,8 +149,6 @@ TARGET_MODELS: dict[str, ModelCapabilities] = {
             clone_regions=("cn-beijing",),
             synthesis_regions=("cn-beijing",),
             language_hints=(),  # 3P: v2 rejects the field
-            accepts_max_prompt_audio_length=False,
-            accepts_enable_preprocess=False,
             has_system_voices=True,
             sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("3P")),
         ),
@@ -170,8 +157,6 @@ TARGET_MODELS: dict[str, ModelCapabilities] = {
             clone_regions=("cn-beijing",),
             synthesis_regions=("cn-beijing",),
             language_hints=(),
-            accepts_max_prompt_audio_length=False,
-            accepts_enable_preprocess=False,
             has_system_voices=True,
             legacy=True,
             sources=(Fact("D-CLONE-HTTP"),),
@@ -210,14 +195,24 @@ def check_enrollment(
     target_model: str,
     region: str,
     language_hint: str | None,
-    max_prompt_audio_length: float | None,
-    enable_preprocess: bool | None,
+    max_prompt_audio_length: float | None = None,
+    enable_preprocess: bool | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> list[CatalogProblem]:
     """Every catalog rule an enrollment request breaks (empty when it is fine).
 
-    Range checks that hold for every model (``max_prompt_audio_length`` within 3–30 s) are the normalized
-    interface's job, not the catalog's; this function covers what depends on the model and the region.
+    ``options``: the declared clone options as set (``schema/clone_options.py``; the two named ones may also be
+    given alone). Range checks that hold for every model are the normalized interface's job, not the catalog's;
+    this function covers what depends on the model (the models the declaration says accept each option) and the
+    region.
     """
+    from cosyclone.schema.clone_options import wire_clone_options
+
+    options = {
+        "max_prompt_audio_length": max_prompt_audio_length,
+        "enable_preprocess": enable_preprocess,
+        **(options or {}),
+    }
     model = TARGET_MODELS.get(target_model)
     if model is None:
         return [
@@ -253,22 +248,12 @@ def check_enrollment(
         )
     if language_hint is not None and language_hint not in model.language_hints:
         problems.append(CatalogProblem("language_hints", language_hint, _hint_rule(model, language_hint)))
-    if max_prompt_audio_length is not None and not model.accepts_max_prompt_audio_length:
-        problems.append(
-            CatalogProblem(
-                "max_prompt_audio_length",
-                max_prompt_audio_length,
-                f"only {', '.join(models_accepting('max_prompt_audio_length'))} accept it",
+    for spec in wire_clone_options():
+        value = options.get(spec.name)
+        if value is not None and not spec.accepts(target_model):
+            problems.append(
+                CatalogProblem(spec.name, value, f"only {', '.join(models_accepting(spec.name))} accept it")
             )
-        )
-    if enable_preprocess is not None and not model.accepts_enable_preprocess:
-        problems.append(
-            CatalogProblem(
-                "enable_preprocess",
-                enable_preprocess,
-                f"only {', '.join(models_accepting('enable_preprocess'))} accept it",
-            )
-        )
     return problems
 
 
@@ -307,9 +292,12 @@ def speech_endpoint(model: str) -> SpeechEndpoint:
     return capabilities.speech_endpoint if capabilities is not None else "websocket"
 
 
-def models_accepting(parameter: Literal["max_prompt_audio_length", "enable_preprocess"]) -> tuple[str, ...]:
-    attr = f"accepts_{parameter}"
-    return tuple(name for name, m in TARGET_MODELS.items() if getattr(m, attr))
+def models_accepting(option: str) -> tuple[str, ...]:
+    """The catalog's models that take clone ``option`` (as its declaration in ``schema/clone_options.py`` says)."""
+    from cosyclone.schema.clone_options import clone_option
+
+    spec = clone_option(option)
+    return tuple(name for name in TARGET_MODELS if spec.accepts(name))
 
 
 def model_from_voice_id(voice_id: str) -> str | None:

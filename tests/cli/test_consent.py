@@ -125,3 +125,38 @@ def test_numbers_count_as_digits_or_words() -> None:
 
     assert spell_numbers("I have 3 voices and 1,200 words") == "I have three voices and one thousand two hundred words"
     assert spell_numbers("第2个", "zh") == "第二个"
+
+
+def test_required_consent_also_stops_the_enrollments_that_take_none(cli: CLI) -> None:
+    env = {"COSYCLONE_REQUIRE_CONSENT": "1"}
+    for command in (("compare", SAMPLE, "--yes"), ("--emulator", "demo")):
+        refused = cli(*command, env=env)
+        assert refused.returncode == 2, (command, refused.stderr)
+        assert "consent refused:" in refused.stderr and "--consent" in refused.stderr
+    nothing_was_sent(cli)
+    voice_id = cli("clone", SAMPLE, "--prefix", "awb", "--consent", CONSENT, "--json", env=env, timeout=300).json()
+    update = cli("voices", "update", voice_id["voice_id"], WRONG_WORDS, env=env)
+    assert update.returncode == 2 and "`voices update` enrolls a voice without one" in update.stderr
+
+
+def test_a_new_sample_forgets_the_old_speakers_consent(cli: CLI) -> None:
+    voice_id = cli("clone", SAMPLE, "--prefix", "awb", "--consent", CONSENT, "--json", timeout=300).json()["voice_id"]
+    assert cli("voices", "show", voice_id, "--json").json()["consent"]["verified"] is True
+    other = str(AUDIO_FIXTURES / "good" / "flite-slt.wav")  # another speaker's sample
+    assert cli("voices", "update", voice_id, other, timeout=300).returncode == 0
+    assert cli("voices", "show", voice_id, "--json").json()["consent"] is None
+
+
+def test_bad_consent_input_is_named_before_anything_is_sent(cli: CLI) -> None:
+    not_audio = str(AUDIO_FIXTURES / "bad" / "not-audio.wav")
+    cases = [
+        (("--consent", not_audio), "consent="),
+        (("--consent", "missing.wav"), "no such file"),
+        (("--consent-text", "I agree."), "needs a consent recording (--consent)"),
+    ]
+    for extra, named in cases:
+        refused = cli("clone", SAMPLE, "--prefix", "awb", *extra)
+        assert refused.returncode == 2 and named in refused.stderr, refused.stderr
+    remote = cli("clone", "https://example.com/voice.wav", "--prefix", "awb", "--consent", CONSENT)
+    assert remote.returncode == 2 and "consent is checked on local files" in remote.stderr
+    nothing_was_sent(cli)

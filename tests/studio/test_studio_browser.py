@@ -9,26 +9,17 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the page fixture skips with the reason (or fails, in CI)
-    expect = None
+from playwright.sync_api import expect
 
 from tests.conftest import AUDIO_FIXTURES
 from tests.studio.conftest import Studio
 
-pytestmark = [
-    pytest.mark.timeout(400),
-    pytest.mark.skipif(
-        not __import__("cosyclone.audio.recognize", fromlist=["x"]).recognizer_available(),
-        reason="the consent check needs the offline recogniser (cosyclone[quality])",
-    ),
-]
+pytestmark = pytest.mark.timeout(400)
 
 SCREENSHOTS = os.environ.get("COSYCLONE_STUDIO_SCREENSHOTS")  # a folder: the happy path saves its screenshots there
 
@@ -74,7 +65,18 @@ def test_record_check_consent_clone_speak_and_score(page: Any, studio: Studio) -
     models = by_testid(page, "target-model").locator("option").all_inner_texts()
     assert "cosyvoice-v3.5-plus" in models
 
-    record(page, "record-sample", 17.5)  # the microphone's consent sentence, a pause, then awb's sample
+    by_testid(page, "record-sample").click()  # the microphone: the consent sentence, a pause, then awb's sample
+    started = time.monotonic()
+    live = page.wait_for_selector("[data-testid=preflight-live]:not([hidden])", timeout=15_000)  # checked as it grows
+    assert re.match(r"so far \(\d+ s\): (pass|warn|fail)", live.inner_text()), live.inner_text()
+    levels = []
+    for _ in range(20):  # the level meter moves with the voice
+        levels.append(by_testid(page, "sample-level").evaluate("meter => meter.value"))
+        page.wait_for_timeout(100)
+    assert max(levels) > 0.05, levels
+    page.wait_for_timeout(max(0, int((started + 17.5 - time.monotonic()) * 1000)))
+    assert float(by_testid(page, "sample-elapsed").inner_text().split()[0]) > 10
+    by_testid(page, "record-sample").click()
     preflight = by_testid(page, "preflight")
     page.wait_for_selector("[data-testid=preflight] > strong", timeout=60_000)
     verdict = preflight.locator("strong").inner_text()
@@ -144,6 +146,10 @@ def test_a_consent_from_another_speaker_is_refused(page: Any, studio: Studio) ->
     assert re.search(r"speaker: similarity to the sample 0\.\d\d < 0\.80", text), text
     assert by_testid(page, "clone").is_disabled()
     shot(page, "studio-consent-refused.png")
+    by_testid(page, "consent-language").select_option("zh")  # the same recording, held to the Mandarin sentence
+    expect(by_testid(page, "consent-text")).to_contain_text("克隆")
+    expect(by_testid(page, "consent")).to_contain_text("words: character error rate", timeout=60_000)
+    expect(by_testid(page, "consent").locator("strong")).to_have_text("refused")
 
 
 def test_a_failing_sample_keeps_the_clone_disabled(page: Any, studio: Studio) -> None:

@@ -3,6 +3,7 @@ and the conversion of a browser recording to 16-bit PCM WAV — over real socket
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import soundfile as sf
 
 from cosyclone.audio.io import decode, encode
 from cosyclone.emulator.server import EmulatorServer
-from tests.conftest import AUDIO_FIXTURES, PLANTED_KEY
+from tests.conftest import AUDIO_FIXTURES, PLANTED_KEY, CLIResult
 from tests.helpers.emulator_fixtures import emulator  # noqa: F401
 from tests.studio.conftest import Studio
 
@@ -80,3 +81,40 @@ def test_the_api_key_never_reaches_the_page(
     for path in Path(studio.home).rglob("*"):
         if path.is_file():
             assert PLANTED_KEY.encode() not in path.read_bytes(), path
+
+
+def test_an_organisations_own_wording_replaces_the_sentences(start_studio: Callable[..., Studio]) -> None:
+    wording = "We at Acme agree to have our voice cloned for the training videos."
+    studio = start_studio("--emulator", studio_args=("--no-browser", "--consent-text", wording))
+    with httpx.Client(base_url=studio.url, timeout=60) as http:
+        assert http.get("/api/config").json()["consent_texts"] == {"own": wording}
+
+
+def test_the_page_offers_the_sentence_in_each_language(studio: Studio) -> None:
+    with httpx.Client(base_url=studio.url, timeout=60, headers=origin(studio)) as http:
+        texts = http.get("/api/config").json()["consent_texts"]
+        assert set(texts) == {"en", "zh"} and "克隆" in texts["zh"]
+        sample = http.post("/api/sample", content=SAMPLE.read_bytes()).json()["sample"]
+        wrong = http.post(f"/api/consent?sample={sample}&language=fr", content=SAMPLE.read_bytes())
+        assert wrong.status_code == 400 and "language" in wrong.json()["message"]
+
+
+def test_without_a_key_the_studio_does_not_start(run_cli: Callable[..., CLIResult]) -> None:
+    refused = run_cli("studio", "--port", "0", "--no-browser")
+    assert refused.returncode == 2 and "--emulator" in refused.stderr
+    assert "serving at" not in refused.stdout
+    busy = run_cli("studio", "--port", "99999", "--no-browser")
+    assert busy.returncode == 2 and "--port" in busy.stderr
+
+
+def test_the_page_opens_in_the_browser_unless_told_not_to(start_studio: Callable[..., Studio], tmp_path: Path) -> None:
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n', encoding="utf-8")
+    browser.chmod(0o755)
+    studio = start_studio("--emulator", env={"BROWSER": str(browser)}, studio_args=())
+    for _ in range(100):
+        if opened.exists() and opened.read_text(encoding="utf-8").strip():
+            break
+        time.sleep(0.1)
+    assert opened.read_text(encoding="utf-8").strip() == studio.url

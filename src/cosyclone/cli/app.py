@@ -137,6 +137,12 @@ def main_options(
     base_url: str | None = typer.Option(
         None, "--base-url", help="HTTP base URL (…/api/v1); env DASHSCOPE_BASE_URL or DASHSCOPE_HTTP_BASE_URL."
     ),
+    ws_url: str | None = typer.Option(
+        None,
+        "--ws-url",
+        help="WebSocket URL for synthesis (…/api-ws/v1/inference); env DASHSCOPE_WEBSOCKET_BASE_URL; else it "
+        "follows the host of --base-url.",
+    ),
     workspace: str | None = typer.Option(
         None,
         "--workspace",
@@ -162,6 +168,7 @@ def main_options(
     ctx.obj = _output.SESSION = Session(
         region=region,
         base_url=base_url,
+        ws_url=ws_url,
         workspace=workspace,
         use_emulator=emulator,
         evidence_dir=None if no_evidence else evidence_dir,

@@ -39,26 +39,23 @@ def batch(
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from cosyclone.cli.voices import resolve_voice
-    from cosyclone.ops.batch import BatchRun, ItemResult, read_items
+    from cosyclone.ops.batch import ItemResult, batch_summary, start_batch
 
     state: Session = ctx.obj
     with reporting(as_json=as_json):
-        items = read_items(input_path)
-        # A system voice needs a model: without --model (or a model column) the voice must be a cloned one.
-        system_voice_ok = model is not None or any("model" in item.parameters for item in items)
-        voice_id = resolve_voice(state, voice, system_voice_ok=system_voice_ok)
-        state.client()  # resolve the key / start the emulator once, before the workers
-        defaults = {"voice": voice_id, "model": model, "format": audio_format, "sample_rate": sample_rate}
-        run = BatchRun(
-            items,
+        run = start_batch(
+            state,
+            input_path,
             out_dir=out_dir,
-            client_factory=state.new_client,
-            defaults={k: v for k, v in defaults.items() if v is not None},
+            voice=voice,
+            model=model,
+            audio_format=audio_format,
+            sample_rate=sample_rate,
             concurrency=concurrency,
             retries=retries,
             resume=resume,
         )
+        items = run.items
         progress = Progress(
             TextColumn("[bold]batch"),
             BarColumn(),
@@ -81,23 +78,16 @@ def batch(
             done = sum(1 for r in run.results.values() if r.error is None)
             say(f"interrupted: {done}/{len(items)} done; rerun with --resume to finish")
             raise typer.Exit(exit_codes.INTERRUPTED) from None
-    failed = [r for r in results if r.error]
     if run.write_failure is not None:
         _stopped_on_write_failure(run, results, as_json=as_json)
-    summary = {
-        "ok": not failed,
-        "manifest": str(out_dir / "manifest.json"),
-        "total": len(items),
-        "complete": len(results) - len(failed),
-        "skipped": sum(1 for r in results if r.skipped),
-        "failed": [{"id": r.id, "error": r.error} for r in failed],
-    }
+    summary = batch_summary(run, results)
+    failed = summary["failed"]
     if as_json:
         emit_json(summary)
     else:
         say(f"{summary['complete']}/{len(items)} done ({summary['skipped']} skipped), manifest {summary['manifest']}")
         for entry in failed:
-            say(f"  ✗ {entry.id}: {entry.error}")
+            say(f"  ✗ {entry['id']}: {entry['error']}")
     if failed:
         raise typer.Exit(exit_codes.SERVICE_REFUSED)
 

@@ -1,4 +1,9 @@
-"""``cosyclone clone``: a sample (local file or URL) → a ready voice_id, at most once."""
+"""``cosyclone clone``: a sample (local file or URL) → a ready voice_id, at most once.
+
+Its options (model, prefix, language hint, prompt length, preprocessing, volume normalization, upload, wait,
+timeout) come from their one declaration (:mod:`cosyclone.schema.clone_options`); the flow is
+:func:`cosyclone.ops.clone.clone`.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cosyclone.catalog import DEFAULT_TARGET_MODEL
-from cosyclone.cli._options import (
-    AsJson,
-    EnablePreprocess,
-    LanguageHints,
-    MaxPromptAudioLength,
-    Prefix,
-    SkipCatalogCheck,
-    TargetModelOption,
-    UploadPath,
-    VolumeNormalization,
-)
+from cosyclone.cli._options import AsJson, SkipCatalogCheck, clone_values, with_clone_options
 from cosyclone.cli._output import emit_json, reporting, say
 from cosyclone.ops.session import Session
 
@@ -25,15 +19,6 @@ from cosyclone.ops.session import Session
 def clone(
     ctx: typer.Context,
     sample: Annotated[str, typer.Argument(help="Local audio file (uploaded for you) or a public http(s)/oss:// URL.")],
-    prefix: Prefix,
-    target_model: TargetModelOption = DEFAULT_TARGET_MODEL,
-    language_hint: LanguageHints = None,
-    max_prompt_audio_length: MaxPromptAudioLength = None,
-    enable_preprocess: EnablePreprocess = False,
-    volume_normalization: VolumeNormalization = None,
-    upload: UploadPath = "auto",
-    wait: bool = typer.Option(True, "--wait/--no-wait", help="Wait until the voice is OK (default) or return."),
-    timeout: float = typer.Option(300.0, "--timeout", help="Seconds to wait for OK."),
     new: bool = typer.Option(False, "--new", help="Enroll again even if this sample was already cloned."),
     force: bool = typer.Option(False, "--force", help="Send the sample even if it fails the local preflight."),
     skip_catalog_check: SkipCatalogCheck = False,
@@ -51,6 +36,7 @@ def clone(
         help="The words RECORDING must hold (default: `cosyclone consent-text` in the sample's language).",
     ),
     as_json: AsJson = False,
+    **options: Any,
 ) -> None:
     """Clone a voice from SAMPLE and print its voice_id.
 
@@ -64,27 +50,21 @@ def clone(
     `consent refused: …` and nothing is sent. With `require_consent = true` in $COSYCLONE_HOME/config.toml or
     COSYCLONE_REQUIRE_CONSENT=1, a clone without --consent is refused (exit 2).
     """
-    from cosyclone.ops.clone import clone_with_evidence
+    from cosyclone.ops.clone import clone as run_clone
+    from cosyclone.ops.clone import clone_options_from
 
     state: Session = ctx.obj
     with reporting(as_json=as_json):
         if state.use_emulator:
             say("using the in-process emulator (no key, no quota)")
+        declared = clone_options_from(clone_values("clone", options))
         try:
-            cloned = clone_with_evidence(
+            cloned = run_clone(
                 state,
-                sample=sample,
-                prefix=prefix,
-                target_model=target_model,
-                language_hints=language_hint or None,
-                max_prompt_audio_length=max_prompt_audio_length,
-                enable_preprocess=True if enable_preprocess else None,
-                enable_volume_normalization=volume_normalization,
-                upload=upload,
+                sample,
+                declared,
                 force=force,
                 new=new,
-                wait=wait,
-                wait_timeout_s=timeout,
                 skip_catalog_check=skip_catalog_check,
                 consent=consent,
                 consent_text=consent_text,
@@ -118,4 +98,4 @@ def _print_failures(report: Any) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("clone")(clone)
+    app.command("clone")(with_clone_options(clone, "clone", before="new"))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from cosyclone.cli._options import AsJson, Prefix
+from cosyclone.cli._options import AsJson, clone_values, with_clone_options
 from cosyclone.cli._output import confirmed, emit_json, reporting, say, table
 from cosyclone.ops.session import Session
 
@@ -27,11 +27,11 @@ def compare(
         metavar="MODEL",
         help="A model to compare (repeat); default: every model the region can clone into.",
     ),
-    prefix: Prefix = "compare",
     yes: bool = typer.Option(False, "--yes", "-y", help="Spend the enrollments without asking."),
     keep: bool = typer.Option(False, "--keep", help="Keep the voices this comparison made that lost."),
     language: str | None = typer.Option(None, "--language", metavar="LANG", help="Probe language: en or zh."),
     as_json: AsJson = False,
+    **options: Any,
 ) -> None:
     """Which model clones this voice best? Clone SAMPLE into each model, score each voice, rank them.
 
@@ -62,9 +62,10 @@ def compare(
         raise InvalidRequestError([Problem("--yes", False, rule)])
 
     state: Session = ctx.obj
-    options = CompareOptions(sample, target_models=target_model or None, prefix=prefix, keep=keep, language=language)
+    prefix = clone_values("compare", options)["prefix"]
+    run = CompareOptions(sample, target_models=target_model or None, prefix=prefix, keep=keep, language=language)
     with reporting(as_json=as_json):
-        result = compare(state, options, confirm=confirm, on_progress=None if as_json else say)
+        result = compare(state, run, confirm=confirm, on_progress=None if as_json else say)
     assert result.outcome is not None  # not confirmed raised above
     payload = result.outcome.to_dict()
     for note in payload["notes"]:
@@ -96,4 +97,4 @@ def _render(payload: dict[str, Any]) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("compare")(compare)
+    app.command("compare")(with_clone_options(compare, "compare", before="yes", defaults={"prefix": "compare"}))

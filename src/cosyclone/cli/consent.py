@@ -1,6 +1,7 @@
 """``cosyclone consent-text``: print the sentence a speaker reads to consent to the clone of their voice.
 
-Rendering only: the sentences live in :mod:`cosyclone.quality.consent`, the check in :mod:`cosyclone.ops.consent`.
+Rendering only: the sentences live in :mod:`cosyclone.quality.consent` (reached through :mod:`cosyclone.ops.consent`),
+the check in :mod:`cosyclone.ops.consent`.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ def consent_text(
     """
     from cosyclone._exceptions import InvalidRequestError, Problem
     from cosyclone.cli._output import fail
-    from cosyclone.quality.consent import CONSENT_SENTENCES
+    from cosyclone.ops.consent import consent_languages, default_consent_text
 
-    if language not in CONSENT_SENTENCES:
-        fail(InvalidRequestError([Problem("--language", language, f"one of {', '.join(CONSENT_SENTENCES)}")]))
-    typer.echo(CONSENT_SENTENCES[language])
+    if language not in consent_languages():
+        fail(InvalidRequestError([Problem("--language", language, f"one of {', '.join(consent_languages())}")]))
+    typer.echo(default_consent_text(language))
 
 
 def register(app: typer.Typer) -> None:

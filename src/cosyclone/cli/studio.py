@@ -11,12 +11,16 @@ import ipaddress
 import socket
 import threading
 import time
+from typing import TYPE_CHECKING
 
 import typer
 
 from cosyclone._exceptions import InvalidRequestError, Problem
 from cosyclone.cli._output import fail, say
 from cosyclone.ops.session import Session
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 DEFAULT_PORT = 8642
 
@@ -40,10 +44,15 @@ def studio(
 
     Prints a line with http://HOST:PORT/ once it is serving; stop it with Ctrl-C. It answers only to its own
     address (requests from other sites are refused) and the API key never reaches the page.
-    Exit codes: 0 stopped, 2 bad option or port in use.
+    Exit codes: 0 stopped, 2 bad option, port in use, or no API key (without --emulator).
     """
     state: Session = ctx.obj
     listener = _bind(host, port)
+    try:
+        state.settings()  # the key found (or the embedded emulator started) before the page is served
+    except BaseException:
+        listener.close()
+        raise
     bound_port = listener.getsockname()[1]
     url = f"http://{_url_host(host)}:{bound_port}/"
     from cosyclone.studio.app import create_app
@@ -93,10 +102,10 @@ def _own_names(host: str, port: int) -> set[str]:
     return names
 
 
-def _serve(app: object, listener: socket.socket, url: str, *, open_browser: bool) -> None:
+def _serve(app: Starlette, listener: socket.socket, url: str, *, open_browser: bool) -> None:
     import uvicorn
 
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)  # type: ignore[arg-type]
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
     server = uvicorn.Server(config)
 
     def announce() -> None:

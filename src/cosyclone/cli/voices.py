@@ -13,9 +13,6 @@ from cosyclone.cli._output import confirmed, emit_json, reporting, say, table
 from cosyclone.ops import voices as voice_ops
 from cosyclone.ops.session import Session
 
-#: Kept for the commands that name a voice (``speak``, ``batch``): the library's rule.
-resolve_voice = voice_ops.resolve_voice
-
 voices_app = typer.Typer(help="List, inspect, update, delete, sync and import cloned voices.", no_args_is_help=True)
 
 
@@ -110,7 +107,7 @@ def delete(
     """Delete a voice on the service (frees quota) and mark it deleted in the registry. Asks unless --yes."""
     state: Session = ctx.obj
     with reporting(as_json=as_json):
-        voice_id = resolve_voice(state, voice)
+        voice_id = voice_ops.resolve_voice(state, voice)
         command, refused = f"cosyclone voices delete {voice_id} --yes", f"{voice_id} was not deleted"
         if not yes and not confirmed(
             f"Delete voice {voice_id}? This cannot be undone", refused=refused, command=command

@@ -1,8 +1,9 @@
 """The arguments of the MCP tools that clone and keep track of voices, declared once as annotated types: the
 type, bounds and description of each land in the tool's JSON input schema (through pydantic).
 
-The synthesis parameters are not here: the ``synthesize`` tool takes them from their one declaration
-(:func:`cosyclone.schema.synthesis_params.mcp_synthesis_input_schema`). Who may import it: :mod:`cosyclone.mcp.server`.
+The synthesis parameters and the clone options are not here: the ``synthesize`` and ``clone_voice`` tools take them
+from their one declaration (:func:`cosyclone.schema.synthesis_params.mcp_synthesis_input_schema`,
+:func:`cosyclone.schema.clone_options.mcp_clone_input_schema`). Who may import it: :mod:`cosyclone.mcp.server`.
 """
 
 from __future__ import annotations
@@ -69,22 +70,9 @@ TargetModelArg = Annotated[
         )
     ),
 ]
-CloneLanguageHint = Annotated[
-    str | None, Field(description="Language of the speaker, e.g. zh or en (allowed values depend on target_model).")
-]
-MaxPromptAudioLength = Annotated[
-    float | None,
-    Field(
-        description="Seconds of the sample the service uses, 3-30 (cosyvoice-v3.5-*, v3-flash only).", ge=3.0, le=30.0
-    ),
-]
-EnablePreprocess = Annotated[
-    bool | None, Field(description="Let the service denoise/normalise the sample (cosyvoice-v3.5-*, v3-flash only).")
-]
 WaitForOK = Annotated[
     bool, Field(description="Wait until the voice is OK (true) or return at once while it is DEPLOYING.")
 ]
-CloneTimeout = Annotated[float, Field(description="Seconds to wait for OK when wait is true.", ge=1.0, le=3600.0)]
 Force = Annotated[bool, Field(description="Send the sample even if it fails the local preflight check.")]
 New = Annotated[
     bool,

@@ -2,7 +2,8 @@
 by every front end (``cli/``, ``mcp/``, ``studio/``). Typed options in, typed results out.
 
 - :mod:`~cosyclone.ops.session`: settings, client, registry, embedded emulator, verbose log, evidence; closed together.
-- :mod:`~cosyclone.ops.check`: check a sample (``cosyclone check``, MCP ``check_sample``).
+- :mod:`~cosyclone.ops.check`: check a sample (``cosyclone check``, MCP ``check_sample``);
+  :mod:`~cosyclone.ops.prepare`: validate a request and write its wire JSON (``cosyclone prepare``).
 - :mod:`~cosyclone.ops.clone`: clone a voice and write its evidence (``clone``, ``clone_voice``), on top of
   :mod:`~cosyclone.ops.enrollment` (the enrollment workflow, public as ``cosyclone.clone_voice``).
 - :mod:`~cosyclone.ops.consent`: verified consent (``clone --consent``, ``cosyclone.verify_consent``): measured by

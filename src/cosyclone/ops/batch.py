@@ -5,7 +5,7 @@ Resume skips an item only when the manifest says it was done *for the same reque
 voice, model and parameters) and its file still decodes to the duration recorded then; an edited line, or a
 file cut short or damaged since, is synthesized again.
 
-Who may import it: the CLI (``cosyclone batch``), the MCP server, benchmarks. Each worker thread gets its own
+Who may import it: the front ends (``cosyclone batch``), benchmarks. Each worker thread gets its own
 client (and so its own reused WebSocket connection).
 """
 
@@ -36,6 +36,7 @@ from cosyclone.schema.synthesis_params import DEFAULT_SAMPLE_RATE, SYNONYMS, syn
 
 if TYPE_CHECKING:
     from cosyclone.client import Client  # annotations only: `cosyclone batch --help` loads no httpx
+    from cosyclone.ops.session import Session
 
 MANIFEST = "manifest.json"
 #: Per-line parameters an input may carry (besides id and text): the voice, the model and every declared
@@ -414,3 +415,54 @@ class BatchRun:
                 "failed": sum(1 for e in ordered if e["error"] is not None),
             },
         )
+
+
+def start_batch(
+    session: Session,
+    input_path: Path,
+    *,
+    out_dir: Path,
+    voice: str,
+    model: str | None = None,
+    audio_format: str = "mp3",
+    sample_rate: int | None = None,
+    concurrency: int = 4,
+    retries: int = 2,
+    resume: bool = False,
+) -> BatchRun:
+    """Read ``input_path``, resolve the voice and open the session's client once (the key looked up, or the
+    embedded emulator started) — everything checked before the first synthesis; returns the run to start.
+
+    Raises:
+        InvalidRequestError: an unreadable input, a bad item, or a voice that names nothing.
+    """
+    from cosyclone.ops.voices import resolve_voice
+
+    items = read_items(input_path)
+    # A system voice needs a model: without --model (or a model column) the voice must be a cloned one.
+    system_voice_ok = model is not None or any("model" in item.parameters for item in items)
+    voice_id = resolve_voice(session, voice, system_voice_ok=system_voice_ok)
+    session.client()
+    defaults = {"voice": voice_id, "model": model, "format": audio_format, "sample_rate": sample_rate}
+    return BatchRun(
+        items,
+        out_dir=out_dir,
+        client_factory=session.new_client,
+        defaults={k: v for k, v in defaults.items() if v is not None},
+        concurrency=concurrency,
+        retries=retries,
+        resume=resume,
+    )
+
+
+def batch_summary(run: BatchRun, results: list[ItemResult]) -> dict[str, Any]:
+    """JSON-ready summary of a finished run: ``{ok, manifest, total, complete, skipped, failed: [{id, error}]}``."""
+    failed = [r for r in results if r.error]
+    return {
+        "ok": not failed,
+        "manifest": str(run.out_dir / "manifest.json"),
+        "total": len(run.items),
+        "complete": len(results) - len(failed),
+        "skipped": sum(1 for r in results if r.skipped),
+        "failed": [{"id": r.id, "error": r.error} for r in failed],
+    }

@@ -5,8 +5,11 @@
 - :func:`consent_for_clone` — what a clone runs first: ``None`` without a recording (unless consent is required:
   ``require_consent = true`` in ``$COSYCLONE_HOME/config.toml`` or ``COSYCLONE_REQUIRE_CONSENT=1``), the verified
   verdict, or :class:`~cosyclone.ConsentRefusedError` (exit 2).
-- :func:`keep_consent` — after the clone: the recording copied into ``$COSYCLONE_HOME/consent/`` (named by its
-  SHA-256, never in a temporary place) and the provenance stored in the registry (``voices show`` → ``consent``).
+- :func:`refuse_unconsented` — what the other enrollments (``compare``, ``voices update``, ``demo``) run first when
+  consent is required: they take no consent recording, so they are refused.
+- :func:`keep_consent` — after the clone: the provenance stored in the registry (``voices show`` → ``consent``); the
+  verified bytes were already copied into ``$COSYCLONE_HOME/consent/`` (named by their SHA-256, never in a
+  temporary place) by :func:`consent_for_clone`.
 
 Who may import it: the library layer (:mod:`cosyclone.ops.clone`), the front ends (``cli/``, ``mcp/``,
 ``studio/``) and the public surface. It uses ``audio``, ``quality.consent`` and the registry;
@@ -19,7 +22,6 @@ import datetime as dt
 import hashlib
 import os
 import re
-import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +39,7 @@ __all__ = [
     "consent_required",
     "default_consent_text",
     "keep_consent",
+    "refuse_unconsented",
     "verify_consent",
 ]
 
@@ -51,6 +54,13 @@ def default_consent_text(language: str | None = None) -> str:
     from cosyclone.quality.consent import consent_sentence
 
     return consent_sentence(language or "en")
+
+
+def consent_languages() -> tuple[str, ...]:
+    """The languages that have their own consent sentence."""
+    from cosyclone.quality.consent import CONSENT_SENTENCES
+
+    return tuple(CONSENT_SENTENCES)
 
 
 def _home_config() -> tuple[Path, dict[str, Any]]:
@@ -77,6 +87,21 @@ def consent_required() -> str | None:
     if config.get("require_consent") is True:
         return f"require_consent = true in {path}"
     return None
+
+
+def refuse_unconsented(action: str) -> None:
+    """Refuse ``action`` (``compare``, ``voices update``, ``demo``: enrollments that take no consent recording) when
+    consent is required; nothing has been sent.
+
+    Raises:
+        ConsentRefusedError: consent is required (naming where, and ``clone --consent``).
+    """
+    where = consent_required()
+    if where is not None:
+        raise ConsentRefusedError(
+            f"a consent recording is required ({where}) and `{action}` enrolls a voice without one",
+            hint="clone the voice with `cosyclone clone SAMPLE --consent RECORDING` instead",
+        )
 
 
 def _read(path: str | os.PathLike[str], field: str) -> bytes:
@@ -124,6 +149,16 @@ def verify_consent(
     Raises:
         InvalidRequestError: a file is missing, remote, too large or not audio, or the text is empty.
     """
+    return _verify(_read(recording, "consent"), recording, sample, text, language)
+
+
+def _verify(
+    recorded_bytes: bytes,
+    recording: str | os.PathLike[str],
+    sample: str | os.PathLike[str],
+    text: str | None,
+    language: str | None,
+) -> ConsentVerdict:
     import dataclasses
 
     from cosyclone.quality.consent import measure_consent
@@ -134,7 +169,6 @@ def verify_consent(
     wanted = default_consent_text(language) if text is None else text
     if not wanted.strip():
         raise InvalidRequestError([Problem("consent_text", text, "must not be empty")])
-    recorded_bytes = _read(recording, "consent")
     heard = _decoded(recorded_bytes, "consent", recording)
     voice = _decoded(_read(sample, "sample"), "sample", sample)
     verdict = measure_consent(
@@ -170,31 +204,34 @@ def consent_for_clone(
                 hint="record the speaker reading `cosyclone consent-text` and pass it with --consent RECORDING",
             )
         return None
+    import dataclasses
+
     language = next((hint for hint in language_hints or [] if hint), None)
-    verdict = verify_consent(consent, sample, consent_text, language=language)
+    recorded_bytes = _read(consent, "consent")
+    verdict = _verify(recorded_bytes, consent, sample, consent_text, language)
     if not verdict.verified:
         raise ConsentRefusedError(verdict.reason(), verdict=verdict)
-    return verdict
+    # The very bytes that were verified are kept now, before the clone: a file changed meanwhile cannot slip in.
+    kept = _keep_recording(recorded_bytes, Path(consent).suffix, verdict.sha256 or "")
+    return dataclasses.replace(verdict, recording=str(kept))
 
 
-def _keep_recording(recording: str, sha256: str) -> Path:
-    """The recording copied into ``$COSYCLONE_HOME/consent/SHA256.EXT`` (``.part`` then renamed; kept if there)."""
-    source = Path(recording)
+def _keep_recording(data: bytes, suffix: str, sha256: str) -> Path:
+    """``data`` written to ``$COSYCLONE_HOME/consent/SHA256.EXT`` (``.part`` then renamed; kept if already there)."""
     folder = cosyclone_home() / "consent"
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{sha256}{source.suffix.lower() or '.audio'}"
+    target = folder / f"{sha256}{suffix.lower() or '.audio'}"
     if not target.exists():
         part = target.with_name(target.name + ".part")
-        shutil.copyfile(source, part)
+        part.write_bytes(data)
         os.replace(part, target)
     return target
 
 
 def keep_consent(registry: VoiceRegistry, voice_id: str, verdict: ConsentVerdict) -> dict[str, Any]:
-    """Store the provenance of a verified consent with ``voice_id``; returns it as ``voices show`` shows it:
+    """Store the provenance of a verified consent (from :func:`consent_for_clone`, whose ``recording`` is the copy
+    kept in the home) with ``voice_id``; returns it as ``voices show`` shows it:
     ``{verified, text, speaker_similarity, sha256, at, error_rate, error_metric, language, heard, recording}``."""
-    assert verdict.sha256 is not None and verdict.recording is not None
-    kept = _keep_recording(verdict.recording, verdict.sha256)
     measured = verdict.to_dict()
     provenance: dict[str, Any] = {
         "verified": verdict.verified,
@@ -206,7 +243,7 @@ def keep_consent(registry: VoiceRegistry, voice_id: str, verdict: ConsentVerdict
         "error_metric": measured["error_metric"],
         "language": verdict.language,
         "heard": verdict.heard,
-        "recording": str(kept),
+        "recording": verdict.recording,
     }
     registry.save_consent(voice_id, provenance)
     return provenance

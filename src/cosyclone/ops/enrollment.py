@@ -4,8 +4,8 @@ check the sample locally → reuse a voice already made from the same bytes (unl
 enrollment so a parallel process waits instead of enrolling twice → upload a local file → create (at most once,
 reconciling after ambiguous failures) → record it → wait until OK.
 
-Who may import it: :mod:`cosyclone.ops.clone` (for both front ends), the demo, and library users (it is public as
-``cosyclone.clone_voice``). It uses the client, the registry and the audio preflight.
+Who may import it: :mod:`cosyclone.ops.clone` (for the front ends), the demo, ``quality/compare.py``, and library
+users (it is public as ``cosyclone.clone_voice``). It uses the client, the registry and the audio preflight.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from typing_extensions import Unpack
 
 from cosyclone._crashpoints import crash_point
 from cosyclone._exceptions import (
@@ -33,6 +35,7 @@ from cosyclone.registry import VoiceRecord, VoiceRegistry
 from cosyclone.registry.claims import EnrollIntent
 from cosyclone.registry.store import claim_key
 from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
+from cosyclone.schema.clone_options import CloneWireOptionsDict
 
 if TYPE_CHECKING:
     from cosyclone.audio.preflight import PreflightReport
@@ -103,10 +106,6 @@ def clone_voice(
     sample: str | os.PathLike[str],
     prefix: str,
     target_model: str = DEFAULT_TARGET_MODEL,
-    language_hints: list[str] | None = None,
-    max_prompt_audio_length: float | None = None,
-    enable_preprocess: bool | None = None,
-    enable_volume_normalization: bool | None = None,
     upload: str = "auto",
     preflight: bool = True,
     force: bool = False,
@@ -114,8 +113,13 @@ def clone_voice(
     wait: bool = True,
     wait_timeout_s: float = 300.0,
     skip_catalog_check: bool = False,
+    **options: Unpack[CloneWireOptionsDict],
 ) -> CloneOutcome:
     """Clone ``sample`` (a local file or a URL) into a voice, at most once per sample, model, region and account.
+
+    ``options`` are the declared clone options sent with the request (``language_hints``,
+    ``max_prompt_audio_length``, ``enable_preprocess``, ``enable_volume_normalization``:
+    :mod:`cosyclone.schema.clone_options`).
 
     Raises:
         InvalidRequestError: a field breaks a rule, or the file is missing (nothing sent).
@@ -127,35 +131,15 @@ def clone_voice(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     prepared = check_before_upload(
-        sample,
-        prefix,
-        target_model,
-        language_hints,
-        max_prompt_audio_length,
-        enable_preprocess,
-        region=client.region,
-        skip_catalog_check=skip_catalog_check,
-        enable_volume_normalization=enable_volume_normalization,
+        sample, prefix, target_model, region=client.region, skip_catalog_check=skip_catalog_check, **options
     )
     notes.extend(prepared.notes)
     mode = check_upload_mode(upload)
     loaded = _load_sample(sample, notes)
 
-    report: PreflightReport | None = None
-    if preflight and loaded.data is not None:
-        from cosyclone.audio.preflight import check_sample
-
-        report = check_sample(loaded.data, name=loaded.name)
+    report = _preflight(loaded, force=force, notes=notes) if preflight and loaded.data is not None else None
+    if report is not None:
         timings["preflight"] = time.perf_counter() - started
-        if report.unusable:  # not audio at all: bad input (exit 2), as `cosyclone check` says
-            reasons = "; ".join(f.message for f in report.findings if f.level == "fail")
-            raise InvalidRequestError([Problem("sample", loaded.name, reasons or "is not audio")])
-        if report.verdict == "fail":
-            if not force:
-                reasons = "; ".join(f.message for f in report.findings if f.level == "fail")
-                raise SamplePreflightError(f"the sample fails the preflight: {reasons}", report=report)
-            notes.append("the sample fails the preflight; sent anyway (--force)")
-
     sha256 = hashlib.sha256(loaded.data).hexdigest() if loaded.data is not None else None
     identity = {
         "account": client.account,
@@ -178,10 +162,9 @@ def clone_voice(
                 key, client.account, client.region, client.endpoints.workspace or "", target_model, prefix,
                 sha256, loaded.url, os.getpid(), time.time(),
             )  # fmt: skip
-            outcome = _adopt_or_create(client, registry, intent, loaded, mode, stage, notes, skip_catalog_check,
-                                       language_hints=language_hints, max_prompt_audio_length=max_prompt_audio_length,
-                                       enable_preprocess=enable_preprocess,
-                                       enable_volume_normalization=enable_volume_normalization)  # fmt: skip
+            outcome = _adopt_or_create(
+                client, registry, intent, loaded, mode, stage, notes, skip_catalog_check, **options
+            )
         timings.update(outcome.timings_s)
         outcome.preflight, outcome.timings_s = report, timings
         return _finish(client, registry, outcome, wait=wait, timeout_s=wait_timeout_s, started=started)
@@ -196,12 +179,7 @@ def _reusable(
     existing = registry.find_by_sample(**identity, sample_sha256=sha256)
     if existing is None:
         return None
-    notes.append("this sample was already cloned for this model, region and account: reusing it")
-    if existing.prefix and existing.prefix != prefix:
-        notes.append(
-            f"it was cloned under prefix {existing.prefix!r}, not {prefix!r}: the voice_id keeps "
-            f"{existing.prefix!r} (pass --new to enroll another voice under {prefix!r})"
-        )
+    notes.extend(_reuse_notes(existing, prefix))
     if loaded.path is not None and not existing.sample_path:  # remember where the sample is
         existing = registry.record(dataclasses.replace(existing, sample_path=_path_of(loaded)))
     return existing
@@ -350,6 +328,32 @@ def _record_created(
     stored = registry.settle_intent(intent.claim_key, record)
     assert stored is not None
     return stored
+
+
+def _preflight(loaded: _Sample, *, force: bool, notes: list[str]) -> PreflightReport:
+    """The local check of the sample's bytes; refuses what is not audio (bad input) or fails (unless ``force``)."""
+    from cosyclone.audio.preflight import check_sample
+
+    assert loaded.data is not None
+    report = check_sample(loaded.data, name=loaded.name)
+    reasons = "; ".join(f.message for f in report.findings if f.level == "fail")
+    if report.unusable:  # not audio at all: bad input (exit 2), as `cosyclone check` says
+        raise InvalidRequestError([Problem("sample", loaded.name, reasons or "is not audio")])
+    if report.verdict == "fail":
+        if not force:
+            raise SamplePreflightError(f"the sample fails the preflight: {reasons}", report=report)
+        notes.append("the sample fails the preflight; sent anyway (--force)")
+    return report
+
+
+def _reuse_notes(existing: VoiceRecord, prefix: str) -> list[str]:
+    notes = ["this sample was already cloned for this model, region and account: reusing it"]
+    if existing.prefix and existing.prefix != prefix:
+        notes.append(
+            f"it was cloned under prefix {existing.prefix!r}, not {prefix!r}: the voice_id keeps "
+            f"{existing.prefix!r} (pass --new to enroll another voice under {prefix!r})"
+        )
+    return notes
 
 
 def _finish(

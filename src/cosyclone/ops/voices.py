@@ -5,7 +5,7 @@ The service is the truth for existence and status; the local registry remembers 
 model, region) and lets a prefix stand for a voice_id. Times are given in UTC (ISO 8601 with ``+00:00``), the
 service's (read as UTC+8) and the registry's alike. Every function takes a :class:`~cosyclone.ops.session.Session`
 and returns JSON-ready data for the front end to render; evidence is written here. Who may import it: the front
-ends (``cli/``, ``mcp_server.py``) and ``quality/`` (name resolution).
+ends (``cli/``, ``mcp/``) and the library layer (the name rule itself is :mod:`cosyclone.registry.names`).
 """
 
 from __future__ import annotations
@@ -159,7 +159,11 @@ def _check_new_sample(sample: str, *, force: bool) -> str | None:
 
 def update_voice(session: Session, name: str, sample: str, *, force: bool = False, wait: bool = True) -> dict[str, Any]:
     """Re-enroll a voice from a new sample (checked locally first unless it is a URL); the registry follows.
-    Returns ``{ok, voice_id, request_id, status}`` and writes ``update.json``."""
+    Returns ``{ok, voice_id, request_id, status}`` and writes ``update.json``. A verified consent stored with the
+    voice was for the old sample's speaker: it is forgotten (and with consent required, no update is made)."""
+    from cosyclone.ops.consent import refuse_unconsented
+
+    refuse_unconsented("voices update")
     voice_id = resolve_voice(session, name)
     sha256 = _check_new_sample(sample, force=force)
     client = session.client()
@@ -169,6 +173,7 @@ def update_voice(session: Session, name: str, sample: str, *, force: bool = Fals
     record = registry.get(voice_id)
     if record is not None:
         registry.record(dataclasses.replace(record, sample_url=sample, sample_sha256=sha256, status=status))
+    registry.forget_consent(voice_id)
     result: dict[str, Any] = {"ok": True, "voice_id": voice_id, "request_id": request_id, "status": status}
     evidence = {"voice_id": voice_id, "sample": sample, "request_id": request_id, "status": status}
     session.write_evidence("update.json", evidence, result)

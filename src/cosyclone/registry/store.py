@@ -365,6 +365,11 @@ class VoiceRegistry:
                 ),
             )
 
+    def forget_consent(self, voice_id: str) -> None:
+        """Drop the voice's consent provenance (its sample was replaced; the recording itself stays in the home)."""
+        with self._write() as db:
+            db.execute("DELETE FROM voice_consent WHERE voice_id = ?", (voice_id,))
+
     def consent(self, voice_id: str) -> dict[str, Any] | None:
         """The voice's stored consent provenance, or None (cloned without ``--consent``)."""
         with self._lock, _damage_reported(self.path):

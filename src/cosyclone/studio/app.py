@@ -8,7 +8,8 @@ bodies and texts too. The page is served with a content security policy that all
 key stays in the session: no route returns it, and error messages are scrubbed of it.
 
 Routes (the page is their only intended client): ``GET /`` (the page), ``GET /static/…``, ``GET /api/config``,
-``POST /api/sample`` and ``POST /api/consent?sample=NAME`` (raw audio bodies), ``POST /api/clone`` and
+``POST /api/sample`` (``?preview=1``: the recording so far, nothing kept) and
+``POST /api/consent?sample=NAME&language=en|zh`` (raw audio bodies), ``POST /api/clone`` and
 ``POST /api/score`` (jobs, polled at ``GET /api/jobs/{id}``), ``POST /api/speak``, ``GET /api/voices``,
 ``DELETE /api/voices/{voice_id}``, ``GET /files/{name}`` (kept recordings, pictures, speech).
 
@@ -23,6 +24,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -129,10 +131,8 @@ class Studio:
     """The routes, over one session (client, registry, emulator) whose voice actions run one at a time."""
 
     def __init__(self, session: Session, *, consent_text: str | None = None) -> None:
-        from cosyclone.ops.consent import default_consent_text
-
         self.session = session
-        self.consent_text = consent_text or default_consent_text()
+        self.own_consent_text = consent_text
         self.lock = threading.Lock()
         self.jobs = Jobs(self.describe_error)
 
@@ -165,6 +165,23 @@ class Studio:
 
         return run
 
+    def consent_texts(self) -> dict[str, str]:
+        """The sentences the page offers: the studio's own wording (``--consent-text``), or one per language."""
+        from cosyclone.quality.consent import CONSENT_SENTENCES
+
+        return {"own": self.own_consent_text} if self.own_consent_text else dict(CONSENT_SENTENCES)
+
+    def consent_text(self, language: object) -> str:
+        """The sentence for ``language`` (the page's choice; ignored when the studio has its own wording)."""
+        texts = self.consent_texts()
+        if self.own_consent_text:
+            return self.own_consent_text
+        if language is None:
+            return texts["en"]
+        if not isinstance(language, str) or language not in texts:
+            raise InvalidRequestError([Problem("language", language, f"one of {', '.join(texts)}")])
+        return texts[language]
+
     # ----- page ---------------------------------------------------------------------------------------------
 
     async def page(self, request: Request) -> Response:
@@ -183,15 +200,14 @@ class Studio:
         return Response(body, media_type="image/svg+xml")
 
     async def config(self, request: Request) -> Response:
-        from cosyclone._config import resolve_region
         from cosyclone.catalog import DEFAULT_TARGET_MODEL, TARGET_MODELS
 
-        region = resolve_region(self.session.region)
+        region = self.session.resolved_region()
         models = [n for n, m in TARGET_MODELS.items() if not m.legacy and region in m.clone_regions]
         default = DEFAULT_TARGET_MODEL if DEFAULT_TARGET_MODEL in models else (models[0] if models else None)
         return JSONResponse(
             {
-                "consent_text": self.consent_text,
+                "consent_texts": self.consent_texts(),
                 "region": region,
                 "emulator": self.session.use_emulator,
                 "models": models,
@@ -205,18 +221,23 @@ class Studio:
         from starlette.concurrency import run_in_threadpool
 
         data = await _body(request, MAX_UPLOAD_BYTES)
+        if request.query_params.get("preview") == "1":  # the recording so far: checked, nothing kept
+            return JSONResponse(await run_in_threadpool(self._preview_sample, data))
         return JSONResponse(await run_in_threadpool(self._check_sample, data))
 
+    def _preview_sample(self, data: bytes) -> dict[str, Any]:
+        from cosyclone.ops.check import preview_check
+
+        return preview_check(data)
+
     def _check_sample(self, data: bytes) -> dict[str, Any]:
-        from cosyclone.audio.plot import plot_report
-        from cosyclone.audio.preflight import load_and_check
+        from cosyclone.ops.check import CheckOptions, check
 
         kept = files.keep_upload(data, "sample")
-        report, decoded = load_and_check(kept.path, name=kept.name)
-        picture = None
-        if decoded is not None:
-            target = files.folder("pictures") / f"picture-{kept.name.split('-', 1)[1].split('.')[0]}.png"
-            picture = plot_report(report, decoded, target, title="your sample").name
+        target = files.folder("pictures") / f"picture-{kept.name.split('-', 1)[1].split('.')[0]}.png"
+        checked = check(CheckOptions(str(kept.path), plot_path=target, overwrite=True, plot_title="your sample"))
+        report = checked.report
+        picture = Path(checked.plot).name if checked.plot else None
         return {
             "sample": kept.name,
             "converted_from": kept.arrived_as if kept.converted else None,
@@ -231,14 +252,15 @@ class Studio:
         from starlette.concurrency import run_in_threadpool
 
         sample = files.find(request.query_params.get("sample", ""), "sample")
+        text = self.consent_text(request.query_params.get("language"))
         data = await _body(request, MAX_UPLOAD_BYTES)
-        return JSONResponse(await run_in_threadpool(self._check_consent, data, sample))
+        return JSONResponse(await run_in_threadpool(self._check_consent, data, sample, text))
 
-    def _check_consent(self, data: bytes, sample: Any) -> dict[str, Any]:
+    def _check_consent(self, data: bytes, sample: Any, text: str) -> dict[str, Any]:
         from cosyclone.ops.consent import verify_consent
 
         kept = files.keep_upload(data, "consent")
-        verdict = verify_consent(kept.path, sample, self.consent_text)
+        verdict = verify_consent(kept.path, sample, text)
         return {
             "consent": kept.name,
             "verdict": "verified" if verdict.verified else "refused",
@@ -255,21 +277,15 @@ class Studio:
         sample = files.find(_text(data, "sample"), "sample")
         consent = files.find(_text(data, "consent"), "consent")
         prefix, target_model = _text(data, "prefix"), _text(data, "target_model")
+        text = self.consent_text(data.get("consent_language"))
 
         def work(job: Job) -> dict[str, Any]:
-            from cosyclone.ops.clone import clone_with_evidence
+            from cosyclone.ops.clone import clone, clone_options_from
 
             job.stage = "checking the consent, then deploying the voice"
+            options = clone_options_from({"prefix": prefix, "target_model": target_model, "wait": True})
             with self.lock:
-                cloned = clone_with_evidence(
-                    self.session,
-                    sample=sample,
-                    prefix=prefix,
-                    target_model=target_model,
-                    consent=consent,
-                    consent_text=self.consent_text,
-                    wait=True,
-                )
+                cloned = clone(self.session, sample, options, consent=consent, consent_text=text)
             return {**cloned.summary, "sample": sample.name}
 
         return JSONResponse(self.jobs.start("clone", "starting", work).view(), status_code=202)
@@ -348,7 +364,7 @@ class Studio:
         match = files.NAME.match(name)
         if match is None:
             return JSONResponse({"error": "NotFound", "message": name}, status_code=404)
-        return FileResponse(files.find(name, match.group(1)), headers={"Cache-Control": "no-store"})  # type: ignore[arg-type]
+        return FileResponse(files.find(name), headers={"Cache-Control": "no-store"})
 
 
 def _page_headers() -> dict[str, str]:

@@ -31,6 +31,7 @@ Folder = Literal["samples", "consent", "pictures", "speech"]
 NAME = re.compile(r"^(sample|consent|picture|speech)-[0-9a-f]{16,32}\.(wav|mp3|m4a|png|opus)$")
 _KEPT_AS_IS = {"wav": ".wav", "mp3": ".mp3", "mp4": ".m4a"}
 _FOLDERS: dict[Kind, Folder] = {"sample": "samples", "consent": "consent"}
+_WHERE: dict[str, Folder] = {"sample": "samples", "consent": "consent", "picture": "pictures", "speech": "speech"}
 
 
 def studio_home() -> Path:
@@ -86,13 +87,14 @@ def keep_upload(data: bytes, kind: Kind) -> KeptAudio:
     return KeptAudio(name=name, path=path, arrived_as=container, converted=converted)
 
 
-def find(name: str, kind: Kind | Literal["picture", "speech"]) -> Path:
-    """The kept file the page names, or InvalidRequestError (a name of another kind, a path, a missing file)."""
+def find(name: str, kind: str | None = None) -> Path:
+    """The kept file the page names (of ``kind`` when given), or InvalidRequestError (a name of another kind, a
+    path, a missing file)."""
     match = NAME.match(name or "")
+    kind = kind or (match.group(1) if match else "file")
     if match is None or match.group(1) != kind:
         raise InvalidRequestError([Problem(kind, name, f"is not the name of a {kind} the studio keeps")])
-    where: Folder = "samples" if kind == "sample" else "pictures" if kind == "picture" else kind
-    path = folder(where) / name
+    path = folder(_WHERE[kind]) / name
     if not path.is_file():
         raise InvalidRequestError([Problem(kind, name, "no such file in the studio: record or choose it again")])
     return path

@@ -19,6 +19,7 @@ Voice rules (contract §4, §5.3), in order:
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,7 @@ from cosyclone.emulator.errors import EmulatorApiError, invalid_parameter, model
 from cosyclone.emulator.ports import SynthesisBackend
 from cosyclone.emulator.voice.engines import render_sentence, voice_for
 from cosyclone.emulator.voice.rendering import RenderedSentence, VoiceTimbre, WordTiming
+from cosyclone.emulator.voice.zh_text import dialect_note
 from cosyclone.schema import errors as codes
 from cosyclone.schema.synthesis import (
     ENGINE_418_MESSAGE,
@@ -139,6 +141,9 @@ def resolve_settings(
     if fmt == "opus" and TARGET_MODELS[model].legacy:
         raise invalid_parameter("format", detail=f"{model} does not speak opus")
     bit_rate = options.bit_rate if synthesis_param("bit_rate").applies_to(fmt) else None
+    note = dialect_note(options.instruction)  # contract §10.11: a dialect is asked for in the instruction
+    if note is not None:
+        logging.getLogger(__name__).warning("%s; voice %s", note, params.voice)
     return SynthesisSettings(
         model=model,
         voice_id=params.voice,

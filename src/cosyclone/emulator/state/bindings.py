@@ -64,11 +64,14 @@ class BindingRules(BackendCore):
             return
         sha = sample_hash(data)
         record.sample_sha256 = sha
+        languages = tuple(record.language_hints or ())
         record.voice_print = self._bindings.cached(sha)
+        if record.voice_print is not None and "zh" in languages and "zh" not in record.voice_print:
+            record.voice_print = None  # bound before without its Mandarin binding: bind again, with it
         if record.voice_print is None:
             record.binding_pending = True
             self._storage.put_blob(data)  # kept until bound, so that a restart can bind it again
-            self._bindings.submit(sha, data, name=name, f0_hz=record.f0_hz)
+            self._bindings.submit(sha, data, name=name, f0_hz=record.f0_hz, languages=languages)
 
     def _settle_binding(self, sha: str, voice_print: dict[str, Any] | None) -> None:
         """The worker's report: every voice waiting for this sample gets its print (None: pitch only)."""
@@ -106,7 +109,9 @@ class BindingRules(BackendCore):
                     v.voice_print, v.binding_pending = cached, False
                     self._release_sample(v.sample_sha256)
                 else:
-                    self._bindings.submit(v.sample_sha256, data, name="sample", f0_hz=v.f0_hz)
+                    self._bindings.submit(
+                        v.sample_sha256, data, name="sample", f0_hz=v.f0_hz, languages=tuple(v.language_hints or ())
+                    )
 
     def _dump_state(self) -> dict[str, Any]:
         return {**super()._dump_state(), "bindings": self._bindings.cache}
@@ -118,6 +123,6 @@ class BindingRules(BackendCore):
             self._bindings.cache.update({k: v for k, v in bindings.items() if isinstance(v, dict)})
 
 
-def _bind_bytes(data: bytes, name: str, f0_hz: float | None) -> dict[str, Any] | None:
+def _bind_bytes(data: bytes, name: str, f0_hz: float | None, languages: tuple[str, ...]) -> dict[str, Any] | None:
     """The binder the worker runs (looked up at call time, so that tests may replace the measurement)."""
-    return sample_judge.bind_bytes(data, name, f0_hz)
+    return sample_judge.bind_bytes(data, name, f0_hz, languages)

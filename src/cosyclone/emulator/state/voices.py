@@ -22,7 +22,8 @@ from cosyclone.emulator.state.lifecycle import StoredVoice, VoiceSnapshot
 from cosyclone.emulator.state.sample_fetch import SampleFetchError, fetch_sample
 from cosyclone.emulator.state.sample_judge import judge_sample
 from cosyclone.emulator.state.upload_store import UploadRules
-from cosyclone.schema.clone import MAX_PROMPT_AUDIO_LENGTH_RANGE_S, PREFIX_MAX_LENGTH, PREFIX_PATTERN
+from cosyclone.schema.clone import PREFIX_MAX_LENGTH, PREFIX_PATTERN
+from cosyclone.schema.clone_options import clone_option_problems
 from cosyclone.schema.enrollment import (
     QueryVoiceOutput,
     ReceivedCreateVoiceInput,
@@ -175,10 +176,8 @@ class VoiceRules(UploadRules):
         hints = request.language_hints
         if hints is not None and (not hints or not all(isinstance(h, str) and h for h in hints)):
             raise errors.invalid_parameter("language_hints")
-        low, high = MAX_PROMPT_AUDIO_LENGTH_RANGE_S
-        length = request.max_prompt_audio_length
-        if length is not None and not low <= length <= high:
-            raise errors.invalid_parameter("max_prompt_audio_length", detail=f"must be {low:g}..{high:g} s")
+        for name, _value, rule in clone_option_problems(request.model_dump()):  # the options' declared bounds
+            raise errors.invalid_parameter(name, detail=rule)
         return sample
 
     @staticmethod

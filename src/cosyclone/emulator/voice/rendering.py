@@ -69,6 +69,9 @@ class VoiceTimbre:
     formant_scale: float = 1.0
     engine: str = "formant"
     speech: SpeechVoice | None = None
+    #: The voice's Mandarin binding (voices enrolled with the ``zh`` hint); others speak Chinese with one made
+    #: from ``speech`` (:func:`cosyclone.emulator.voice.mandarin_binding.mandarin_voice`).
+    mandarin: SpeechVoice | None = None
 
 
 @dataclass(frozen=True)

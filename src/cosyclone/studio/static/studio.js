@@ -59,14 +59,35 @@ function sendAudio(path, blob) {
 
 // ----- recording: a toggle with a level meter and the elapsed time ------------------------------------------
 
+// The microphone's level (RMS of the last 2048 samples, scaled to 0–1) through an AnalyserNode.
+function levelMeter(stream) {
+  try {
+    const context = new AudioContext();
+    const analyser = context.createAnalyser();
+    analyser.fftSize = 2048;
+    context.createMediaStreamSource(stream).connect(analyser);
+    const samples = new Float32Array(analyser.fftSize);
+    const read = () => {
+      analyser.getFloatTimeDomainData(samples);
+      let sum = 0;
+      for (const value of samples) sum += value * value;
+      return Math.min(1, Math.sqrt(sum / samples.length) * 4);
+    };
+    return { context, read };
+  } catch (error) {
+    return null;
+  }
+}
+
 class Recorder {
-  constructor(prefix, label, onRecorded) {
+  constructor(prefix, label, onRecorded, onPartial = null) {
     this.button = $(`record-${prefix}`);
     this.box = $(`${prefix}-recording`);
     this.meter = $(`${prefix}-level`);
     this.elapsed = $(`${prefix}-elapsed`);
     this.label = label;
     this.onRecorded = onRecorded;
+    this.onPartial = onPartial; // called every few seconds with the recording so far
     this.active = null;
     this.button.addEventListener("click", () => this.toggle().catch((error) => this.failed(error)));
   }
@@ -96,19 +117,18 @@ class Recorder {
       stream.getTracks().forEach((track) => track.stop());
       this.onRecorded(new Blob(chunks, { type: recorder.mimeType || "audio/webm" }), null);
     });
-    const context = new AudioContext();
-    const analyser = context.createAnalyser();
-    analyser.fftSize = 2048;
-    context.createMediaStreamSource(stream).connect(analyser);
-    const samples = new Float32Array(analyser.fftSize);
+    const level = levelMeter(stream); // null where the browser cannot measure the level: recording goes on
     const started = performance.now();
+    let ticks = 0;
     const timer = setInterval(() => {
-      analyser.getFloatTimeDomainData(samples);
-      let sum = 0;
-      for (const value of samples) sum += value * value;
-      this.meter.value = Math.min(1, Math.sqrt(sum / samples.length) * 4);
+      ticks += 1;
+      if (this.onPartial && ticks % 30 === 0 && chunks.length) {
+        this.onPartial(new Blob(chunks, { type: recorder.mimeType || "audio/webm" }));
+      }
+      if (level) this.meter.value = level.read();
       this.elapsed.textContent = `${((performance.now() - started) / 1000).toFixed(1)} s`;
     }, 100);
+    const context = level ? level.context : null;
     this.active = { recorder, context, timer };
     recorder.start(250);
     this.button.textContent = "■ Stop";
@@ -121,7 +141,7 @@ class Recorder {
     this.active = null;
     clearInterval(timer);
     recorder.stop();
-    context.close().catch(() => {});
+    if (context) context.close().catch(() => {});
     this.reset();
   }
 
@@ -140,7 +160,31 @@ const ADVICE = {
   fail: "fix this first (record again, or repair the file with `cosyclone check SAMPLE --fix OUT.wav`):",
 };
 
+// While recording: the recording so far is checked every 3 s (one check at a time; nothing is kept).
+let previewing = false;
+let sampleChecks = 0; // a preview that answers after the final check started is dropped
+async function previewSample(blob) {
+  if (previewing) return;
+  previewing = true;
+  const live = $("preflight-live");
+  const before = sampleChecks;
+  try {
+    const report = await sendAudio("/api/sample?preview=1", blob);
+    if (before !== sampleChecks) return;
+    const first = report.findings.find((finding) => finding.level === report.verdict);
+    const seconds = report.duration_s ? `${report.duration_s.toFixed(0)} s` : "";
+    live.textContent = `so far (${seconds}): ${report.verdict}${first ? ` — ${first.message}` : ""}`;
+    live.hidden = false;
+  } catch (error) {
+    live.hidden = true; // a recording too short to decode yet: say nothing
+  } finally {
+    previewing = false;
+  }
+}
+
 async function checkSample(blob, problem) {
+  sampleChecks += 1;
+  $("preflight-live").hidden = true;
   const box = $("preflight");
   state.sample = null;
   state.sampleVerdict = null;
@@ -160,7 +204,7 @@ async function checkSample(blob, problem) {
     box.append(el("strong", {}, report.verdict), ` — ${ADVICE[report.verdict]}`);
     const list = el("ul");
     for (const finding of report.findings) {
-      const todo = finding.fixable ? " (repairable with --fix)" : "";
+      const todo = finding.fixable && !finding.message.includes("--fix") ? " (repairable with --fix)" : "";
       list.append(el("li", { class: finding.level }, `${finding.level}: ${finding.message}${todo}`));
     }
     if (report.findings.length) box.append(list);
@@ -201,7 +245,8 @@ async function checkConsent(blob, problem) {
   }
   box.append("checking the consent recording…");
   try {
-    const result = await sendAudio(`/api/consent?sample=${encodeURIComponent(state.sample)}`, blob);
+    const query = `sample=${encodeURIComponent(state.sample)}&language=${encodeURIComponent(consentLanguage())}`;
+    const result = await sendAudio(`/api/consent?${query}`, blob);
     clear(box);
     box.className = `verdict ${result.verdict === "verified" ? "pass" : "fail"}`;
     const why = result.verdict === "verified" ? "the words and the voice match the sample." : "not accepted:";
@@ -228,6 +273,11 @@ async function checkConsent(blob, problem) {
 }
 
 // ----- 3. clone, then the score by itself --------------------------------------------------------------------
+
+function consentLanguage() {
+  const language = $("consent-language").value;
+  return language === "own" ? "" : language;
+}
 
 function updateClone() {
   const ready = ["pass", "warn"].includes(state.sampleVerdict) && state.consentVerdict === "verified";
@@ -268,6 +318,7 @@ async function clone() {
       consent: state.consent,
       prefix: $("prefix").value,
       target_model: $("target-model").value,
+      consent_language: consentLanguage(),
     });
     const result = await poll(job, (now) => {
       $("clone-stage").textContent = `${now.stage} (${now.elapsed_s.toFixed(0)} s)`;
@@ -373,7 +424,22 @@ async function deleteVoice(voiceId) {
 
 async function start() {
   const config = await api("/api/config");
-  $("consent-text").textContent = config.consent_text;
+  const languages = $("consent-language");
+  const names = { en: "English", zh: "中文 (Mandarin)", own: "your wording" };
+  for (const [language, text] of Object.entries(config.consent_texts)) {
+    const option = el("option", { value: language }, names[language] || language);
+    option.dataset.text = text;
+    languages.append(option);
+  }
+  $("consent-language-label").hidden = languages.options.length < 2;
+  const showSentence = () => {
+    $("consent-text").textContent = languages.selectedOptions[0].dataset.text;
+  };
+  showSentence();
+  languages.addEventListener("change", () => {
+    showSentence();
+    if (state.consentBlob) checkConsent(state.consentBlob, null); // the same recording, held to the new words
+  });
   $("where").textContent = config.emulator
     ? "record · check · consent · clone · listen · score — on the local emulator (no key, no quota)"
     : `record · check · consent · clone · listen · score — Model Studio, region ${config.region}`;
@@ -383,7 +449,7 @@ async function start() {
     if (model === config.default_model) option.selected = true;
     select.append(option);
   }
-  new Recorder("sample", "Record sample", (blob, problem) => checkSample(blob, problem));
+  new Recorder("sample", "Record sample", (blob, problem) => checkSample(blob, problem), previewSample);
   new Recorder("consent", "Record consent", (blob, problem) => checkConsent(blob, problem));
   $("sample-file").addEventListener("change", (event) => {
     const file = event.target.files[0];
