@@ -32,6 +32,7 @@ PUBLIC = [
     "Problem",
     "RateLimitError",
     "RegistryDamagedError",
+    "ResultNotWrittenError",
     "SamplePreflightError",
     "SampleRejectedError",
     "SpeechResult",

@@ -113,6 +113,24 @@ def _unknown_arguments(tool: str, arguments: dict[str, Any], known: set[str]) ->
     return InvalidRequestError(problems, hint=f"{tool} takes: {takes}")
 
 
+def _badly_typed_arguments(tool: str, registered: Any, arguments: dict[str, Any]) -> InvalidRequestError | None:
+    """Arguments of the wrong type or missing, in the CLI's words (field, value, rule, what to do) rather than
+    pydantic's raw report: checked with the tool's own argument model before the SDK does it."""
+    from pydantic import ValidationError
+
+    from cosyclone.voice_clone import problems_from_validation_error
+
+    metadata = getattr(registered, "fn_metadata", None)
+    if metadata is None:
+        return None
+    try:
+        metadata.arg_model.model_validate(metadata.pre_parse_json(arguments))
+    except ValidationError as error:
+        problems = problems_from_validation_error(error)
+        return InvalidRequestError(problems, hint=f"fix the named argument(s) of {tool}: see the tool's input schema")
+    return None
+
+
 def _strict_server_class() -> type[MCPServer[Any]]:
     """MCPServer whose tools refuse arguments they do not declare, and publish :func:`_input_schema`."""
     from mcp.server.mcpserver import MCPServer
@@ -128,6 +146,8 @@ def _strict_server_class() -> type[MCPServer[Any]]:
         async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
             known = {t.name: set(t.input_schema.get("properties", {})) for t in await super().list_tools()}
             refused = _unknown_arguments(name, arguments, known[name]) if name in known else None
+            if refused is None and name in known:
+                refused = _badly_typed_arguments(name, self._tool_manager.get_tool(name), arguments)
             if refused is not None:
                 raise ToolError(f"Error executing tool {name}: {describe_error(refused)}")
             return await super().call_tool(name, arguments, context)

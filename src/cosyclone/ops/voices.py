@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -248,12 +249,22 @@ def sample_hash(resource_link: str | None) -> str | None:
         return None
 
 
+#: What a voice_id looks like (``{target_model}-{prefix}-{hex}``): checked before asking the service.
+_VOICE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{2,127}")
+
+
 def import_voice(session: Session, voice_id: str) -> VoiceRecord:
     """Adopt a voice made elsewhere into the registry, after checking it on the service; the sample's hash is
     restored from its ``resource_link`` where that can be downloaded (so cloning the same sample reuses it)."""
     from cosyclone.catalog import model_from_voice_id
     from cosyclone.registry import VoiceRecord
 
+    if not _VOICE_ID.fullmatch(voice_id):
+        raise InvalidRequestError(
+            [Problem("voice_id", voice_id, "is not a voice_id: one word of letters, digits, '.', '_' and '-'")],
+            hint="give the voice_id as the console or `cosyclone voices list` shows it, e.g. "
+            "cosyvoice-v3.5-plus-awb-0123…; nothing was sent",
+        )
     client = session.client()
     voice = client.voices.get(voice_id)
     target_model = voice.target_model or model_from_voice_id(voice_id)

@@ -161,6 +161,8 @@ def _load_reference(
         path = (stored or {}).get("reference", {}).get("path")
         if path and Path(path).is_file():
             candidates.append(path)
+        if record is not None and record.sample_path and Path(record.sample_path).is_file():
+            candidates.append(record.sample_path)  # the local file it was cloned from (checked by hash below)
         if record is not None and record.sample_url and is_url(record.sample_url):
             candidates.append(record.sample_url)
         if (
@@ -255,8 +257,11 @@ def score_voice(
     intelligibility: bool = True,
     store: bool = True,
     bands: SimilarityBands = DEFAULT_BANDS,
+    replace_score: bool = False,
 ) -> VoiceScore:
     """Score ``voice`` (a voice_id or registry prefix) against its reference sample; see the module docstring.
+    A ``sample`` that is not the audio the voice was cloned from (by hash) is scored and said so in the notes,
+    but its score is not stored over the voice's own unless ``replace_score``.
 
     Raises:
         InvalidRequestError: unknown voice, no reference sample, a sample that is not audio or holds no speech.
@@ -267,6 +272,7 @@ def score_voice(
     voice_id = resolve_voice_name(registry, voice, account=client.account)
     record = registry.get(voice_id)
     reference_audio, reference = _load_reference(registry, record, voice_id, sample)
+    foreign = _foreign_sample_note(record, reference)
     probes = probe_set_for(language or (record.language_hint if record else None))
     engine = detect_engine(client, language=probes.language)
 
@@ -308,6 +314,23 @@ def score_voice(
         reference_windows=ref_windows,
         clone_windows=clone_windows,
     )
-    if store:
+    if foreign:
+        kept = (
+            "this score was stored as the voice's score (asked)"
+            if replace_score
+            else ("the stored score and the remembered sample are kept (pass --replace-score to store this one)")
+        )
+        score.notes.append(f"{foreign}: {kept}")
+    if store and (not foreign or replace_score):
         registry.save_score(voice_id, score.to_dict())
     return score
+
+
+def _foreign_sample_note(record: VoiceRecord | None, reference: dict[str, Any]) -> str | None:
+    """A note when the reference is not the audio the voice was cloned from (by sha256), else None."""
+    if record is None or not record.sample_sha256 or reference["sha256"] == record.sample_sha256:
+        return None
+    return (
+        f"{reference['source']} is not this voice's sample (sha256 {reference['sha256'][:12]}…, the voice was cloned "
+        f"from {record.sample_sha256[:12]}…)"
+    )

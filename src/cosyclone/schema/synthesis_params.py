@@ -34,7 +34,8 @@ SampleRate = Literal[8000, 12000, 16000, 22050, 24000, 44100, 48000]
 SAMPLE_RATES: tuple[int, ...] = get_args(SampleRate)
 DEFAULT_FORMAT: AudioFormat = "mp3"
 DEFAULT_SAMPLE_RATE: SampleRate = 22050
-#: Opus has no 22050 or 44100 (contract §11.3: "opus 排除 22050、44100", and the codec's own rates).
+#: Opus has no 22050 or 44100 (contract §11.3: "opus 排除 22050、44100", and libopus's own rates): another rate
+#: would come out resampled, so it is refused, never substituted.
 OPUS_SAMPLE_RATES: tuple[int, ...] = (8000, 12000, 16000, 24000, 48000)
 #: The rate opus is sent at when none is asked for (the SDK's opus presets are 8/16/24/48 kHz).
 OPUS_DEFAULT_SAMPLE_RATE = 24000
