@@ -167,9 +167,11 @@ class Studio:
 
     def consent_texts(self) -> dict[str, str]:
         """The sentences the page offers: the studio's own wording (``--consent-text``), or one per language."""
-        from cosyclone.quality.consent import CONSENT_SENTENCES
+        from cosyclone.ops.consent import consent_languages, default_consent_text
 
-        return {"own": self.own_consent_text} if self.own_consent_text else dict(CONSENT_SENTENCES)
+        if self.own_consent_text:
+            return {"own": self.own_consent_text}
+        return {language: default_consent_text(language) for language in consent_languages()}
 
     def consent_text(self, language: object) -> str:
         """The sentence for ``language`` (the page's choice; ignored when the studio has its own wording)."""
