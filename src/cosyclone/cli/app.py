@@ -32,6 +32,7 @@ COMMANDS = {
         "cosyclone.cli.consent",
         "Print the default consent sentence: the speaker reads it aloud for `clone --consent RECORDING`.",
     ),
+    "design": Entry("cosyclone.cli.design", "Design a voice from a description (VOICE_PROMPT) and print its voice_id."),
     "speak": Entry("cosyclone.cli.speak", "Speak TEXT with a voice."),
     "batch": Entry(
         "cosyclone.cli.batch",
@@ -77,8 +78,28 @@ class _ErrorsToExitCodes(LazyGroup):
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         from cosyclone.cli._output import reporting
 
-        with reporting(as_json=False):
-            return super().invoke(ctx)
+        try:
+            with reporting(as_json=False):
+                return super().invoke(ctx)
+        except Exception as error:  # `clone x --emulator`: a global option written after the command
+            self._hint_global_option(ctx, error)
+            raise
+
+    def _hint_global_option(self, ctx: typer.Context, error: Exception) -> None:
+        """Add to a "No such option" usage error (click's or typer's own, told apart by name) that the option is
+        a global one, to be written before the command."""
+        name = getattr(error, "option_name", None)
+        if type(error).__name__ != "NoSuchOption" or not isinstance(name, str):
+            return
+        owner = next((p for p in self.params if name in (*p.opts, *p.secondary_opts)), None)
+        if owner is not None:
+            command = ctx.invoked_subcommand or "COMMAND"
+            written = name if getattr(owner, "is_flag", False) else f"{name} VALUE"
+            error.message = (  # type: ignore[attr-defined]
+                f"No such option: {name} — {name} is a global option: write it before the command, e.g. "
+                f"`cosyclone {written} {command} …`"
+            )
+            error.possibilities = None  # type: ignore[attr-defined]
 
     TABLE = COMMANDS
 

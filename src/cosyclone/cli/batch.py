@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -30,10 +31,12 @@ def batch(
 ) -> None:
     """Synthesize every item of INPUT into OUT_DIR/ID.FORMAT, writing OUT_DIR/manifest.json (id, file,
     duration, characters, request_id, error). Ctrl-C stops cleanly; rerun with --resume to finish.
-    Input columns: id, text, and optionally {columns}. Exit 0 when every item is done, 4 when some failed.
+    Input columns: id, text, and optionally {columns}. Exit 0 when every item is done, 4 when some failed,
+    7 when an item was synthesized (billed) but could not be written (disk full): the batch stops there.
     """
     import sys
 
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from cosyclone.ops.batch import ItemResult, batch_summary, start_batch
@@ -66,7 +69,7 @@ def batch(
 
         def advance(result: ItemResult) -> None:
             note = f"✗ {result.id}" if result.error else ("skipped " + result.id if result.skipped else result.id)
-            progress.update(task, advance=1, note=note)
+            progress.update(task, advance=1, note=escape(note))  # an item id is text, not Rich markup
 
         try:
             with progress:
@@ -75,6 +78,8 @@ def batch(
             done = sum(1 for r in run.results.values() if r.error is None)
             say(f"interrupted: {done}/{len(items)} done; rerun with --resume to finish")
             raise typer.Exit(exit_codes.INTERRUPTED) from None
+    if run.write_failure is not None:
+        _stopped_on_write_failure(run, results, as_json=as_json)
     summary = batch_summary(run, results)
     failed = summary["failed"]
     if as_json:
@@ -85,6 +90,19 @@ def batch(
             say(f"  ✗ {entry['id']}: {entry['error']}")
     if failed:
         raise typer.Exit(exit_codes.SERVICE_REFUSED)
+
+
+def _stopped_on_write_failure(run: Any, results: list[Any], *, as_json: bool) -> None:
+    """An item was billed but not written (disk full): the batch stopped; say what was sent, exit 7."""
+    from cosyclone.cli._output import fail
+
+    done = sum(1 for r in results if r.error is None)
+    billed = sum(r.characters for r in results if not r.skipped)
+    say(
+        f"stopped after a write failure: {done}/{len(run.items)} done; {billed} characters billed by this run, "
+        f"each item's in {run.out_dir / 'manifest.json'} (free space, then rerun with --resume)"
+    )
+    fail(run.write_failure, as_json=as_json)
 
 
 def register(app: typer.Typer) -> None:

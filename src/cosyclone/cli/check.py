@@ -135,11 +135,12 @@ def _describe(report: PreflightReport) -> str:
 
 
 def _render(console: Console, report: PreflightReport) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     verdict = report.verdict
-    console.print(f"[bold]{report.source}[/]  [{_STYLES[verdict]}]{verdict.upper()}[/]")
-    console.print(f"  {_describe(report)}")
+    console.print(f"[bold]{escape(report.source)}[/]  [{_STYLES[verdict]}]{verdict.upper()}[/]")
+    console.print(f"  {escape(_describe(report))}")
     metrics = report.metrics
     if report.info is not None:
         clipped = f" · clipped {metrics['clipping_ratio']:.2%}" if metrics["clipping_ratio"] else ""
@@ -159,10 +160,10 @@ def _render(console: Console, report: PreflightReport) -> None:
     for finding in report.findings:
         table.add_row(
             f"[{_STYLES[finding.level]}]{finding.level}[/]",
-            finding.code,
-            _value(finding.measured, finding.unit),
-            _value(finding.limit, finding.unit),
-            finding.message,
+            escape(finding.code),
+            escape(_value(finding.measured, finding.unit)),
+            escape(_value(finding.limit, finding.unit)),
+            escape(finding.message),
         )
     console.print(table)
     console.print()
@@ -181,18 +182,21 @@ def _value(value: float | str | None, unit: str) -> str:
 
 
 def _render_fix(console: Console, fixed: FixResult) -> None:
+    from rich.markup import escape
+
     if fixed.refused:
-        console.print(f"[bold red]not fixed:[/] {fixed.refused}\n")
+        console.print(f"[bold red]not fixed:[/] {escape(str(fixed.refused))}\n")
         return
     console.print("[bold]fixed:[/]")
     for action in fixed.actions:
-        console.print(f"  • {action}")
+        console.print(f"  • {escape(str(action))}")
     console.print()
     if fixed.after is not None:
         _render(console, fixed.after)
 
 
 def _render_summary(console: Console, reports: list[PreflightReport]) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="summary", show_edge=False, pad_edge=False)
@@ -203,7 +207,7 @@ def _render_summary(console: Console, reports: list[PreflightReport]) -> None:
     for report in reports:
         duration = f"{report.info.duration_s:.1f} s" if report.info else "—"
         codes = ", ".join(f.code for f in report.findings if f.level != "info") or "—"
-        table.add_row(report.source, f"[{_STYLES[report.verdict]}]{report.verdict}[/]", duration, codes)
+        table.add_row(escape(report.source), f"[{_STYLES[report.verdict]}]{report.verdict}[/]", duration, escape(codes))
     console.print(table)
     counts = {v: sum(r.verdict == v for r in reports) for v in ("pass", "warn", "fail")}
     console.print(f"{counts['pass']} pass · {counts['warn']} warn · {counts['fail']} fail")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from cosyclone.cli._options import AsJson, clone_values, with_clone_options
-from cosyclone.cli._output import emit_json, reporting, say, table
+from cosyclone.cli._output import confirmed, emit_json, reporting, say, table
 from cosyclone.ops.session import Session
 
 if TYPE_CHECKING:
@@ -49,7 +49,14 @@ def compare(
             f"comparing {len(plan.models)} model(s): {', '.join(plan.models)}; "
             f"{len(plan.reuse)} voice(s) reused, {plan.enrollments} enrollment(s) to spend"
         )
-        if not plan.enrollments or yes or _confirmed(plan.enrollments):
+        refused = f"{plan.enrollments} enrollment(s) not spent, nothing enrolled"
+        if (
+            not plan.enrollments
+            or yes
+            or confirmed(
+                f"spend {plan.enrollments} enrollment(s)?", refused=refused, command="cosyclone compare … --yes"
+            )
+        ):
             return True
         rule = f"not confirmed: {plan.enrollments} enrollment(s) not spent, nothing enrolled (or give --yes)"
         raise InvalidRequestError([Problem("--yes", False, rule)])
@@ -67,14 +74,6 @@ def compare(
         emit_json(payload)
         return
     _render(payload)
-
-
-def _confirmed(enrollments: int) -> bool:
-    """Ask on stderr, read the answer from stdin (no answer, e.g. stdin closed, is no)."""
-    try:
-        return bool(typer.confirm(f"spend {enrollments} enrollment(s)?", err=True))
-    except typer.Abort:
-        return False
 
 
 def _render(payload: dict[str, Any]) -> None:

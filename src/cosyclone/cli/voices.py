@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from cosyclone._exceptions import InvalidRequestError, Problem
-from cosyclone.cli._output import emit_json, reporting, say, table
+from cosyclone.cli._output import confirmed, emit_json, reporting, say, table
 from cosyclone.ops import voices as voice_ops
 from cosyclone.ops.session import Session
 
@@ -108,7 +108,10 @@ def delete(
     state: Session = ctx.obj
     with reporting(as_json=as_json):
         voice_id = voice_ops.resolve_voice(state, voice)
-        if not yes and not typer.confirm(f"Delete voice {voice_id}? This cannot be undone", default=False):
+        command, refused = f"cosyclone voices delete {voice_id} --yes", f"{voice_id} was not deleted"
+        if not yes and not confirmed(
+            f"Delete voice {voice_id}? This cannot be undone", refused=refused, command=command
+        ):
             raise InvalidRequestError(
                 [Problem("--yes", False, f"not confirmed: {voice_id} was not deleted")],
                 hint=f"run `cosyclone voices delete {voice_id} --yes` to delete it without asking",

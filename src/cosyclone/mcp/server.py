@@ -73,7 +73,9 @@ Workflow: check_sample (10-20 s of one speaker, no long pauses) -> clone_voice (
 it is OK) -> synthesize (text + voice_id -> an audio file). list_voices / get_voice / update_voice / delete_voice \
 keep track. score_voice tells whether a clone sounds like its sample (verdict, similarity, word error rate); \
 compare_models clones one sample into several models and ranks them (it returns the plan and spends nothing \
-until confirm=true). Every tool refuses an argument it does not know.
+until confirm=true). design_voice makes a voice from a description instead of a sample (voice_prompt; \
+returns a voice_id and a saved preview file; each call makes a new voice). Every tool refuses an argument it \
+does not know.
 
 Rules the tools enforce (and explain when broken):
 - prefix: letters and digits only, at most 10.
@@ -111,6 +113,24 @@ def _unknown_arguments(tool: str, arguments: dict[str, Any], known: set[str]) ->
     return InvalidRequestError(problems, hint=f"{tool} takes: {takes}")
 
 
+def _badly_typed_arguments(tool: str, registered: Any, arguments: dict[str, Any]) -> InvalidRequestError | None:
+    """Arguments of the wrong type or missing, in the CLI's words (field, value, rule, what to do) rather than
+    pydantic's raw report: checked with the tool's own argument model before the SDK does it."""
+    from pydantic import ValidationError
+
+    from cosyclone.voice_clone import problems_from_validation_error
+
+    metadata = getattr(registered, "fn_metadata", None)
+    if metadata is None:
+        return None
+    try:
+        metadata.arg_model.model_validate(metadata.pre_parse_json(arguments))
+    except ValidationError as error:
+        problems = problems_from_validation_error(error)
+        return InvalidRequestError(problems, hint=f"fix the named argument(s) of {tool}: see the tool's input schema")
+    return None
+
+
 def _strict_server_class() -> type[MCPServer[Any]]:
     """MCPServer whose tools refuse arguments they do not declare, and publish :func:`_input_schema`."""
     from mcp.server.mcpserver import MCPServer
@@ -126,6 +146,8 @@ def _strict_server_class() -> type[MCPServer[Any]]:
         async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
             known = {t.name: set(t.input_schema.get("properties", {})) for t in await super().list_tools()}
             refused = _unknown_arguments(name, arguments, known[name]) if name in known else None
+            if refused is None and name in known:
+                refused = _badly_typed_arguments(name, self._tool_manager.get_tool(name), arguments)
             if refused is not None:
                 raise ToolError(f"Error executing tool {name}: {describe_error(refused)}")
             return await super().call_tool(name, arguments, context)

@@ -75,7 +75,8 @@ def clone(
     )
     client = session.client()
     if not session.evidence_failures_are_warnings:
-        session.evidence()  # an evidence folder that can never hold files: say so before any work
+        # evidence that could never be written: say so before any work (nothing sent yet)
+        session.evidence().check_writable("preflight.json", "clone.json")
     wire = {name: getattr(options, name) for name in CloneWireOptions.model_fields}
     try:
         outcome = clone_voice(

@@ -37,6 +37,8 @@ class ScoreOptions:
     language: str | None = None
     plot_path: str | Path | None = None
     plot_field: str = "plot_path"
+    #: Store the score even when ``sample`` is not the voice's own sample (by hash); default: keep the stored one.
+    replace_score: bool = False
 
 
 @dataclass
@@ -73,6 +75,8 @@ def score(session: Session, options: ScoreOptions) -> ScoreResult:
         InvalidRequestError: an unknown voice, a bad reference or picture path (nothing synthesized).
         APIError subclasses: the service refused the probe synthesis or could not be reached.
     """
+    if not session.evidence_failures_are_warnings:  # before the probe synthesis is sent (and billed)
+        session.evidence().check_writable("score.json")
     scored = score_with(session.client(), session.registry(), options)
     session.write_evidence("score.json", dict(scored.payload), scored.payload)
     return scored
@@ -83,7 +87,14 @@ def score_with(client: Client, registry: VoiceRegistry, options: ScoreOptions) -
     from cosyclone.quality.scoring import score_voice
 
     plot = check_plot_path(options.plot_path, field=options.plot_field) if options.plot_path else None
-    result = score_voice(client, registry, options.voice, sample=options.sample, language=options.language)
+    result = score_voice(
+        client,
+        registry,
+        options.voice,
+        sample=options.sample,
+        language=options.language,
+        replace_score=options.replace_score,
+    )
     payload = result.to_dict()
     if plot is not None:
         from cosyclone.quality.plot import plot_score

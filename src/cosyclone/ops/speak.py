@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from cosyclone._exceptions import InvalidRequestError, Problem
+from cosyclone._exceptions import InvalidRequestError, Problem, ResultNotWrittenError
 
 if TYPE_CHECKING:
     from cosyclone.client.speech import SpeechChunk, SpeechResult, SynthesisProtocol
@@ -94,19 +94,26 @@ def speak(
     with ``absolute_path`` the summary shows the file's absolute path.
 
     Raises:
-        InvalidRequestError: the file and format disagree, the file exists, an unknown voice or a bad parameter.
+        InvalidRequestError: the file and format disagree, the file exists, an output place that cannot be
+            written, an unknown voice or a bad parameter (nothing sent).
+        ResultNotWrittenError: sent and billed, but the file (or ``speak.json``) could not be written.
         APIError subclasses: the service refused or could not be reached.
     """
     from cosyclone.ops.voices import resolve_voice
 
     target, synthesis = _target(options)
+    check_outputs_before_sending(session, target, evidence=("speak.json",))  # nothing sent or billed yet
     voice_id = resolve_voice(session, options.voice, system_voice_ok=True)
     client = session.client()
     if on_plan is not None:
         on_plan(*client.speech.plan(voice_id, model=options.model, protocol=options.protocol))
-    result = client.speech.to_file(
-        options.text, target, voice=voice_id, model=options.model, protocol=options.protocol, **synthesis
-    )
+    try:
+        result = client.speech.to_file(
+            options.text, target, voice=voice_id, model=options.model, protocol=options.protocol, **synthesis
+        )
+    except ResultNotWrittenError as error:  # billed, not written (disk full): keep the audio, say where
+        keep_rescued_audio(error, target.name)
+        raise
     written = result.path or target
     summary = record_speech(session, result, voice_id=voice_id, file=written.resolve() if absolute_path else written)
     return SpeakResult(result, voice_id, summary)
@@ -150,10 +157,57 @@ def speech_summary(result: SpeechResult, *, voice_id: str, file: Path | str) -> 
 def record_speech(
     session: Session, result: SpeechResult, *, voice_id: str, file: Path | str | None = None
 ) -> dict[str, Any]:
-    """The summary of ``result`` (``file`` defaults to the path written), also written to ``speak.json``."""
+    """The summary of ``result`` (``file`` defaults to the path written), also written to ``speak.json``.
+
+    Raises:
+        ResultNotWrittenError: the evidence could not be written (when the session does not turn that into a
+            warning): the synthesis was sent and billed, the audio is at its place — the message says both.
+    """
     summary = speech_summary(result, voice_id=voice_id, file=file if file is not None else (result.path or ""))
-    session.write_evidence("speak.json", dict(summary), summary)
+    try:
+        session.write_evidence("speak.json", dict(summary), summary)
+    except (OSError, InvalidRequestError) as error:
+        reason = error.strerror if isinstance(error, OSError) else error.message
+        where = session.evidence_dir / "speak.json" if session.evidence_dir else "speak.json"
+        raise ResultNotWrittenError(
+            where, reason or str(error), characters=result.characters, request_id=result.request_id or None,
+            kept_at=result.path,
+        ) from None  # fmt: skip
     return summary
+
+
+def check_outputs_before_sending(session: Session, output: Path | None, *, evidence: tuple[str, ...]) -> None:
+    """Every place this synthesis will write — ``output``'s folder, the evidence files — can be written, checked
+    before anything is sent or billed (InvalidRequestError: nothing was sent)."""
+    from cosyclone._files import check_output_path, probe_writable
+
+    if output is not None:
+        check_output_path(output)
+        probe_writable(output.parent, field="--output", shown=str(output))
+    if not session.evidence_failures_are_warnings:
+        session.evidence().check_writable(*evidence)
+
+
+def keep_rescued_audio(error: ResultNotWrittenError, name: str) -> None:
+    """The audio of a synthesis whose file could not be written, saved where it can be (the system's temporary
+    folder, else cosyclone's home), under a name that replaces nothing; ``error`` then says where."""
+    import tempfile
+
+    from cosyclone._config import cosyclone_home
+    from cosyclone._files import write_bytes_atomic
+
+    if error.audio is None or error.kept_at:
+        return
+    for folder in (Path(tempfile.gettempdir()) / "cosyclone-rescued", cosyclone_home() / "rescued"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            stem, _, suffix = name.rpartition(".")
+            target = free_name(stem or name, suffix or "audio", folder=folder)
+            write_bytes_atomic(target, error.audio)
+        except OSError:
+            continue
+        error.keep(target)
+        return
 
 
 def decode_text(data: bytes, *, field: str, value: str | None) -> str:
@@ -184,7 +238,14 @@ def read_text(text: str | None, file: Path | None, *, stdin: BinaryIO | None, st
             data = file.read_bytes()
         except OSError as error:
             raise InvalidRequestError([Problem("--file", str(file), f"cannot be read: {error.strerror}")]) from None
-        return decode_text(data, field="--file", value=str(file))
+        words = decode_text(data, field="--file", value=str(file))
+        if not words.strip():
+            what = "is empty (0 bytes)" if not data else "holds only blank space"
+            raise InvalidRequestError(
+                [Problem("--file", str(file), f"{what}: there is no text to speak")],
+                hint="write the text into the file, or give it as an argument",
+            )
+        return words
     if text is not None and text != "-":
         return text
     if stdin is not None and (text == "-" or not stdin_is_tty):

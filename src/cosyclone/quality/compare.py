@@ -23,6 +23,7 @@ Who may import it: the CLI (``cosyclone compare``), the MCP server, the library 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cosyclone._crashpoints import crash_point
 from cosyclone._exceptions import InvalidRequestError, Problem, SamplePreflightError
 from cosyclone.audio.io import is_url
 from cosyclone.catalog import TARGET_MODELS
@@ -204,6 +206,10 @@ def compare_models(
     say = on_progress or (lambda _message: None)
     key = _run_key(client, plan)
     state: dict[str, Any] = registry.compare_run(key) or {"made": {}}
+    if state.get("finished") or "started_at" not in state:  # a new run (not the resume of an interrupted one)
+        state["started_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        state.pop("finished", None)
+        registry.save_compare_run(key, state)
     probe_set = probe_set_for(language).version
     entries: list[dict[str, Any]] = []
     for model in plan.models:
@@ -212,7 +218,8 @@ def compare_models(
             client, registry, sample=plan.sample, prefix=prefix, target_model=model, language_hints=None,
             preflight=False, skip_catalog_check=False,
         )  # fmt: skip
-        if not outcome.reused:
+        crash_point("compare:after-clone")
+        if not outcome.reused or _made_since(outcome.record.created_at, state):
             state["made"][model] = outcome.voice_id
             registry.save_compare_run(key, state)
         made = state["made"].get(model) == outcome.voice_id
@@ -234,6 +241,13 @@ def compare_models(
     state["finished"] = True
     registry.save_compare_run(key, state)
     return CompareOutcome(plan, ranking, _recommend(entries, judged), deleted, judged, notes)
+
+
+def _made_since(created_at: str, state: dict[str, Any]) -> bool:
+    """Whether a voice the registry already knew was made by this run (or by its interrupted first part, killed
+    before it could note the voice as its own): it was recorded after the run started."""
+    started = state.get("started_at")
+    return bool(started and created_at and created_at >= started)
 
 
 def _row(entry: dict[str, Any]) -> dict[str, Any]:
