@@ -76,15 +76,23 @@ httpd.shutdown()
 """
 
 
+#: The voice engine a client benchmark's emulator speaks with: the formant engine costs the emulator little CPU,
+#: so the figures measure the clients, not the speech engine (``bench_batch`` measures the speech engine apart).
+CLIENT_BENCH_ENGINE = "formant"
+
+
 class EmulatorProcess:
     """An emulator (and sample server) in a child process. ``config``: ``EmulatorConfig`` fields.
 
+    ``voice_engine``: the emulator's speech engine (``formant`` for client benchmarks; ``speech`` to measure that
+    engine); set in its config and as ``COSYCLONE_VOICE_ENGINE`` in the child's environment. What the emulator
+    models (engine, sentence latency, ready delay) is printed when it starts and kept in :meth:`model`.
     ``fix_nodelay``: set TCP_NODELAY on the listening socket once started (see the module docstring); the
     request latency before and after is kept in :attr:`latency_ms`.
     """
 
-    def __init__(self, *, fix_nodelay: bool = True, **config: Any) -> None:
-        self._config = config
+    def __init__(self, *, fix_nodelay: bool = True, voice_engine: str = CLIENT_BENCH_ENGINE, **config: Any) -> None:
+        self._config = {**config, "voice_engine": voice_engine}
         self._fix_nodelay = fix_nodelay
         self._proc: subprocess.Popen[str] | None = None
         self._info: dict[str, Any] = {}
@@ -96,6 +104,7 @@ class EmulatorProcess:
     def start(self) -> EmulatorProcess:
         self._proc = subprocess.Popen(
             [sys.executable, "-c", _CHILD, json.dumps(self._config), str(DATA_DIR)],
+            env={**os.environ, "COSYCLONE_VOICE_ENGINE": str(self._config["voice_engine"])},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -112,7 +121,16 @@ class EmulatorProcess:
         self._control = httpx.Client(base_url=self.control_url, timeout=30)
         if self._fix_nodelay:
             self.nodelay_fix()
+        print("emulator models: " + ", ".join(f"{k} {v}" for k, v in self.model().items()), file=sys.stderr)
         return self
+
+    def model(self) -> dict[str, Any]:
+        """What this emulator models: its voice engine and the latencies it adds (as configured)."""
+        return {
+            "voice_engine": self._config["voice_engine"],
+            "sentence_latency_ms": round(float(self._config.get("sentence_latency_s", 0.0)) * 1000, 1),
+            "ready_delay_s": self._config.get("ready_delay_s", 0.0),
+        }
 
     def nodelay_fix(self) -> None:
         """Measure a control-plane GET as shipped, switch Nagle off on the emulator, measure again."""

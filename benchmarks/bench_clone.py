@@ -65,6 +65,7 @@ def run(*, quick: bool = False, rounds: int = 5) -> dict[str, Any]:
         sample = workdir / SAMPLE_NAME
         shutil.copyfile(DATA_DIR / SAMPLE_NAME, sample)
         with EmulatorProcess() as emulator, sdk_pointed_at(emulator) as dashscope:
+            emulator_model = emulator.model()
             client = our_client(emulator)
             from dashscope.audio.tts_v2 import VoiceEnrollmentService
 
@@ -99,7 +100,12 @@ def run(*, quick: bool = False, rounds: int = 5) -> dict[str, Any]:
         shutil.rmtree(workdir, ignore_errors=True)
     figures = {f"{name}_ms": round(median(values) * 1000, 1) for name, values in samples.items() if values}
     ours, sdk = figures.get("ours_upload_ms"), figures.get("sdk_upload_ms")
-    result: dict[str, Any] = {"name": "local-file clone", "rounds": rounds, "figures": figures}
+    result: dict[str, Any] = {
+        "name": "local-file clone",
+        "emulator": emulator_model,
+        "rounds": rounds,
+        "figures": figures,
+    }
     if errors:
         result["errors"] = errors
     result["ratios"] = {

@@ -147,6 +147,7 @@ def run(*, quick: bool = False, characters: int = CHARACTERS) -> dict[str, Any]:
         characters, piece_chars = 3_000, 1_000
     text = text_of_length(characters)
     with EmulatorProcess() as emulator, tempfile.TemporaryDirectory(prefix="cosyclone-bench-long-") as tmp:
+        emulator_model = emulator.model()
         voice_id = emulator.seed_voices(1)[0]
         work = Path(tmp)
         text_path = work / "text.txt"
@@ -178,6 +179,7 @@ def run(*, quick: bool = False, characters: int = CHARACTERS) -> dict[str, Any]:
     flat = growth_ours <= FLAT_MARGIN_MB
     return {
         "name": "long synthesis memory",
+        "emulator": emulator_model,
         "figures": figures,
         "sdk_whole_text_error": sdk["whole_text_error"],
         "ratios": {

@@ -121,6 +121,7 @@ def _sdk_round(sdk_client: Any, ws_url: str, voice_id: str) -> tuple[list[float]
 def run(*, quick: bool = False, rounds: int = 5) -> dict[str, Any]:
     rounds = 1 if quick else rounds
     with EmulatorProcess(sentence_latency_s=SENTENCE_LATENCY_S) as emulator, sdk_pointed_at(emulator) as dashscope:
+        emulator_model = emulator.model()
         (voice_id,) = emulator.seed_voices(1)
         sdk_client = dashscope.Client(api_key=API_KEY, base_url=emulator.http_base_url)
         cases = {
@@ -155,6 +156,7 @@ def run(*, quick: bool = False, rounds: int = 5) -> dict[str, Any]:
     latency_ok = over_p50 <= TARGET_MARGIN_MS and over_p95 <= TARGET_MARGIN_MS
     return {
         "name": "32 concurrent streams",
+        "emulator": emulator_model,
         "streams": STREAMS,
         "rounds": rounds,
         "sentence_latency_ms": SENTENCE_LATENCY_S * 1000,

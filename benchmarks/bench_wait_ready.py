@@ -41,6 +41,7 @@ def run(*, quick: bool = False, rounds: int = 3) -> dict[str, Any]:
     rounds = 1 if quick else rounds
     delays = READY_DELAYS_S[:1] if quick else READY_DELAYS_S
     with EmulatorProcess() as emulator, sdk_pointed_at(emulator):
+        emulator_model = emulator.model()
         from dashscope.audio.tts_v2 import VoiceEnrollmentService
 
         client = our_client(emulator)
@@ -84,6 +85,7 @@ def run(*, quick: bool = False, rounds: int = 3) -> dict[str, Any]:
     )
     return {
         "name": "wait until ready",
+        "emulator": emulator_model,
         "rounds": rounds,
         "figures": figures,
         "ratios": {"sdk_mean_lag_over_ours": ratio(mean["sdk"], mean["ours"])},

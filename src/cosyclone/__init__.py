@@ -18,6 +18,7 @@ from cosyclone._exceptions import (
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
+    ConsentRefusedError,
     CosycloneError,
     InternalServerError,
     InvalidRequestError,
@@ -27,6 +28,7 @@ from cosyclone._exceptions import (
     Problem,
     RateLimitError,
     RegistryDamagedError,
+    ResultNotWrittenError,
     SamplePreflightError,
     SampleRejectedError,
     SynthesisFailedError,
@@ -40,17 +42,24 @@ from cosyclone._version import __version__
 if TYPE_CHECKING:
     from cosyclone.audio.preflight import PreflightReport, check_sample
     from cosyclone.client import AsyncClient, Client, CreatedVoice, Voice
+    from cosyclone.client.design import DesignedVoice
     from cosyclone.client.speech import SpeechResult
+    from cosyclone.ops.consent import verify_consent
     from cosyclone.ops.enrollment import CloneOutcome, clone_voice
+    from cosyclone.quality.consent import ConsentVerdict
     from cosyclone.registry import VoiceRegistry
     from cosyclone.schema.clone import VoiceCloneRequest, VoiceCloneResponse
+    from cosyclone.schema.design import DesignOptions
     from cosyclone.voice_clone import PreparedClone, prepare_clone
 
 _LAZY = {
     "AsyncClient": "cosyclone.client",
     "Client": "cosyclone.client",
     "CloneOutcome": "cosyclone.ops.enrollment",
+    "ConsentVerdict": "cosyclone.quality.consent",
     "CreatedVoice": "cosyclone.client",
+    "DesignOptions": "cosyclone.schema.design",
+    "DesignedVoice": "cosyclone.client.design",
     "PreflightReport": "cosyclone.audio.preflight",
     "PreparedClone": "cosyclone.voice_clone",
     "SpeechResult": "cosyclone.client.speech",
@@ -61,6 +70,7 @@ _LAZY = {
     "check_sample": "cosyclone.audio.preflight",
     "clone_voice": "cosyclone.ops.enrollment",
     "prepare_clone": "cosyclone.voice_clone",
+    "verify_consent": "cosyclone.ops.consent",
 }
 
 
@@ -84,8 +94,12 @@ __all__ = [
     "Client",
     "CloneOutcome",
     "ConfigurationError",
+    "ConsentRefusedError",
+    "ConsentVerdict",
     "CosycloneError",
     "CreatedVoice",
+    "DesignOptions",
+    "DesignedVoice",
     "InternalServerError",
     "InvalidRequestError",
     "MissingAPIKeyError",
@@ -96,6 +110,7 @@ __all__ = [
     "Problem",
     "RateLimitError",
     "RegistryDamagedError",
+    "ResultNotWrittenError",
     "SamplePreflightError",
     "SampleRejectedError",
     "SpeechResult",
@@ -112,4 +127,5 @@ __all__ = [
     "check_sample",
     "clone_voice",
     "prepare_clone",
+    "verify_consent",
 ]

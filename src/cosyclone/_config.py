@@ -14,16 +14,17 @@ Endpoints follow the official SDK 2.x (``dashscope/v2/_config.py``, contract §1
 the workspace-scoped host ``https://{workspace}.{region}.maas.aliyuncs.com`` when a workspace is known (explicit,
 ``DASHSCOPE_WORKSPACE``, or the config file), else the region's legacy shared host. The region: explicit, else
 ``DASHSCOPE_REGION`` (SDK 2.x), ``DASHSCOPE_API_REGION`` (ours, kept), the config file, ``cn-beijing``. One
-deliberate difference: when a base URL is configured and no WebSocket URL is, the WebSocket follows the base URL's
-host (the SDK would go to the public host, which for a local emulator means the real service).
+deliberate difference: when a base URL is configured and no WebSocket URL is (``ws_url`` / ``--ws-url``, else
+``DASHSCOPE_WEBSOCKET_BASE_URL``), the WebSocket follows the base URL's host (the SDK would go to the public host,
+which for a local emulator means the real service).
 """
 
 from __future__ import annotations
 
 import configparser
-import contextlib
 import hashlib
 import os
+import re
 import stat
 import sys
 import warnings
@@ -32,7 +33,13 @@ from pathlib import Path
 
 from cosyclone._exceptions import InvalidRequestError, MissingAPIKeyError, Problem
 from cosyclone.catalog import DEFAULT_REGION, REGIONS
-from cosyclone.schema.endpoints import REGIONAL_HOSTS, http_base_url, service_host, websocket_url
+from cosyclone.schema.endpoints import (
+    REGIONAL_HOSTS,
+    WORKSPACE_HOST_TEMPLATE,
+    http_base_url,
+    service_host,
+    websocket_url,
+)
 
 HTTP_BASE_URLS = {region: http_base_url(host) for region, host in REGIONAL_HOSTS.items()}
 WS_BASE_URLS = {region: websocket_url(host) for region, host in REGIONAL_HOSTS.items()}
@@ -40,6 +47,48 @@ WS_BASE_URLS = {region: websocket_url(host) for region, host in REGIONAL_HOSTS.i
 CONFIG_FILE_ENV = "DASHSCOPE_CONFIG"
 DEFAULT_CONFIG_FILE = "~/.dashscope/config.toml"
 _CONFIG_KEYS = ("api_key", "base_url", "workspace", "region")
+
+
+#: Where each setting comes from, in the order it is looked for: the README's configuration table is generated
+#: from this (``python -m cosyclone.cli.settings_doc``), and a guard test checks that every environment variable
+#: this module reads is named here — so the table cannot go stale.
+SETTING_SOURCES: dict[str, tuple[str, ...]] = {
+    "API key": (
+        "`api_key=` (library)",
+        "env `DASHSCOPE_API_KEY`",
+        f"`api_key` in `{DEFAULT_CONFIG_FILE}` (env `{CONFIG_FILE_ENV}` names another file)",
+        "the file named by env `DASHSCOPE_API_KEY_FILE_PATH`",
+        "`~/.dashscope/api_key`",
+        "`dashscope_api_key` in `~/.alibabacloud/credentials` (env `ALIBABA_CLOUD_CREDENTIALS_FILE` names another "
+        "file; profile: env `ALIBABA_CLOUD_PROFILE`, else `default`; a file others can read gets a warning)",
+    ),
+    "region": (
+        "`--region`",
+        "env `DASHSCOPE_REGION`",
+        "env `DASHSCOPE_API_REGION` (older name)",
+        f"`region` in `{DEFAULT_CONFIG_FILE}`",
+        f"`{DEFAULT_REGION}`",
+    ),
+    "workspace": ("`--workspace`", "env `DASHSCOPE_WORKSPACE`", f"`workspace` in `{DEFAULT_CONFIG_FILE}`"),
+    "HTTP base URL": (
+        "`--base-url`",
+        "env `DASHSCOPE_BASE_URL`",
+        "env `DASHSCOPE_HTTP_BASE_URL`",
+        f"`base_url` in `{DEFAULT_CONFIG_FILE}`",
+        "the workspace's host `https://{workspace}.{region}.maas.aliyuncs.com/api/v1`",
+        "the region's shared host (table below)",
+    ),
+    "WebSocket URL": (
+        "`--ws-url`",
+        "env `DASHSCOPE_WEBSOCKET_BASE_URL`",
+        "the host of the HTTP base URL when one is configured (`--base-url`, env, config file)",
+        "`wss://` on the workspace's or the region's host, path `/api-ws/v1/inference`",
+    ),
+    "user directory": (
+        "env `COSYCLONE_HOME` (registry, embedded emulator state, consent and studio recordings)",
+        "the platform's user data dir",
+    ),
+}
 
 
 class CredentialsFileWarning(UserWarning):
@@ -126,7 +175,26 @@ def read_config_file() -> dict[str, str]:
 
 
 def resolve_api_key(explicit: str | None = None) -> APIKey:
-    """Find the API key, or raise :class:`MissingAPIKeyError` listing every place that was looked at."""
+    """Find the API key, or raise :class:`MissingAPIKeyError` listing every place that was looked at; a key
+    pasted with its quotes or spaces inside is refused naming where it came from (InvalidRequestError)."""
+    return _checked_key(_find_api_key(explicit))
+
+
+def _checked_key(key: APIKey) -> APIKey:
+    """``key``, unless it was pasted with its quotes (or holds spaces): the service would only answer 401."""
+    value = key.reveal()
+    quoted = len(value) >= 2 and value[0] in "'\"`" and value[-1] == value[0]
+    if quoted or any(c.isspace() for c in value):
+        rule = "is wrapped in quotes: they were pasted with the key" if quoted else "holds spaces or line breaks"
+        raise InvalidRequestError(
+            [Problem(f"the API key from {key.source}", key.masked, rule)],
+            hint=f"remove them in {key.source} (the key itself is sk-… without quotes), then run again; "
+            "nothing was sent",
+        )
+    return key
+
+
+def _find_api_key(explicit: str | None = None) -> APIKey:
     looked_at: list[str] = []
     if explicit:
         return APIKey(explicit, "explicit value")
@@ -151,8 +219,12 @@ def resolve_api_key(explicit: str | None = None) -> APIKey:
     cred_path = credentials_file_path()
     profile = os.environ.get("ALIBABA_CLOUD_PROFILE") or "default"
     parser = configparser.ConfigParser()
-    with contextlib.suppress(configparser.Error):
+    try:
         parser.read(cred_path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError) as error:
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        looked_at.append(f"{cred_path} [{profile}] dashscope_api_key: the file is damaged ({first}); fix it")
+        raise MissingAPIKeyError(looked_at) from None
     if parser.has_option(profile, "dashscope_api_key"):
         value = parser.get(profile, "dashscope_api_key").strip()
         if value:
@@ -164,17 +236,17 @@ def resolve_api_key(explicit: str | None = None) -> APIKey:
 
 def resolve_region(explicit: str | None = None) -> str:
     """The region: explicit, ``DASHSCOPE_REGION``, ``DASHSCOPE_API_REGION``, the config file, else cn-beijing."""
-    region = (
-        explicit
-        or os.environ.get("DASHSCOPE_REGION")
-        or os.environ.get("DASHSCOPE_API_REGION")
-        or read_config_file().get("region")
-        or DEFAULT_REGION
-    )
+    candidates = [
+        (explicit, "--region"),
+        (os.environ.get("DASHSCOPE_REGION"), "env DASHSCOPE_REGION"),
+        (os.environ.get("DASHSCOPE_API_REGION"), "env DASHSCOPE_API_REGION"),
+        (read_config_file().get("region"), f"region in {config_file_path()}"),
+    ]
+    region, source = next(((value, where) for value, where in candidates if value), (DEFAULT_REGION, "default"))
     if region not in REGIONS:
         raise InvalidRequestError(
-            [Problem("region", region, f"must be one of {', '.join(REGIONS)}")],
-            hint="pass --region (e.g. cn-beijing or ap-southeast-1), or set DASHSCOPE_REGION",
+            [Problem("region", region, f"(from {source}) must be one of {', '.join(REGIONS)}")],
+            hint=f"correct it in {source}, or pass --region (e.g. cn-beijing or ap-southeast-1)",
         )
     return region
 
@@ -183,7 +255,9 @@ def resolve_region(explicit: str | None = None) -> str:
 class Endpoints:
     """Where requests go: an HTTP base (…/api/v1) and a WebSocket URL (…/api-ws/v1/inference).
 
-    ``source``: why these (``--base-url``, an env var, the config file, ``workspace host`` or ``shared host``).
+    ``source``: why this HTTP base (``--base-url``, an env var, the config file, ``workspace host`` or ``shared
+    host``); ``ws_source``: why this WebSocket URL (``--ws-url``, ``DASHSCOPE_WEBSOCKET_BASE_URL``, the HTTP base's
+    host, or the region's host).
     """
 
     http_base_url: str
@@ -192,6 +266,7 @@ class Endpoints:
     workspace: str | None = None
     is_emulator: bool = field(default=False)
     source: str = "shared host"
+    ws_source: str = "shared host"
 
     @property
     def is_local(self) -> bool:
@@ -205,7 +280,16 @@ class Endpoints:
             "region": self.region,
             "workspace": self.workspace,
             "source": self.source,
+            "ws_source": self.ws_source,
         }
+
+    def sources(self) -> str:
+        """One line for ``--verbose``: which URLs are used and where each came from (region and workspace too)."""
+        where = f"region {self.region}" + (f", workspace {self.workspace}" if self.workspace else "")
+        return (
+            f"HTTP base URL {self.http_base_url} (from {self.source}); "
+            f"WebSocket URL {self.ws_url} (from {self.ws_source}); {where}"
+        )
 
 
 def resolve_endpoints(
@@ -226,24 +310,87 @@ def resolve_endpoints(
         (file.get("base_url"), str(config_file_path())),
     ]
     http, source = next(((url, name) for url, name in configured if url), (None, ""))
+    _check_setting_shapes(http, source, resolved_workspace, workspace, file)
     host = service_host(resolved_region, resolved_workspace)
     if http is None:
         http, source = http_base_url(host), "workspace host" if resolved_workspace else "shared host"
-    if ws_url:
-        ws = ws_url
-    elif base_url:
-        ws = ws_url_for_http_base(base_url)
-    else:
-        ws = os.environ.get("DASHSCOPE_WEBSOCKET_BASE_URL") or (
-            ws_url_for_http_base(http) if source not in ("workspace host", "shared host") else websocket_url(host)
-        )
+    ws, ws_source = _resolve_ws_url(ws_url, http, source, host)
+    if RETIRING_HOST in http or RETIRING_HOST in ws:
+        warn_retiring_host(resolved_region)
     return Endpoints(
         http_base_url=http.rstrip("/"),
         ws_url=ws,
         region=resolved_region,
         workspace=resolved_workspace,
         source=source,
+        ws_source=ws_source,
     )
+
+
+#: The old Singapore (international) host, being retired (contract §11.5, D-DESIGN-ZH: "即将下线").
+RETIRING_HOST = "dashscope-intl.aliyuncs.com"
+
+
+def warn_retiring_host(region: str) -> None:
+    """Say, once per process, that the old international host is being retired and which host replaces it."""
+    if _RETIRING_WARNED:
+        return
+    _RETIRING_WARNED.append(True)
+    new_host = WORKSPACE_HOST_TEMPLATE.format(workspace="{WorkspaceId}", region=region)
+    warnings.warn(
+        f"{RETIRING_HOST} (the old Singapore host, used for {region}) is being retired: move to the workspace host "
+        f"https://{new_host} (pass --workspace ID or set DASHSCOPE_WORKSPACE); it still works for now",
+        stacklevel=3,
+    )
+
+
+_RETIRING_WARNED: list[bool] = []
+
+
+def _resolve_ws_url(explicit: str | None, http: str, http_source: str, host: str) -> tuple[str, str]:
+    """The WebSocket URL and where it came from: ``--ws-url``, else ``DASHSCOPE_WEBSOCKET_BASE_URL``, else the
+    host of a configured HTTP base URL (never the public host for a local base), else the region's host."""
+    if explicit:
+        return explicit, "--ws-url"
+    if env := os.environ.get("DASHSCOPE_WEBSOCKET_BASE_URL"):
+        return env, "DASHSCOPE_WEBSOCKET_BASE_URL"
+    if http_source not in ("workspace host", "shared host"):
+        return ws_url_for_http_base(http), f"the host of the HTTP base URL (from {http_source})"
+    return websocket_url(host), http_source
+
+
+_WORKSPACE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+
+
+def _check_setting_shapes(
+    http: str | None, source: str, resolved_workspace: str | None, flag: str | None, file: dict[str, str]
+) -> None:
+    """A base URL without http(s)://, or a workspace that is not an id (a pasted URL), is refused naming where
+    it came from — before any connection (it would otherwise end as a network error or a DNS failure)."""
+    if http is not None and not http.lower().startswith(("http://", "https://")):
+        raise InvalidRequestError(
+            [Problem(source, http, "must start with http:// or https:// (e.g. https://dashscope.aliyuncs.com/api/v1)")],
+            hint=f"correct it in {source}; nothing was sent",
+        )
+    if resolved_workspace and not _WORKSPACE_ID.fullmatch(resolved_workspace):
+        where = (
+            "--workspace"
+            if flag
+            else "env DASHSCOPE_WORKSPACE"
+            if os.environ.get("DASHSCOPE_WORKSPACE")
+            else f"workspace in {config_file_path()}"
+            if file.get("workspace")
+            else "workspace"
+        )
+        raise InvalidRequestError(
+            [
+                Problem(
+                    where, resolved_workspace, "is not a workspace id (letters, digits, '-' and '_'), e.g. llm-abc123"
+                )
+            ],
+            hint="give the id alone, not a URL: it is the first label of the workspace's host "
+            "(https://<id>.<region>.maas.aliyuncs.com); nothing was sent",
+        )
 
 
 def ws_url_for_http_base(http_base: str) -> str:
@@ -255,7 +402,13 @@ def ws_url_for_http_base(http_base: str) -> str:
 def cosyclone_home() -> Path:
     """The user directory (registry, emulator state): ``COSYCLONE_HOME`` or the platform's user data dir."""
     if home := os.environ.get("COSYCLONE_HOME"):
-        return Path(home)
+        path = Path(home).expanduser()
+        if path.exists() and not path.is_dir():
+            raise InvalidRequestError(
+                [Problem("COSYCLONE_HOME", home, "(from the environment) is a file, not a folder")],
+                hint="point COSYCLONE_HOME at a folder (it is made if missing), or unset it to use the default",
+            )
+        return path
     from platformdirs import user_data_path
 
     return user_data_path("cosyclone", appauthor=False)

@@ -11,6 +11,7 @@
     ├── SamplePreflightError               the local sample check failed (.report)
     ├── VoiceNotReadyError                 wait_until_ready timed out while DEPLOYING
     ├── VoiceRejectedError                 the voice reached UNDEPLOYED (terminal)
+    ├── ResultNotWrittenError              sent (and billed), but writing the result failed: says what was sent
     └── APIError                           the service could not be reached or refused
         ├── APIConnectionError             no answer: DNS, refused, reset, dropped
         │   └── APITimeoutError
@@ -145,6 +146,20 @@ class SamplePreflightError(CosycloneError):
         super().__init__(message, hint="run `cosyclone check SAMPLE --fix OUT.wav`, or pass --force to send it anyway")
 
 
+class ConsentRefusedError(CosycloneError):
+    """The consent recording was not verified, or a consent recording is required and none was given; nothing was
+    sent. The message begins ``consent refused:``; ``.verdict`` holds the figures (None when none was given)."""
+
+    def __init__(self, reason: str, *, verdict: Any = None, hint: str | None = None) -> None:
+        self.verdict = verdict
+        super().__init__(
+            f"consent refused: {reason}",
+            hint=hint
+            if hint is not None
+            else "record the speaker reading the consent text (`cosyclone consent-text`) clearly, in a quiet room",
+        )
+
+
 class VoiceNotReadyError(CosycloneError):
     def __init__(self, voice_id: str, status: str, waited_s: float) -> None:
         self.voice_id, self.status, self.waited_s = voice_id, status, waited_s
@@ -152,6 +167,43 @@ class VoiceNotReadyError(CosycloneError):
             f"voice {voice_id} is still {status} after {waited_s:.0f} s",
             hint=f"wait longer: `cosyclone voices show {voice_id} --wait`",
         )
+
+
+class ResultNotWrittenError(CosycloneError):
+    """The request was sent and done (billed), but writing its result failed (disk full, a folder that turned
+    read-only, …). Says truthfully what was sent: ``.what`` (e.g. "the synthesis"), ``.characters`` billed,
+    ``.request_id``; ``.path`` that could not be written and ``.reason``; ``.audio`` the synthesized audio when it
+    could be kept in memory, ``.kept_at`` where it was saved instead (None: nowhere)."""
+
+    def __init__(
+        self,
+        path: object,
+        reason: str,
+        *,
+        what: str = "the synthesis",
+        characters: int | None = None,
+        request_id: str | None = None,
+        audio: bytes | None = None,
+        kept_at: object = None,
+    ) -> None:
+        self.path, self.reason, self.what = path, reason, what
+        self.characters, self.request_id, self.audio, self.kept_at = characters, request_id, audio, kept_at
+        super().__init__(self._compose(), hint=self._next_step())
+
+    def _compose(self) -> str:
+        billed = f"{self.characters} characters billed" if self.characters is not None else "billed"
+        rid = f", request_id {self.request_id}" if self.request_id else ""
+        return f"{self.what} was sent and done ({billed}{rid}), but writing {self.path} failed: {self.reason}"
+
+    def _next_step(self) -> str:
+        if self.kept_at:
+            return f"the audio was kept at {self.kept_at}: move it where you want it, after freeing space"
+        return "free space (or choose a writable place) and run again"
+
+    def keep(self, where: object) -> None:
+        """Say that the audio was saved at ``where`` after all."""
+        self.kept_at = where
+        self.rehint(self._next_step())
 
 
 class VoiceRejectedError(CosycloneError):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +42,29 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
                 raise OutputPathError(target, f"{parent} is not writable")
             break
     return target
+
+
+def probe_writable(folder: Path, *, field: str = "output", shown: str | None = None) -> None:
+    """Check, before anything is sent or billed, that files can really be created in ``folder`` (or, if it does
+    not exist yet, in the nearest folder above it that does): a probe file is created and removed. ``os.access``
+    alone is not enough (root, read-only mounts, ACLs). Raises InvalidRequestError naming ``field``, the path
+    the user gave (``shown``, default the folder) and the reason."""
+    existing = folder  # a folder still to be made is judged by the nearest one that exists (nothing is created)
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        if not existing.is_dir():
+            raise NotADirectoryError(20, f"{existing} is a file, not a folder")
+        probe = existing / f".cosyclone-probe.{os.getpid()}-{uuid.uuid4().hex[:8]}.part"
+        with probe.open("wb") as handle:
+            handle.write(b"\0")
+        probe.unlink()
+    except OSError as error:
+        where = f"its folder {folder} cannot hold files" if shown is not None else "cannot hold files"
+        raise InvalidRequestError(
+            [Problem(field, shown if shown is not None else str(folder), f"{where}: {error.strerror or error}")],
+            hint="choose a writable folder (or free space) and run again; nothing was sent",
+        ) from None
 
 
 def part_path(path: Path) -> Path:
@@ -78,3 +103,29 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
 
 def write_json_atomic(path: str | os.PathLike[str], data: Any) -> Path:
     return write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+_PART_SUFFIX = re.compile(r"\.(\d+)-[0-9a-f]{8}\.part$")
+
+
+def remove_dead_parts(folder: Path) -> list[Path]:
+    """Remove the ``.part`` files a *dead* writer left in ``folder`` (killed, e.g. SIGKILL, before it could clean
+    up: see :func:`part_path`); a live writer's file is left alone. Returns what was removed."""
+    removed: list[Path] = []
+    if sys.platform == "win32" or not folder.is_dir():
+        return removed
+    for candidate in folder.glob("*.part"):
+        match = _PART_SUFFIX.search(candidate.name)
+        if match is None or int(match.group(1)) == os.getpid():
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+            continue  # its writer is alive
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError):
+            continue
+        with contextlib.suppress(OSError):
+            candidate.unlink()
+            removed.append(candidate)
+    return removed

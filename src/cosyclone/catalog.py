@@ -8,8 +8,9 @@ ahead anyway with the documented override (``--skip-catalog-check`` / ``skip_cat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from cosyclone.schema.model_names import DEFAULT_TARGET_MODEL as _DEFAULT_TARGET_MODEL
 from cosyclone.schema.model_names import ENROLLMENT_MODEL as _ENROLLMENT_MODEL
@@ -24,6 +25,8 @@ ENROLLMENT_MODEL = _ENROLLMENT_MODEL
 CATALOG_DATE = "2026-11-24"
 #: When the facts of contract §10 (Qwen-Audio targets, six regions, disputed rules) were read.
 REVISION_DATE = "2026-12-01"
+#: When the facts of contract §11 (voice design, qwen-audio-3.1 voices, output rules, SSML) were read.
+REVISION_11_DATE = "2026-12-03"
 
 #: How a model's speech reaches the service: the CosyVoice WebSocket duplex protocol (§5) or the HTTP
 #: ``SpeechSynthesizer`` endpoint (§6).
@@ -72,8 +75,6 @@ class ModelCapabilities:
     clone_regions: tuple[Region, ...]
     synthesis_regions: tuple[Region, ...]
     language_hints: tuple[str, ...]
-    accepts_max_prompt_audio_length: bool
-    accepts_enable_preprocess: bool
     has_system_voices: bool
     legacy: bool = False
     sources: tuple[Fact, ...] = field(default=())
@@ -90,6 +91,9 @@ _SINGAPORE_V3_DISPUTE = Fact(
 _QWEN_AUDIO_FACTS = (
     Fact("PY2 example voice_clone.py (qwen-audio-3.0-tts-flash); D-HTTP-2608 target_model list", REVISION_DATE),
     Fact("3P-ABM products.py: hints, HTTP SpeechSynthesizer, instruction; Beijing, Singapore UNCERTAIN", REVISION_DATE),
+    Fact(
+        "D-QA-HTTP-2610: HTTP synthesis on the Singapore and Beijing workspace hosts (contract §11.2)", REVISION_11_DATE
+    ),
 )
 
 
@@ -98,10 +102,10 @@ def _qwen_audio(name: str, *, version_source: Fact) -> ModelCapabilities:
         name,
         clone_regions=("cn-beijing",),
         disputed_clone_regions=("ap-southeast-1",),
-        synthesis_regions=("cn-beijing",),
+        # Contract §11.2: D-QA-HTTP-2610 (2026-10) lists Singapore and Beijing workspace hosts for the HTTP API;
+        # the older D-QA-HTTP-OLD says Beijing only. The newer page wins: Singapore is offered, never blocked.
+        synthesis_regions=("cn-beijing", "ap-southeast-1"),
         language_hints=_QWEN_AUDIO_HINTS,
-        accepts_max_prompt_audio_length=True,
-        accepts_enable_preprocess=True,
         # No source says whether they have system voices: not refused (UNCERTAIN).
         has_system_voices=True,
         speech_endpoint="http",
@@ -118,8 +122,6 @@ TARGET_MODELS: dict[str, ModelCapabilities] = {
             clone_regions=("cn-beijing",),
             synthesis_regions=("cn-beijing",),
             language_hints=_V3_PLUS_HINTS,
-            accepts_max_prompt_audio_length=True,
-            accepts_enable_preprocess=True,
             has_system_voices=False,
             sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-CE")),
         ),
@@ -128,8 +130,6 @@ TARGET_MODELS: dict[str, ModelCapabilities] = {
             clone_regions=("cn-beijing",),
             synthesis_regions=("cn-beijing",),
             language_hints=_V3_PLUS_HINTS,
-            accepts_max_prompt_audio_length=True,
-            accepts_enable_preprocess=True,
             has_system_voices=False,
             sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-CE")),
         ),
@@ -139,8 +139,6 @@ TARGET_MODELS: dict[str, ModelCapabilities] = {
             disputed_clone_regions=("ap-southeast-1",),
             synthesis_regions=("cn-beijing", "ap-southeast-1"),
             language_hints=_BASE_HINTS,
-            accepts_max_prompt_audio_length=False,
-            accepts_enable_preprocess=False,
             has_system_voices=True,
             sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-GUIDE"), _SINGAPORE_V3_DISPUTE),
         ),
@@ -150,8 +148,6 @@ TARGET_MODELS: dict[str, ModelCapabilities] = {
             disputed_clone_regions=("ap-southeast-1",),
             synthesis_regions=("cn-beijing", "ap-southeast-1"),
             language_hints=_V3_PLUS_HINTS,
-            accepts_max_prompt_audio_length=True,
-            accepts_enable_preprocess=True,
             has_system_voices=True,
             sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-GUIDE"), _SINGAPORE_V3_DISPUTE),
         ),
@@ -160,8 +156,6 @@ TARGET_MODELS: dict[str, ModelCapabilities] = {
             clone_regions=("cn-beijing",),
             synthesis_regions=("cn-beijing",),
             language_hints=(),  # 3P: v2 rejects the field
-            accepts_max_prompt_audio_length=False,
-            accepts_enable_preprocess=False,
             has_system_voices=True,
             sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("3P")),
         ),
@@ -170,8 +164,6 @@ TARGET_MODELS: dict[str, ModelCapabilities] = {
             clone_regions=("cn-beijing",),
             synthesis_regions=("cn-beijing",),
             language_hints=(),
-            accepts_max_prompt_audio_length=False,
-            accepts_enable_preprocess=False,
             has_system_voices=True,
             legacy=True,
             sources=(Fact("D-CLONE-HTTP"),),
@@ -179,9 +171,64 @@ TARGET_MODELS: dict[str, ModelCapabilities] = {
         _qwen_audio("qwen-audio-3.0-tts-plus", version_source=Fact("D-HTTP-2608", REVISION_DATE)),
         _qwen_audio("qwen-audio-3.0-tts-flash", version_source=Fact("PY2 example; D-HTTP-2608", REVISION_DATE)),
         _qwen_audio("qwen-audio-3.1-tts-plus", version_source=Fact("3P-ABM only", REVISION_DATE)),
-        _qwen_audio("qwen-audio-3.1-tts-flash", version_source=Fact("3P-ABM only", REVISION_DATE)),
+        _qwen_audio(
+            "qwen-audio-3.1-tts-flash",
+            version_source=Fact(
+                "D-QA-HTTP-2610 own example (voice longanhuan_v3.1); 3P-BAILIAN-TTS; §11.2", "2026-12-03"
+            ),
+        ),
     )
 }
+
+#: Models that read SSML (contract §11.4, D-SSML newest: v3.5 joined the list; older copies name fewer, so none
+#: of these is refused). Not cosyvoice-v1 ("SSML text is not supported at the moment!"), not qwen-audio-*.
+SSML_MODELS: tuple[str, ...] = (
+    "cosyvoice-v3.5-flash",
+    "cosyvoice-v3.5-plus",
+    "cosyvoice-v3-flash",
+    "cosyvoice-v3-plus",
+    "cosyvoice-v2",
+)
+SSML_FACT = Fact("D-SSML (help.aliyun.com ssml-latex-user-guide), moeru-ai/airi issue 570 for v1", REVISION_11_DATE)
+#: The service's answer to SSML on a model that does not read it (moeru-ai/airi issue 570, cosyvoice-v1).
+SSML_NOT_SUPPORTED_MESSAGE = "SSML text is not supported at the moment!"
+#: ``qwen-audio-3.1-*`` system voices end in this (68 of them, case-sensitive; contract §11.2, 3P-BAILIAN-TTS citing
+#: help.aliyun.com/zh/model-studio/qwen-audio-tts-voice-list); no other model speaks them.
+QWEN_AUDIO_31_VOICE_SUFFIX = "_v3.1"
+#: A few of them, as examples (D-QA-HTTP-2610's own example is longanhuan_v3.1).
+QWEN_AUDIO_31_VOICE_EXAMPLES: tuple[str, ...] = (
+    "longanhuan_v3.1",
+    "longanlingxin_v3.1",
+    "longanfengyue_v3.1",
+    "xunanchuan_v3.1",
+    "xuyuyuan_v3.1",
+    "yuxiaoyun_v3.1",
+    "Emily_v3.1",
+)
+#: How the service refuses a system voice of another model (3P-BAILIAN-TTS).
+VOICE_GENERATION_MESSAGE = "[cosyvoice:]Engine error [411]: TTS speak operation failed"
+
+
+def supports_ssml(model: str) -> bool:
+    return model in SSML_MODELS
+
+
+def check_system_voice(*, voice: str, model: str) -> CatalogProblem | None:
+    """A system voice of another generation (contract §11.2): the ``qwen-audio-3.1-*`` models speak only the
+    ``*_v3.1`` voices, and no other model speaks those."""
+    is_31_voice = voice.endswith(QWEN_AUDIO_31_VOICE_SUFFIX)
+    is_31_model = model.startswith("qwen-audio-3.1-")
+    if is_31_model and not is_31_voice:
+        return CatalogProblem(
+            "voice",
+            voice,
+            f"{model} speaks only its own system voices, which end in {QWEN_AUDIO_31_VOICE_SUFFIX} "
+            f"(e.g. {QWEN_AUDIO_31_VOICE_EXAMPLES[0]}), or voices cloned for it",
+        )
+    if is_31_voice and not is_31_model:
+        return CatalogProblem("voice", voice, "is a qwen-audio-3.1 system voice: use --model qwen-audio-3.1-tts-flash")
+    return None
+
 
 #: The rule every synthesis obeys (contract §4, SEED): the model must equal the voice's ``target_model``.
 SYNTHESIS_MODEL_RULE = Fact("SEED; contract §4 'Model must match'")
@@ -210,14 +257,24 @@ def check_enrollment(
     target_model: str,
     region: str,
     language_hint: str | None,
-    max_prompt_audio_length: float | None,
-    enable_preprocess: bool | None,
+    max_prompt_audio_length: float | None = None,
+    enable_preprocess: bool | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> list[CatalogProblem]:
     """Every catalog rule an enrollment request breaks (empty when it is fine).
 
-    Range checks that hold for every model (``max_prompt_audio_length`` within 3–30 s) are the normalized
-    interface's job, not the catalog's; this function covers what depends on the model and the region.
+    ``options``: the declared clone options as set (``schema/clone_options.py``; the two named ones may also be
+    given alone). Range checks that hold for every model are the normalized interface's job, not the catalog's;
+    this function covers what depends on the model (the models the declaration says accept each option) and the
+    region.
     """
+    from cosyclone.schema.clone_options import wire_clone_options
+
+    options = {
+        "max_prompt_audio_length": max_prompt_audio_length,
+        "enable_preprocess": enable_preprocess,
+        **(options or {}),
+    }
     model = TARGET_MODELS.get(target_model)
     if model is None:
         return [
@@ -253,22 +310,12 @@ def check_enrollment(
         )
     if language_hint is not None and language_hint not in model.language_hints:
         problems.append(CatalogProblem("language_hints", language_hint, _hint_rule(model, language_hint)))
-    if max_prompt_audio_length is not None and not model.accepts_max_prompt_audio_length:
-        problems.append(
-            CatalogProblem(
-                "max_prompt_audio_length",
-                max_prompt_audio_length,
-                f"only {', '.join(models_accepting('max_prompt_audio_length'))} accept it",
+    for spec in wire_clone_options():
+        value = options.get(spec.name)
+        if value is not None and not spec.accepts(target_model):
+            problems.append(
+                CatalogProblem(spec.name, value, f"only {', '.join(models_accepting(spec.name))} accept it")
             )
-        )
-    if enable_preprocess is not None and not model.accepts_enable_preprocess:
-        problems.append(
-            CatalogProblem(
-                "enable_preprocess",
-                enable_preprocess,
-                f"only {', '.join(models_accepting('enable_preprocess'))} accept it",
-            )
-        )
     return problems
 
 
@@ -307,9 +354,12 @@ def speech_endpoint(model: str) -> SpeechEndpoint:
     return capabilities.speech_endpoint if capabilities is not None else "websocket"
 
 
-def models_accepting(parameter: Literal["max_prompt_audio_length", "enable_preprocess"]) -> tuple[str, ...]:
-    attr = f"accepts_{parameter}"
-    return tuple(name for name, m in TARGET_MODELS.items() if getattr(m, attr))
+def models_accepting(option: str) -> tuple[str, ...]:
+    """The catalog's models that take clone ``option`` (as its declaration in ``schema/clone_options.py`` says)."""
+    from cosyclone.schema.clone_options import clone_option
+
+    spec = clone_option(option)
+    return tuple(name for name in TARGET_MODELS if spec.accepts(name))
 
 
 def model_from_voice_id(voice_id: str) -> str | None:

@@ -1,7 +1,8 @@
 """The normalized ``cosyvoice.voice_clone`` interface in use: validate a request against every rule (shape and
 catalog), explain what will be sent, and map it to and from the wire.
 
-Who may import it: the client, the CLI, the MCP server.
+Who may import it: the client and the library layer (``ops/``); it sits below both (the client checks every
+request with it), so it is not in ``ops/``.
 """
 
 from __future__ import annotations
@@ -101,11 +102,7 @@ def prepare_clone(
     disputed: list[str] = []
     if not skip_catalog_check:
         catalog_problems = check_enrollment(
-            target_model=request.target_model,
-            region=region,
-            language_hint=hint,
-            max_prompt_audio_length=request.max_prompt_audio_length,
-            enable_preprocess=request.enable_preprocess,
+            target_model=request.target_model, region=region, language_hint=hint, options=request.wire_options()
         )
         refused = [p for p in catalog_problems if not p.disputed]
         if refused:
@@ -118,10 +115,7 @@ def prepare_clone(
             target_model=request.target_model,
             prefix=request.prefix,
             url=request.voice_sample_url,
-            language_hints=[hint] if hint else None,
-            max_prompt_audio_length=request.max_prompt_audio_length,
-            enable_preprocess=request.enable_preprocess,
-            enable_volume_normalization=request.enable_volume_normalization,
+            **{**request.wire_options(), "language_hints": [hint] if hint else None},
         ),
     )
     return PreparedClone(request=request, wire=wire, notes=notes, disputed=disputed)

@@ -364,6 +364,140 @@ CASES: dict[str, Case] = {
         ("speech_too_short", "--fix", "--sample"),
         absent=("--force", "--skip-catalog-check"),
     ),
+    # ---- issue 22: prompts without a terminal, typos, encodings, silent substitutions, outputs checked first
+    "voices-delete-no-terminal": Case(
+        ["voices", "delete", "{voice}"],
+        2,
+        ("not confirmed", "needs a terminal", "--yes"),
+        lambda w: w.seed("voice"),
+        absent=("Aborted",),
+    ),
+    "compare-no-terminal": Case(
+        ["compare", str(GOOD), "--target-model", "cosyvoice-v3-plus"],
+        2,
+        ("not confirmed", "needs a terminal", "--yes"),
+        absent=("Aborted",),
+    ),
+    "speak-mistyped-prefix": Case(
+        ["speak", "Hi.", "--voice", "narator", "-o", "a.mp3"],
+        2,
+        ("narator", "did you mean", "narrator"),
+        lambda w: w.record(w.seed("voice", prefix="narrator"), prefix="narrator"),
+        absent=("model=None",),
+    ),
+    "voices-show-mistyped-prefix": Case(
+        ["voices", "show", "narator"],
+        2,
+        ("narator", "did you mean", "narrator"),
+        lambda w: w.record(w.seed("voice", prefix="narrator"), prefix="narrator"),
+    ),
+    "speak-unknown-name-no-model": Case(
+        ["speak", "Hi.", "--voice", "zzqqxx", "-o", "a.mp3"],
+        2,
+        ("zzqqxx", "registry", "--model", "voices list"),
+        absent=("model=None",),
+    ),
+    "batch-latin1-file": Case(
+        ["batch", "script.txt", "--voice", "{voice}", "--out-dir", "out"],
+        2,
+        ("script.txt", "line 2", "0xe9", "iconv", "UTF-8"),
+        lambda w: (_speakable(w), w.write("script.txt", "One line.\ncafé crème\n".encode("latin-1"))),
+        absent=("byte 0'",),
+    ),
+    "batch-resume-broken-manifest": Case(
+        ["batch", "script.txt", "--voice", "{voice}", "--out-dir", "out", "--resume"],
+        2,
+        ("manifest.json", "not valid JSON", "line 1", "mv"),
+        lambda w: (_speakable(w), w.write("script.txt", "One line.\n"), w.write("out/manifest.json", '{"items": [')),
+    ),
+    "batch-out-dir-unwritable": Case(
+        ["batch", "script.txt", "--voice", "{voice}", "--out-dir", "/proc/out"],
+        2,
+        ("--out-dir", "/proc/out", "cannot hold files", "nothing was sent"),
+        lambda w: (_speakable(w), w.write("script.txt", "One line.\n")),
+    ),
+    "speak-opus-rate-not-encodable": Case(
+        [*SPEAK, "-o", "a.opus", "--sample-rate", "22050"], 2, ("sample_rate", "22050", "opus", "24000"), _speakable
+    ),
+    "speak-empty-text-file": Case(
+        ["speak", "-f", "empty.txt", "--voice", "{voice}", "-o", "a.mp3"],
+        2,
+        ("--file", "empty.txt", "empty"),
+        lambda w: (_speakable(w), w.write("empty.txt", b"")),
+    ),
+    "speak-evidence-file-is-a-folder": Case(
+        ["--evidence-dir", "ev", *SPEAK, "-o", "a.wav"],
+        2,
+        ("speak.json", "directory"),
+        lambda w: (_speakable(w), (w.cwd / "ev" / "speak.json").mkdir(parents=True)),
+    ),
+    "voices-import-name-with-space": Case(
+        ["voices", "import", "my voice"], 2, ("voice_id", "my voice", "not a voice_id")
+    ),
+    "check-name-with-brackets": Case(
+        ["check", "my[bold]take.wav"],
+        0,
+        ("my[bold]take.wav",),
+        lambda w: w.write("my[bold]take.wav", GOOD.read_bytes()),
+    ),
+    "mcp-help-lists-every-tool": Case(
+        ["mcp", "--help"],
+        0,
+        (
+            "check_sample",
+            "clone_voice",
+            "list_voices",
+            "get_voice",
+            "update_voice",
+            "delete_voice",
+            "synthesize",
+            "score_voice",
+            "compare_models",
+        ),
+    ),
+    # ---- issue 22 item 15: every setting's message names where it came from
+    "credentials-file-damaged": Case(
+        ["voices", "list"],
+        2,
+        ("creds.ini", "damaged", "no section"),
+        lambda w: w.write("creds.ini", "this is not an ini file\n"),
+        env={"DASHSCOPE_API_KEY": "", "ALIBABA_CLOUD_CREDENTIALS_FILE": "creds.ini"},
+    ),
+    "region-typo-in-config-file": Case(
+        ["voices", "list"],
+        2,
+        ("cn-bejing", "config.toml", "cn-beijing"),
+        lambda w: w.write("config.toml", 'region = "cn-bejing"\n'),
+        env={"DASHSCOPE_CONFIG": "config.toml"},
+    ),
+    "cosyclone-home-is-a-file": Case(
+        ["voices", "list", "--local"],
+        2,
+        ("COSYCLONE_HOME", "afile", "is a file, not a folder"),
+        lambda w: w.write("afile", "x"),
+        env={"COSYCLONE_HOME": "afile"},
+    ),
+    "api-key-pasted-with-quotes": Case(
+        ["voices", "list"],
+        2,
+        ("DASHSCOPE_API_KEY", "quotes", "nothing was sent"),
+        env={"DASHSCOPE_API_KEY": '"sk-quoted0123456789"'},
+        absent=("401", "sk-quoted0123456789"),
+    ),
+    "base-url-without-scheme": Case(
+        ["--base-url", "127.0.0.1:9/api/v1", "voices", "list"], 2, ("--base-url", "http://", "nothing was sent")
+    ),
+    "workspace-is-a-pasted-url": Case(
+        ["--workspace", "https://llm-abc.cn-beijing.maas.aliyuncs.com", "voices", "list"],
+        2,
+        ("--workspace", "not a workspace id", "llm-abc123"),
+    ),
+    "global-option-after-command": Case(
+        ["clone", str(GOOD), "--emulator"], 2, ("--emulator", "global option", "before the command")
+    ),
+    "closed-base-url-port": Case(
+        ["--base-url", "http://127.0.0.1:9/api/v1", "voices", "list"], 5, ("127.0.0.1:9", "attempt(s)", "--base-url")
+    ),
 }
 CASES["key-file-missing"] = dataclasses.replace(
     CASES["key-file-missing"], env={"DASHSCOPE_API_KEY": "", "DASHSCOPE_API_KEY_FILE_PATH": "nope.key"}
@@ -426,5 +560,5 @@ def test_error_case(name: str, emulator: EmulatorServer, isolated_env: dict[str,
 
 
 def test_the_corpus_is_big_enough() -> None:
-    assert len(CASES) >= 40
+    assert len(CASES) >= 60
     assert {case.code for case in CASES.values()} >= {0, 1, 2, 3, 4, 6, 141}

@@ -58,11 +58,14 @@ def test_score_measures_everything_and_says_the_formant_voice_cannot_be_judged(c
 
 @pytest.mark.slow
 def test_score_is_stored_and_the_sample_remembered(cli: CLI, tmp_path: Path) -> None:
-    copy = tmp_path / "awb-copy.wav"
-    copy.write_bytes(Path(AWB).read_bytes())
-    voice_id = clone(cli, str(copy), "awb")
-    copy.unlink()  # the file it was cloned from is gone, and no score has recorded another: --sample is needed
-    missing = cli("score", voice_id, "--json")
+    voice_id = clone(cli, AWB, "awb")
+    remembered = cli("score", voice_id, "--json")  # issue 22 item 9: the local file it was cloned from is known
+    assert remembered.returncode == 0, remembered.stderr
+    gone = tmp_path / "gone.wav"  # a voice whose local sample has since disappeared: --sample is asked for
+    gone.write_bytes(Path(SLT).read_bytes())
+    other = clone(cli, str(gone), "gone")
+    gone.unlink()
+    missing = cli("score", other, "--json")
     assert missing.returncode == 2
     assert missing.json()["problems"][0]["field"] == "sample" and "--sample" in missing.stderr
     assert cli("score", voice_id, "--sample", AWB, "--json").returncode == 0

@@ -118,7 +118,7 @@ def test_word_timestamps_follow_the_words(client: Client) -> None:
 
 
 def test_text_the_engine_does_not_read_falls_back_to_the_formant_voice(client: Client) -> None:
-    samples = _pcm(client, "longxiaochun_v3", text="你好，今天天气很好。")
+    samples = _pcm(client, "longxiaochun_v3", text="안녕하세요, 오늘 날씨가 좋네요.")
     assert len(samples) > 16000 and np.max(np.abs(samples)) > 0.1
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.guards._imports import SRC
 
-FRONT_ENDS = [SRC / "cli" / "voices.py", SRC / "cli" / "clone.py", SRC / "mcp" / "server.py"]
+FRONT_ENDS = [SRC / "cli" / "voices.py", SRC / "cli" / "clone.py", SRC / "mcp" / "tools.py"]
 SHARED = {"list_voices", "show_voice", "delete_voice", "resolve_voice"}
 
 
@@ -28,6 +28,6 @@ def test_no_registry_or_voice_operation_in_a_front_end(path: Path) -> None:
 
 
 def test_both_front_ends_call_the_same_voice_operations() -> None:
-    for path in (SRC / "cli" / "voices.py", SRC / "mcp" / "server.py"):
+    for path in (SRC / "cli" / "voices.py", SRC / "mcp" / "tools.py"):
         missing = SHARED - _attribute_uses(path)
         assert not missing, f"{path.name} does not call voice_ops.{missing}"

@@ -88,3 +88,17 @@ def test_every_listed_exception_is_still_needed() -> None:
         assert imported in imported_names(by_name[importer]), f"remove the fixed exception {importer} → {imported}"
     for importer, allowed in LAUNCH_EDGES.items():
         assert imports_under(by_name[importer], "cosyclone.mcp") == allowed
+
+
+STUDIO = [m for m in MODULES if _in(m, "cosyclone.studio")]
+
+
+@pytest.mark.parametrize("module", STUDIO, ids=str)
+def test_the_studio_imports_no_other_front_end(module: Module) -> None:
+    assert not imports_under(module, "cosyclone.cli") | imports_under(module, "cosyclone.mcp"), module.name
+
+
+def test_only_the_studio_command_imports_the_studio() -> None:
+    assert len(STUDIO) >= 3
+    importers = {m.name for m in MODULES if not _in(m, "cosyclone.studio") and imports_under(m, "cosyclone.studio")}
+    assert importers == {"cosyclone.cli.studio"}

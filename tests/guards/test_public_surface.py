@@ -16,8 +16,12 @@ PUBLIC = [
     "Client",
     "CloneOutcome",
     "ConfigurationError",
+    "ConsentRefusedError",
+    "ConsentVerdict",
     "CosycloneError",
     "CreatedVoice",
+    "DesignOptions",
+    "DesignedVoice",
     "InternalServerError",
     "InvalidRequestError",
     "MissingAPIKeyError",
@@ -28,6 +32,7 @@ PUBLIC = [
     "Problem",
     "RateLimitError",
     "RegistryDamagedError",
+    "ResultNotWrittenError",
     "SamplePreflightError",
     "SampleRejectedError",
     "SpeechResult",
@@ -44,6 +49,7 @@ PUBLIC = [
     "check_sample",
     "clone_voice",
     "prepare_clone",
+    "verify_consent",
 ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -58,8 +59,12 @@ def text_of(result: CallToolResult) -> str:
 async def connect(tmp_path: Path, *global_args: str, api_key: str | None = PLANTED_KEY) -> AsyncIterator[Agent]:
     """Spawn ``cosyclone [global_args] mcp`` in tmp_path and open an initialized session with it."""
     env = {"HOME": str(tmp_path / "home"), "COSYCLONE_HOME": str(tmp_path / "cosyclone-home")}
+    if os.environ.get("PYTHONPATH"):  # the checkout under test (a worktree's src/ before the installed one)
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     if api_key is not None:
         env["DASHSCOPE_API_KEY"] = api_key
+    if "PYTHONPATH" in os.environ:  # the code under test (a worktree's src, ahead of the editable install)
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     (tmp_path / "home").mkdir(exist_ok=True)
     params = StdioServerParameters(
         command=sys.executable, args=["-m", "cosyclone", *global_args, "mcp"], env=env, cwd=tmp_path

@@ -45,14 +45,15 @@ async def test_score_voice_returns_a_verdict_stores_it_and_get_voice_shows_it(tm
     async with connect(tmp_path, "--base-url", base_url) as agent:
         voice_id = (await agent.ok("clone_voice", sample=AWB, prefix="awb"))["voice_id"]
         unscored = await agent.ok("get_voice", voice=voice_id)
-        no_reference = await agent.error("score_voice", voice=voice_id)  # cloned from a local file: no link back
+        # cloned from a local file on this machine: its path is remembered (issue 22 item 9), no sample needed
+        remembered = await agent.ok("score_voice", voice=voice_id)
         bad_plot = await agent.error("score_voice", voice=voice_id, sample=AWB, plot_path="score.jpg")
         typo = await agent.error("score_voice", voice=voice_id, sampel=AWB)
         score = await agent.ok("score_voice", voice="awb", sample=AWB, plot_path="pictures/score.png")
         shown = await agent.ok("get_voice", voice=voice_id)
 
     assert "score" not in unscored
-    assert "InvalidRequestError" in no_reference and "sample" in no_reference
+    assert remembered["reference"]["path"] == str(Path(AWB).resolve())
     assert "plot_path='score.jpg'" in bad_plot and ".png" in bad_plot and not (tmp_path / "score.jpg").exists()
     assert "sampel" in typo and "is not an argument of score_voice" in typo
 

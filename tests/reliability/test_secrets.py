@@ -345,7 +345,7 @@ def test_loopback_stays_allowed(emulator: EmulatorServer, sample_server: SampleS
 
 def test_allow_private_urls_lifts_the_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
     """With ``allow_private_urls`` the address check passes; the download itself is stubbed (no traffic)."""
-    from cosyclone.emulator.state import backend as backend_module
+    from cosyclone.emulator.state import voices as voices_module
     from cosyclone.emulator.state.sample_fetch import SampleFetchError, address_allowed, check_host
 
     for address in ("10.0.0.1", "172.16.5.4", "192.168.0.1", "169.254.169.254", "fe80::1", "::ffff:10.0.0.1"):
@@ -364,7 +364,7 @@ def test_allow_private_urls_lifts_the_refusal(monkeypatch: pytest.MonkeyPatch) -
         calls.append({"url": url, **kwargs})
         raise SampleFetchError("unreachable", "stubbed: no traffic in tests")
 
-    monkeypatch.setattr(backend_module, "fetch_sample", no_download)
+    monkeypatch.setattr(voices_module, "fetch_sample", no_download)
     with EmulatorServer(port=0, allow_private_urls=True) as open_emulator:
         reply = _create(open_emulator, "http://10.255.255.1/x.wav")
     assert reply.status_code == 500 and "unreachable" in reply.headers["x-emulator-detail"]

@@ -86,7 +86,13 @@ def test_endpoints(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert local.ws_url == "ws://127.0.0.1:9/api-ws/v1/inference"
     explicit = resolve_endpoints(base_url="http://localhost:7/api/v1/")
     assert explicit.http_base_url == "http://localhost:7/api/v1"
-    assert explicit.ws_url == "ws://localhost:7/api-ws/v1/inference"
+    # issue 22 item 17: DASHSCOPE_WEBSOCKET_BASE_URL is honoured beside --base-url; --ws-url beats both.
+    assert explicit.ws_url == "ws://127.0.0.1:9/api-ws/v1/inference"
+    assert explicit.ws_source == "DASHSCOPE_WEBSOCKET_BASE_URL"
+    monkeypatch.delenv("DASHSCOPE_WEBSOCKET_BASE_URL")
+    assert resolve_endpoints(base_url="http://localhost:7/api/v1/").ws_url == "ws://localhost:7/api-ws/v1/inference"
+    flagged = resolve_endpoints(base_url="http://localhost:7/api/v1/", ws_url="ws://localhost:8/x")
+    assert (flagged.ws_url, flagged.ws_source) == ("ws://localhost:8/x", "--ws-url")
     with pytest.raises(InvalidRequestError, match="region"):
         resolve_endpoints(region="mars")
 

@@ -21,11 +21,13 @@ import typer
 from cosyclone._exceptions import (
     APIConnectionError,
     APIStatusError,
+    ConfigurationError,
     CosycloneError,
     InvalidRequestError,
     ModelMismatchError,
     Problem,
     RegistryDamagedError,
+    ResultNotWrittenError,
     SamplePreflightError,
     VoiceNotReadyError,
     VoiceRejectedError,
@@ -53,6 +55,8 @@ def say(message: str) -> None:
 
 def exit_code_for(error: BaseException) -> int:
     """The exit code of ``error``: the one table (``exit_codes``, README, ``--help``)."""
+    if isinstance(error, ResultNotWrittenError):
+        return exit_codes.SENT_NOT_WRITTEN
     if isinstance(error, SamplePreflightError):
         return exit_codes.SAMPLE_FAILED
     if isinstance(error, InvalidRequestError):  # before APIStatusError: a model contradiction is both, not sent
@@ -81,15 +85,43 @@ def error_payload(error: CosycloneError) -> dict[str, Any]:
         payload["problems"] = [{"field": p.field, "value": p.value, "rule": p.rule} for p in error.problems]
     if isinstance(error, APIStatusError) and not isinstance(error, InvalidRequestError):
         payload.update(status_code=error.status_code, code=error.code, request_id=error.request_id)
+    if isinstance(error, ResultNotWrittenError):
+        payload.update(
+            sent=True, characters=error.characters, request_id=error.request_id, path=str(error.path),
+            kept_at=str(error.kept_at) if error.kept_at else None,
+        )  # fmt: skip
     return payload
 
 
 def fail(error: CosycloneError, *, as_json: bool = False) -> NoReturn:
     """Report ``error`` (stderr, plus a JSON object on stdout with ``--json``) and exit with its code."""
+    if isinstance(error, APIConnectionError):
+        _name_the_endpoint(error)
     if as_json:
         emit_json(error_payload(error))
     say(f"error: {error}")
     raise typer.Exit(exit_code_for(error))
+
+
+def _name_the_endpoint(error: APIConnectionError) -> None:
+    """A connection that failed says where it was trying to go (host:port, the URLs and where they came from)
+    and how many attempts were made, so that a closed ``--base-url`` port is recognisable as one."""
+    client = getattr(SESSION, "_client", None)
+    endpoints = getattr(client, "endpoints", None)
+    if endpoints is None or "after " in error.hint:
+        return
+    from urllib.parse import urlsplit
+
+    host = urlsplit(endpoints.http_base_url).netloc or endpoints.http_base_url
+    policy = getattr(client, "retry_policy", None)
+    attempts = getattr(policy, "max_retries", None)
+    # A connection never made is retried by the client's policy; one that may have reached the service is not.
+    tried = f" after {attempts + 1} attempt(s)" if isinstance(attempts, int) and not error.request_sent else ""
+    error.rehint(
+        f"nothing answered at {host}{tried} (HTTP {endpoints.http_base_url}, WebSocket {endpoints.ws_url}; from "
+        f"{endpoints.source}): check that the service — or `cosyclone emulator` — is running there and the URL is "
+        "right, then try again"
+    )
 
 
 def user_path(filename: object) -> str:
@@ -116,6 +148,8 @@ def reporting(*, as_json: bool = False) -> Iterator[None]:
         fail(error, as_json=as_json)
     except BrokenPipeError:
         stdout_closed()
+    except KeyboardInterrupt as error:  # Ctrl-C: say what state things are in (a clone says what it sent)
+        interrupted(getattr(error, "state", ""), as_json=as_json)
     except ConnectionError as error:  # a socket error no lower layer mapped: still a network problem
         fail(APIConnectionError(f"connection failed: {error}"), as_json=as_json)
     except OSError as error:  # a file we were asked to read or write
@@ -125,10 +159,40 @@ def reporting(*, as_json: bool = False) -> Iterator[None]:
         problem = Problem("input", f"byte {getattr(error, 'start', '?')}", "is not UTF-8 text")
         hint = "save the text as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)"
         fail(InvalidRequestError([problem], hint=hint), as_json=as_json)
+    except sqlite3.OperationalError as error:  # locked for too long, disk full, read-only: not damage
+        unusable = ConfigurationError(
+            f"the voice registry could not be read or written: {error}",
+            hint="check the free space and permissions of COSYCLONE_HOME (or another process holding it), then "
+            "run again",
+        )
+        fail(unusable, as_json=as_json)
     except sqlite3.DatabaseError as error:
         fail(RegistryDamagedError("(registry.sqlite3)", str(error)), as_json=as_json)
     except Exception as error:  # a bug: one line, the details in a file
         internal_error(error, as_json=as_json)
+
+
+def confirmed(question: str, *, refused: str, command: str) -> bool:
+    """Ask ``question`` on stderr and read yes/no from a terminal. Without a terminal on stdin (a pipe,
+    ``< /dev/null``, an agent) nothing is asked: InvalidRequestError (exit 2) says that confirmation needs a
+    terminal or ``--yes`` (``command``: the command to run instead; ``refused``: what was not done)."""
+    if not sys.stdin.isatty():
+        raise InvalidRequestError(
+            [Problem("--yes", False, f"not confirmed: confirmation needs a terminal (stdin is not one); {refused}")],
+            hint=f"run `{command}` to confirm without asking",
+        )
+    try:
+        return bool(typer.confirm(question, default=False, err=True))
+    except typer.Abort:  # end of input, Ctrl-D
+        return False
+
+
+def interrupted(state: str, *, as_json: bool = False) -> NoReturn:
+    """Ctrl-C: one line saying what was done (``state``, when the command knows it) and how to finish; exit 130."""
+    if as_json:
+        emit_json({"ok": False, "error": "Interrupted", "message": state or "interrupted"})
+    say(f"interrupted: {state}" if state else "interrupted")
+    raise typer.Exit(exit_codes.INTERRUPTED)
 
 
 def internal_error(error: BaseException, *, as_json: bool = False) -> NoReturn:
@@ -149,14 +213,16 @@ def internal_error(error: BaseException, *, as_json: bool = False) -> NoReturn:
 
 
 def table(title: str | None, columns: list[str], rows: list[list[str]]) -> None:
-    """Print a Rich table to stdout."""
+    """Print a Rich table to stdout. Every title, heading and cell is plain text, never Rich markup: a hint such
+    as ``pip install 'cosyclone[quality]'`` keeps its brackets."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    grid = Table(title=title, show_lines=False, header_style="bold")
+    grid = Table(title=escape(title) if title is not None else None, show_lines=False, header_style="bold")
     for index, column in enumerate(columns):
-        grid.add_column(column, no_wrap=index == 0, overflow="fold")
+        grid.add_column(escape(column), no_wrap=index == 0, overflow="fold")
     for row in rows:
-        grid.add_row(*row)
+        grid.add_row(*(escape(str(cell)) for cell in row))
     # Piped output is not cut to 80 columns: ids must stay whole to be copied.
     Console(width=None if sys.stdout.isatty() else 200).print(grid)

@@ -28,6 +28,11 @@ COMMANDS = {
         "continuous speech, pauses ≤ 2 s, speech on the first channel) and quality (10–20 s, clipping, noise, level).",
     ),
     "clone": Entry("cosyclone.cli.clone", "Clone a voice from SAMPLE and print its voice_id."),
+    "consent-text": Entry(
+        "cosyclone.cli.consent",
+        "Print the default consent sentence: the speaker reads it aloud for `clone --consent RECORDING`.",
+    ),
+    "design": Entry("cosyclone.cli.design", "Design a voice from a description (VOICE_PROMPT) and print its voice_id."),
     "speak": Entry("cosyclone.cli.speak", "Speak TEXT with a voice."),
     "batch": Entry(
         "cosyclone.cli.batch",
@@ -58,6 +63,10 @@ COMMANDS = {
         "Serve the cosyclone tools over MCP on stdin/stdout (for Claude Desktop, Claude Code, Cursor, …).",
     ),
     "voices": Entry("cosyclone.cli.voices", "List, inspect, update, delete, sync and import cloned voices."),
+    "studio": Entry(
+        "cosyclone.cli.studio",
+        "Serve the studio, a local web page to record, check, consent, clone, listen and score in the browser.",
+    ),
 }
 
 
@@ -69,8 +78,28 @@ class _ErrorsToExitCodes(LazyGroup):
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         from cosyclone.cli._output import reporting
 
-        with reporting(as_json=False):
-            return super().invoke(ctx)
+        try:
+            with reporting(as_json=False):
+                return super().invoke(ctx)
+        except Exception as error:  # `clone x --emulator`: a global option written after the command
+            self._hint_global_option(ctx, error)
+            raise
+
+    def _hint_global_option(self, ctx: typer.Context, error: Exception) -> None:
+        """Add to a "No such option" usage error (click's or typer's own, told apart by name) that the option is
+        a global one, to be written before the command."""
+        name = getattr(error, "option_name", None)
+        if type(error).__name__ != "NoSuchOption" or not isinstance(name, str):
+            return
+        owner = next((p for p in self.params if name in (*p.opts, *p.secondary_opts)), None)
+        if owner is not None:
+            command = ctx.invoked_subcommand or "COMMAND"
+            written = name if getattr(owner, "is_flag", False) else f"{name} VALUE"
+            error.message = (  # type: ignore[attr-defined]
+                f"No such option: {name} — {name} is a global option: write it before the command, e.g. "
+                f"`cosyclone {written} {command} …`"
+            )
+            error.possibilities = None  # type: ignore[attr-defined]
 
     TABLE = COMMANDS
 
@@ -109,6 +138,12 @@ def main_options(
     base_url: str | None = typer.Option(
         None, "--base-url", help="HTTP base URL (…/api/v1); env DASHSCOPE_BASE_URL or DASHSCOPE_HTTP_BASE_URL."
     ),
+    ws_url: str | None = typer.Option(
+        None,
+        "--ws-url",
+        help="WebSocket URL for synthesis (…/api-ws/v1/inference); env DASHSCOPE_WEBSOCKET_BASE_URL; else it "
+        "follows the host of --base-url.",
+    ),
     workspace: str | None = typer.Option(
         None,
         "--workspace",
@@ -134,6 +169,7 @@ def main_options(
     ctx.obj = _output.SESSION = Session(
         region=region,
         base_url=base_url,
+        ws_url=ws_url,
         workspace=workspace,
         use_emulator=emulator,
         evidence_dir=None if no_evidence else evidence_dir,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -30,32 +31,31 @@ def batch(
 ) -> None:
     """Synthesize every item of INPUT into OUT_DIR/ID.FORMAT, writing OUT_DIR/manifest.json (id, file,
     duration, characters, request_id, error). Ctrl-C stops cleanly; rerun with --resume to finish.
-    Input columns: id, text, and optionally {columns}. Exit 0 when every item is done, 4 when some failed.
+    Input columns: id, text, and optionally {columns}. Exit 0 when every item is done, 4 when some failed,
+    7 when an item was synthesized (billed) but could not be written (disk full): the batch stops there.
     """
     import sys
 
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from cosyclone.cli.voices import resolve_voice
-    from cosyclone.ops.batch import BatchRun, ItemResult, read_items
+    from cosyclone.ops.batch import ItemResult, batch_summary, start_batch
 
     state: Session = ctx.obj
     with reporting(as_json=as_json):
-        items = read_items(input_path)
-        # A system voice needs a model: without --model (or a model column) the voice must be a cloned one.
-        system_voice_ok = model is not None or any("model" in item.parameters for item in items)
-        voice_id = resolve_voice(state, voice, system_voice_ok=system_voice_ok)
-        state.client()  # resolve the key / start the emulator once, before the workers
-        defaults = {"voice": voice_id, "model": model, "format": audio_format, "sample_rate": sample_rate}
-        run = BatchRun(
-            items,
+        run = start_batch(
+            state,
+            input_path,
             out_dir=out_dir,
-            client_factory=state.new_client,
-            defaults={k: v for k, v in defaults.items() if v is not None},
+            voice=voice,
+            model=model,
+            audio_format=audio_format,
+            sample_rate=sample_rate,
             concurrency=concurrency,
             retries=retries,
             resume=resume,
         )
+        items = run.items
         progress = Progress(
             TextColumn("[bold]batch"),
             BarColumn(),
@@ -69,7 +69,7 @@ def batch(
 
         def advance(result: ItemResult) -> None:
             note = f"✗ {result.id}" if result.error else ("skipped " + result.id if result.skipped else result.id)
-            progress.update(task, advance=1, note=note)
+            progress.update(task, advance=1, note=escape(note))  # an item id is text, not Rich markup
 
         try:
             with progress:
@@ -78,23 +78,31 @@ def batch(
             done = sum(1 for r in run.results.values() if r.error is None)
             say(f"interrupted: {done}/{len(items)} done; rerun with --resume to finish")
             raise typer.Exit(exit_codes.INTERRUPTED) from None
-    failed = [r for r in results if r.error]
-    summary = {
-        "ok": not failed,
-        "manifest": str(out_dir / "manifest.json"),
-        "total": len(items),
-        "complete": len(results) - len(failed),
-        "skipped": sum(1 for r in results if r.skipped),
-        "failed": [{"id": r.id, "error": r.error} for r in failed],
-    }
+    if run.write_failure is not None:
+        _stopped_on_write_failure(run, results, as_json=as_json)
+    summary = batch_summary(run, results)
+    failed = summary["failed"]
     if as_json:
         emit_json(summary)
     else:
         say(f"{summary['complete']}/{len(items)} done ({summary['skipped']} skipped), manifest {summary['manifest']}")
         for entry in failed:
-            say(f"  ✗ {entry.id}: {entry.error}")
+            say(f"  ✗ {entry['id']}: {entry['error']}")
     if failed:
         raise typer.Exit(exit_codes.SERVICE_REFUSED)
+
+
+def _stopped_on_write_failure(run: Any, results: list[Any], *, as_json: bool) -> None:
+    """An item was billed but not written (disk full): the batch stopped; say what was sent, exit 7."""
+    from cosyclone.cli._output import fail
+
+    done = sum(1 for r in results if r.error is None)
+    billed = sum(r.characters for r in results if not r.skipped)
+    say(
+        f"stopped after a write failure: {done}/{len(run.items)} done; {billed} characters billed by this run, "
+        f"each item's in {run.out_dir / 'manifest.json'} (free space, then rerun with --resume)"
+    )
+    fail(run.write_failure, as_json=as_json)
 
 
 def register(app: typer.Typer) -> None:

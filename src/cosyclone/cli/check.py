@@ -1,6 +1,7 @@
 """``cosyclone check``: run the sample preflight on files or URLs; optionally draw it and write a fixed copy.
 
-Rendering only: the rules live in ``cosyclone.audio.preflight``, the repairs in ``cosyclone.audio.fix``.
+Parsing and rendering only: the flow lives in :mod:`cosyclone.ops.check` (the rules in ``cosyclone.audio.preflight``,
+the repairs in ``cosyclone.audio.fix``).
 Heavy imports (numpy, PyAV, matplotlib) happen inside the command so that ``cosyclone --help`` stays fast.
 """
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
     from cosyclone.audio.fix import FixResult
     from cosyclone.audio.preflight import PreflightReport
+    from cosyclone.ops.check import CheckOptions, CheckResult
 
 _STYLES = {"pass": "bold green", "warn": "bold yellow", "fail": "bold red", "info": "cyan"}
 
@@ -63,38 +65,40 @@ def check(
             as_json=as_json,
         )
 
-    _check_targets(samples[0], plot=plot, fix=fix, overwrite=overwrite, as_json=as_json)
+    from cosyclone.ops.check import CheckOptions, check_targets
+
+    first = CheckOptions(samples[0], plot_path=plot, fix_path=fix, overwrite=overwrite)
+    try:
+        check_targets(first)
+    except InvalidRequestError as error:
+        fail(error, as_json=as_json)
+    _check_each([first, *(CheckOptions(sample) for sample in samples[1:])], as_json=as_json)
+
+
+def _check_each(checks: list[CheckOptions], *, as_json: bool) -> None:
+    """Check each sample, render it (or collect its JSON), and exit with the worst code."""
     from rich.console import Console
 
-    from cosyclone.audio.preflight import load_and_check
+    from cosyclone.ops.check import check
 
     console = Console(highlight=False, soft_wrap=False)
     payloads: list[dict[str, Any]] = []
     reports: list[PreflightReport] = []
     codes: list[int] = []
-    for sample in samples:
-        report, decoded = load_and_check(sample)
-        reports.append(report)
-        payload = report.to_dict()
-        code = _exit_code(report)
-        if plot is not None:
-            payload["plot"] = _plot(report, decoded, plot)
-        fixed: FixResult | None = None
-        if fix is not None and decoded is not None:
-            from cosyclone.audio.fix import fix_sample
-
-            try:
-                fixed = fix_sample(sample, fix)
-            except OSError as error:
-                fail(InvalidRequestError([Problem("--fix", str(fix), f"cannot be written: {error.strerror}")]))
-            payload["fix"] = fixed.to_dict()
-            code = exit_codes.OK if fixed.ok else exit_codes.SAMPLE_FAILED
-        codes.append(code)
-        payloads.append(payload)
+    for options in checks:
+        try:
+            result = check(options)
+        except InvalidRequestError as error:
+            fail(error)
+        if options.plot_path is not None:
+            say(f"wrote {result.plot}" if result.plot else f"no plot: {result.report.source} could not be decoded")
+        reports.append(result.report)
+        payloads.append(result.to_dict())
+        codes.append(_exit_code(result))
         if not as_json:
-            _render(console, report)
-            if fixed is not None:
-                _render_fix(console, fixed)
+            _render(console, result.report)
+            if result.fixed is not None:
+                _render_fix(console, result.fixed)
     if as_json:
         emit_json(payloads[0] if len(payloads) == 1 else payloads)
     elif len(reports) > 1:
@@ -102,29 +106,10 @@ def check(
     raise typer.Exit(_worst(codes))
 
 
-def _check_targets(sample: str, *, plot: Path | None, fix: Path | None, overwrite: bool, as_json: bool) -> None:
-    """Refuse, before any work, a --fix/--plot file that is misnamed or would replace an existing file."""
-    from cosyclone.audio.fix import check_fix_target
-    from cosyclone.audio.plot import check_plot_target
-
-    try:
-        if fix is not None:
-            check_fix_target(sample, fix, overwrite=overwrite)
-        if plot is not None:
-            check_plot_target(plot)
-            if plot.exists() and not overwrite:
-                raise InvalidRequestError(
-                    [Problem("--plot", str(plot), "already exists")],
-                    hint="choose another name, or pass --overwrite to replace it",
-                )
-    except InvalidRequestError as error:
-        fail(error, as_json=as_json)
-
-
-def _exit_code(report: PreflightReport) -> int:
-    if report.unusable:
+def _exit_code(result: CheckResult) -> int:
+    if result.fixed is None and result.report.unusable:
         return exit_codes.BAD_INPUT
-    return exit_codes.SAMPLE_FAILED if report.verdict == "fail" else exit_codes.OK
+    return exit_codes.OK if result.passed else exit_codes.SAMPLE_FAILED
 
 
 def _worst(codes: list[int]) -> int:
@@ -132,20 +117,6 @@ def _worst(codes: list[int]) -> int:
         if code in codes:
             return code
     return exit_codes.OK
-
-
-def _plot(report: PreflightReport, decoded: Any, path: Path) -> str | None:
-    if decoded is None:
-        say(f"no plot: {report.source} could not be decoded")
-        return None
-    from cosyclone.audio.plot import plot_report
-
-    try:
-        written = plot_report(report, decoded, path)
-    except OSError as error:
-        fail(InvalidRequestError([Problem("--plot", str(path), f"cannot be written: {error.strerror}")]))
-    say(f"wrote {written}")
-    return str(written)
 
 
 # ---------------------------------------------------------------------------------------------------- rendering
@@ -164,11 +135,12 @@ def _describe(report: PreflightReport) -> str:
 
 
 def _render(console: Console, report: PreflightReport) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     verdict = report.verdict
-    console.print(f"[bold]{report.source}[/]  [{_STYLES[verdict]}]{verdict.upper()}[/]")
-    console.print(f"  {_describe(report)}")
+    console.print(f"[bold]{escape(report.source)}[/]  [{_STYLES[verdict]}]{verdict.upper()}[/]")
+    console.print(f"  {escape(_describe(report))}")
     metrics = report.metrics
     if report.info is not None:
         clipped = f" · clipped {metrics['clipping_ratio']:.2%}" if metrics["clipping_ratio"] else ""
@@ -188,10 +160,10 @@ def _render(console: Console, report: PreflightReport) -> None:
     for finding in report.findings:
         table.add_row(
             f"[{_STYLES[finding.level]}]{finding.level}[/]",
-            finding.code,
-            _value(finding.measured, finding.unit),
-            _value(finding.limit, finding.unit),
-            finding.message,
+            escape(finding.code),
+            escape(_value(finding.measured, finding.unit)),
+            escape(_value(finding.limit, finding.unit)),
+            escape(finding.message),
         )
     console.print(table)
     console.print()
@@ -210,18 +182,21 @@ def _value(value: float | str | None, unit: str) -> str:
 
 
 def _render_fix(console: Console, fixed: FixResult) -> None:
+    from rich.markup import escape
+
     if fixed.refused:
-        console.print(f"[bold red]not fixed:[/] {fixed.refused}\n")
+        console.print(f"[bold red]not fixed:[/] {escape(str(fixed.refused))}\n")
         return
     console.print("[bold]fixed:[/]")
     for action in fixed.actions:
-        console.print(f"  • {action}")
+        console.print(f"  • {escape(str(action))}")
     console.print()
     if fixed.after is not None:
         _render(console, fixed.after)
 
 
 def _render_summary(console: Console, reports: list[PreflightReport]) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="summary", show_edge=False, pad_edge=False)
@@ -232,7 +207,7 @@ def _render_summary(console: Console, reports: list[PreflightReport]) -> None:
     for report in reports:
         duration = f"{report.info.duration_s:.1f} s" if report.info else "—"
         codes = ", ".join(f.code for f in report.findings if f.level != "info") or "—"
-        table.add_row(report.source, f"[{_STYLES[report.verdict]}]{report.verdict}[/]", duration, codes)
+        table.add_row(escape(report.source), f"[{_STYLES[report.verdict]}]{report.verdict}[/]", duration, escape(codes))
     console.print(table)
     counts = {v: sum(r.verdict == v for r in reports) for v in ("pass", "warn", "fail")}
     console.print(f"{counts['pass']} pass · {counts['warn']} warn · {counts['fail']} fail")

@@ -1,4 +1,9 @@
-"""``cosyclone clone``: a sample (local file or URL) → a ready voice_id, at most once."""
+"""``cosyclone clone``: a sample (local file or URL) → a ready voice_id, at most once.
+
+Its options (model, prefix, language hint, prompt length, preprocessing, volume normalization, upload, wait,
+timeout) come from their one declaration (:mod:`cosyclone.schema.clone_options`); the flow is
+:func:`cosyclone.ops.clone.clone`.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cosyclone.catalog import DEFAULT_TARGET_MODEL
-from cosyclone.cli._options import (
-    AsJson,
-    EnablePreprocess,
-    LanguageHints,
-    MaxPromptAudioLength,
-    Prefix,
-    SkipCatalogCheck,
-    TargetModelOption,
-    UploadPath,
-    VolumeNormalization,
-)
+from cosyclone.cli._options import AsJson, SkipCatalogCheck, clone_values, with_clone_options
 from cosyclone.cli._output import emit_json, reporting, say
 from cosyclone.ops.session import Session
 
@@ -25,19 +19,24 @@ from cosyclone.ops.session import Session
 def clone(
     ctx: typer.Context,
     sample: Annotated[str, typer.Argument(help="Local audio file (uploaded for you) or a public http(s)/oss:// URL.")],
-    prefix: Prefix,
-    target_model: TargetModelOption = DEFAULT_TARGET_MODEL,
-    language_hint: LanguageHints = None,
-    max_prompt_audio_length: MaxPromptAudioLength = None,
-    enable_preprocess: EnablePreprocess = False,
-    volume_normalization: VolumeNormalization = None,
-    upload: UploadPath = "auto",
-    wait: bool = typer.Option(True, "--wait/--no-wait", help="Wait until the voice is OK (default) or return."),
-    timeout: float = typer.Option(300.0, "--timeout", help="Seconds to wait for OK."),
     new: bool = typer.Option(False, "--new", help="Enroll again even if this sample was already cloned."),
     force: bool = typer.Option(False, "--force", help="Send the sample even if it fails the local preflight."),
     skip_catalog_check: SkipCatalogCheck = False,
+    consent: str | None = typer.Option(
+        None,
+        "--consent",
+        metavar="RECORDING",
+        help="A recording of the sample's speaker reading the consent text: verified (words and speaker) before "
+        "anything is sent, and kept with the voice.",
+    ),
+    consent_text: str | None = typer.Option(
+        None,
+        "--consent-text",
+        metavar="TEXT",
+        help="The words RECORDING must hold (default: `cosyclone consent-text` in the sample's language).",
+    ),
     as_json: AsJson = False,
+    **options: Any,
 ) -> None:
     """Clone a voice from SAMPLE and print its voice_id.
 
@@ -45,29 +44,30 @@ def clone(
     from the same bytes (unless --new), uploads a local file, enrolls, waits for OK, records the voice in the
     registry and writes evidence. Exit codes: 0 ok, 2 bad input, 3 sample failed preflight, 4 service
     refused (also: the voice was rejected, UNDEPLOYED), 5 network, 6 still DEPLOYING after --timeout.
+
+    Consent: with --consent the recogniser must hear the consent text in RECORDING (word error rate ≤ 0.3,
+    characters for Chinese) and its speaker must be the sample's (similarity ≥ 0.80); otherwise exit 2 with
+    `consent refused: …` and nothing is sent. With `require_consent = true` in $COSYCLONE_HOME/config.toml or
+    COSYCLONE_REQUIRE_CONSENT=1, a clone without --consent is refused (exit 2).
     """
-    from cosyclone.ops.clone import clone_with_evidence
+    from cosyclone.ops.clone import clone as run_clone
+    from cosyclone.ops.clone import clone_options_from
 
     state: Session = ctx.obj
     with reporting(as_json=as_json):
         if state.use_emulator:
             say("using the in-process emulator (no key, no quota)")
+        declared = clone_options_from(clone_values("clone", options))
         try:
-            cloned = clone_with_evidence(
+            cloned = run_clone(
                 state,
-                sample=sample,
-                prefix=prefix,
-                target_model=target_model,
-                language_hints=language_hint or None,
-                max_prompt_audio_length=max_prompt_audio_length,
-                enable_preprocess=True if enable_preprocess else None,
-                enable_volume_normalization=volume_normalization,
-                upload=upload,
+                sample,
+                declared,
                 force=force,
                 new=new,
-                wait=wait,
-                wait_timeout_s=timeout,
                 skip_catalog_check=skip_catalog_check,
+                consent=consent,
+                consent_text=consent_text,
             )
         except Exception as error:
             report = getattr(error, "report", None)
@@ -82,6 +82,12 @@ def clone(
         return
     how = "reused" if outcome.reused else ("found again after a lost reply" if summary["reconciled"] else "created")
     say(f"{how}: {outcome.voice_id} (status {outcome.record.status}, model {outcome.record.target_model})")
+    if summary.get("consent"):
+        kept = summary["consent"]
+        say(
+            f"consent verified: speaker similarity {kept['speaker_similarity']:.2f}, {kept['error_metric']} "
+            f"{kept['error_rate']:.2f}; kept at {kept['recording']}"
+        )
     typer.echo(outcome.voice_id)
 
 
@@ -92,4 +98,4 @@ def _print_failures(report: Any) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("clone")(clone)
+    app.command("clone")(with_clone_options(clone, "clone", before="new"))

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from cosyclone.cli._options import AsJson, Prefix
-from cosyclone.cli._output import emit_json, reporting, say, table
+from cosyclone.cli._options import AsJson, clone_values, with_clone_options
+from cosyclone.cli._output import confirmed, emit_json, reporting, say, table
 from cosyclone.ops.session import Session
 
 if TYPE_CHECKING:
@@ -27,11 +27,11 @@ def compare(
         metavar="MODEL",
         help="A model to compare (repeat); default: every model the region can clone into.",
     ),
-    prefix: Prefix = "compare",
     yes: bool = typer.Option(False, "--yes", "-y", help="Spend the enrollments without asking."),
     keep: bool = typer.Option(False, "--keep", help="Keep the voices this comparison made that lost."),
     language: str | None = typer.Option(None, "--language", metavar="LANG", help="Probe language: en or zh."),
     as_json: AsJson = False,
+    **options: Any,
 ) -> None:
     """Which model clones this voice best? Clone SAMPLE into each model, score each voice, rank them.
 
@@ -49,15 +49,23 @@ def compare(
             f"comparing {len(plan.models)} model(s): {', '.join(plan.models)}; "
             f"{len(plan.reuse)} voice(s) reused, {plan.enrollments} enrollment(s) to spend"
         )
-        if not plan.enrollments or yes or _confirmed(plan.enrollments):
+        refused = f"{plan.enrollments} enrollment(s) not spent, nothing enrolled"
+        if (
+            not plan.enrollments
+            or yes
+            or confirmed(
+                f"spend {plan.enrollments} enrollment(s)?", refused=refused, command="cosyclone compare … --yes"
+            )
+        ):
             return True
         rule = f"not confirmed: {plan.enrollments} enrollment(s) not spent, nothing enrolled (or give --yes)"
         raise InvalidRequestError([Problem("--yes", False, rule)])
 
     state: Session = ctx.obj
-    options = CompareOptions(sample, target_models=target_model or None, prefix=prefix, keep=keep, language=language)
+    prefix = clone_values("compare", options)["prefix"]
+    run = CompareOptions(sample, target_models=target_model or None, prefix=prefix, keep=keep, language=language)
     with reporting(as_json=as_json):
-        result = compare(state, options, confirm=confirm, on_progress=None if as_json else say)
+        result = compare(state, run, confirm=confirm, on_progress=None if as_json else say)
     assert result.outcome is not None  # not confirmed raised above
     payload = result.outcome.to_dict()
     for note in payload["notes"]:
@@ -66,14 +74,6 @@ def compare(
         emit_json(payload)
         return
     _render(payload)
-
-
-def _confirmed(enrollments: int) -> bool:
-    """Ask on stderr, read the answer from stdin (no answer, e.g. stdin closed, is no)."""
-    try:
-        return bool(typer.confirm(f"spend {enrollments} enrollment(s)?", err=True))
-    except typer.Abort:
-        return False
 
 
 def _render(payload: dict[str, Any]) -> None:
@@ -104,4 +104,4 @@ def _error_rate(row: dict[str, Any]) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("compare")(compare)
+    app.command("compare")(with_clone_options(compare, "compare", before="yes", defaults={"prefix": "compare"}))

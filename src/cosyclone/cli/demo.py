@@ -8,10 +8,10 @@ from pathlib import Path
 
 import typer
 
-from cosyclone._exceptions import InvalidRequestError, Problem, SamplePreflightError
-from cosyclone.catalog import DEFAULT_TARGET_MODEL
+from cosyclone._exceptions import InvalidRequestError, SamplePreflightError
 from cosyclone.cli._output import emit_json, reporting, say
 from cosyclone.ops.session import Session
+from cosyclone.schema.model_names import DEFAULT_TARGET_MODEL
 
 
 def demo(
@@ -19,6 +19,11 @@ def demo(
     sample: Path | None = typer.Option(None, "--sample", help="Your own voice sample (default: the bundled one)."),
     target_model: str = typer.Option(DEFAULT_TARGET_MODEL, "--target-model", help="Model to clone for."),
     as_json: bool = typer.Option(False, "--json", help="Print the evidence summary as JSON."),
+    language: str = typer.Option(
+        "en",
+        "--language",
+        help="en, or zh: the Mandarin tour (a bundled Mandarin reader, cloned with language hint zh, speaks Chinese).",
+    ),
 ) -> None:
     """Check a speech sample, clone it, wait until ready and speak a sentence with it.
 
@@ -26,34 +31,11 @@ def demo(
     region and model are printed first). Leaves output/aliyun-cosyvoice-voice-clone/ with the preflight picture
     (preflight.png), the audio (demo.mp3) and the evidence (demo.json).
     """
-    from cosyclone._config import resolve_region
-    from cosyclone.ops.demo import run_demo
-    from cosyclone.ops.evidence import DEFAULT_EVIDENCE_DIR
+    from cosyclone.ops.demo import demo as run
 
     state: Session = ctx.obj
     with reporting(as_json=as_json), _demo_hints(as_json=as_json):
-        if sample is not None and not sample.is_file():
-            reason = "is a directory, not an audio file" if sample.is_dir() else "no such file"
-            raise InvalidRequestError(
-                [Problem("--sample", str(sample), reason)],
-                hint="give the path of a recording (10–20 s of one speaker), or leave --sample out for the bundled one",
-            )
-        if not state.use_emulator and not state.service_configured():
-            state.use_emulator = True
-            say("no DASHSCOPE_API_KEY: running on the embedded emulator (offline, no quota)")
-        elif not state.use_emulator:
-            say(f"using the service at region {resolve_region(state.region)} with model {target_model}")
-        out_dir = state.evidence_dir or DEFAULT_EVIDENCE_DIR
-        evidence = state.evidence()
-        result = run_demo(
-            state.client(),
-            state.registry(),
-            evidence,
-            sample=sample,
-            target_model=target_model,
-            out_dir=out_dir,
-            step=say,
-        )
+        result = run(state, sample=sample, target_model=target_model, language=language, step=say)
     if as_json:
         emit_json(result.summary)
         return

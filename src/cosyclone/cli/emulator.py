@@ -7,12 +7,16 @@ imported only when the command runs, so that ``cosyclone --help`` stays fast.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from cosyclone.cli import exit_codes
 from cosyclone.cli._output import emit_json, say
 from cosyclone.ops.session import Session
+
+if TYPE_CHECKING:
+    from cosyclone.emulator.server import EmulatorServer
 
 DEFAULT_PORT = 8765
 
@@ -80,6 +84,17 @@ def emulator(
     except OSError as error:
         say(f"error: cannot listen on {host}:{port}: {error.strerror or error}")
         raise typer.Exit(exit_codes.BAD_INPUT) from error
+    _announce(server, host=host, as_json=as_json)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        say("emulator stopped")
+    finally:
+        server.stop()
+
+
+def _announce(server: EmulatorServer, *, host: str, as_json: bool) -> None:
+    """Where the emulator listens: the export lines (or one JSON line) on stdout, the rest on stderr."""
     if as_json:
         emit_json(
             {
@@ -100,12 +115,6 @@ def emulator(
     if host not in ("127.0.0.1", "::1", "localhost"):
         say("warning: the control plane has no authentication; anyone who can reach this address can steer it")
     say("Ctrl-C to stop")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        say("emulator stopped")
-    finally:
-        server.stop()
 
 
 def register(app: typer.Typer) -> None:

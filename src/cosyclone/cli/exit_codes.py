@@ -19,6 +19,9 @@ SERVICE_REFUSED = 4
 NETWORK = 5
 #: Waited as long as asked (``--timeout``) and the voice is still DEPLOYING; it may still become OK.
 STILL_DEPLOYING = 6
+#: Sent and done (billed), but writing the result failed (disk full, a folder that turned read-only): the message
+#: says what was sent (characters, request_id) and where the audio was kept, if anywhere; ``batch`` stops there.
+SENT_NOT_WRITTEN = 7
 #: An unexpected internal error (a bug): one line on stderr, the details in a log file (``--verbose``: the stack).
 INTERNAL = 70
 #: Interrupted (Ctrl-C).
@@ -30,5 +33,6 @@ HELP = (
     "Exit codes: 0 ok · 1 saved response invalid (prepare --validate-response) · 2 bad input or not confirmed, "
     "nothing sent · "
     "3 sample failed preflight · 4 service refused (incl. voice rejected, batch items failed) · 5 network · "
-    "6 voice still DEPLOYING after --timeout · 70 internal error · 130 interrupted · 141 stdout closed early."
+    "6 voice still DEPLOYING after --timeout · 7 sent and billed but writing the result failed · "
+    "70 internal error · 130 interrupted · 141 stdout closed early."
 )

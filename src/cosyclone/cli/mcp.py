@@ -18,9 +18,10 @@ from cosyclone.ops.session import Session
 def mcp(ctx: typer.Context) -> None:
     """Serve the cosyclone tools over MCP on stdin/stdout (for Claude Desktop, Claude Code, Cursor, …).
 
-    Tools: check_sample, clone_voice, list_voices, get_voice, delete_voice (needs confirm=true), synthesize
-    (writes an audio file and returns its path). Errors come back as tool errors naming the error class,
-    message, hint, code and request_id.
+    Tools: check_sample, clone_voice, list_voices, get_voice, update_voice, delete_voice (needs confirm=true),
+    synthesize (writes an audio file and returns its path), score_voice, compare_models (needs confirm=true to
+    spend enrollments). Errors come back as tool errors naming the error class, message, hint, code and
+    request_id; a bad argument is named with its rule, as the CLI names a bad flag.
 
     Register it with an MCP host as the command `cosyclone mcp` (with DASHSCOPE_API_KEY in its environment),
     or `cosyclone --emulator mcp` to work offline against the embedded emulator. Stops when the host closes

@@ -44,24 +44,34 @@ def score(
     plot: Path | None = typer.Option(
         None, "--plot", metavar="FILE.png", help="Draw both spectrograms and the embedding similarities."
     ),
+    replace_score: bool = typer.Option(
+        False,
+        "--replace-score",
+        help="Store this score as the voice's even when --sample is not the audio it was cloned from (by hash).",
+    ),
     as_json: AsJson = False,
 ) -> None:
     """Score a cloned voice: speaker similarity to its sample, intelligibility (WER), loudness/clipping/rate.
 
     Synthesizes three short probe sentences with the voice (one request, ~190 characters), compares the speech
     with the reference sample using a speaker-embedding model on the CPU, transcribes it when the offline
-    recogniser is installed (pip install 'cosyclone[quality]'; else WER is skipped and the score says so) —
-    the word error rate for English, the character error rate for Chinese — and stores the score with the
-    voice (shown by `voices show`). Verdict bands: same speaker ≥ 0.80 > inconclusive
-    > 0.76 ≥ different (calibration in docs/quality.md). Exit codes: 0 scored, 2 bad input, 4 service refused,
-    5 network.
+    recogniser is installed (pip install 'cosyclone[quality]'; else WER is skipped and the score says so), and
+    stores the score with the voice (shown by `voices show`) — the word error rate for English,
+    the character error rate for Chinese. A --sample that is not the audio the voice was
+    cloned from is said so (by hash) and its score does not replace the stored one unless --replace-score; the
+    sample a voice was cloned from on this machine is remembered, so --sample is rarely needed. A designed voice
+    (`cosyclone design`) has no sample: its saved preview is the reference, so similarity is the speaker
+    consistency between the preview and the new speech (reference.role "preview"). Verdict bands: same speaker
+    ≥ 0.80 > inconclusive > 0.76 ≥ different (calibration in docs/quality.md). Exit codes: 0 scored, 2 bad input,
+    4 service refused, 5 network.
     """
     from cosyclone.ops.score import ScoreOptions, score
 
     state: Session = ctx.obj
     with reporting(as_json=as_json):
         scored = score(
-            state, ScoreOptions(voice, sample=sample, language=language, text=text, plot_path=plot, plot_field="--plot")
+            state,
+            ScoreOptions(voice, sample, language, plot, "--plot", replace_score=replace_score, text=text),
         )
     result, payload = scored.score, scored.payload
     for note in payload["notes"]:

@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 def speak(
     ctx: typer.Context,
     text: str | None = typer.Argument(None, help="What to say ('-' or omitted: read stdin)."),
-    voice: str = typer.Option(..., "--voice", help="A cloned voice_id, a registry prefix, or a system voice."),
+    voice: str = typer.Option(
+        ..., "--voice", help="A cloned or designed voice_id, a registry prefix, or a system voice."
+    ),
     output: Path | None = typer.Option(
         None,
         "--output",
@@ -58,42 +60,41 @@ def speak(
     when asked: write the text in the dialect, or pass --instruction, e.g. '请用粤语说' (Cantonese) on models
     that take an instruction.
     """
-    from cosyclone.cli.voices import resolve_voice
-    from cosyclone.ops import speak as speech_ops
+    from cosyclone.ops import speak as speak_ops
 
     state: Session = ctx.obj
     with reporting(as_json=as_json):
-        words = speech_ops.read_text(text, file, stdin=sys.stdin.buffer, stdin_is_tty=sys.stdin.isatty())
-        options = synthesis_options(synthesis)
+        words = speak_ops.read_text(text, file, stdin=sys.stdin.buffer, stdin_is_tty=sys.stdin.isatty())
+        synthesis_values = synthesis_options(synthesis)
         protocol: SynthesisProtocol = "sse" if sse else ("http" if http else "websocket")
         if output is None and sys.stdout.isatty():
-            output = speech_ops.free_name("speech", options.get("format") or "mp3")
+            output = speak_ops.free_name("speech", synthesis_values.get("format") or "mp3")
             say(f"writing {output} (pipe the output or pass -o to choose)")
         if output is None and as_json:
             raise InvalidRequestError(
                 [Problem("--json", True, "needs -o FILE: the audio goes to stdout, where the JSON would go")],
                 hint="add -o FILE, or drop --json to pipe the audio",
             )
-        if output is not None:
-            options["format"] = speech_ops.output_format(output, options.get("format"))
-            speech_ops.check_new_file(output, overwrite=overwrite)
-        voice_id = resolve_voice(state, voice, system_voice_ok=True)
-        client = state.client()
-        if state.verbose:
-            used_model, used = client.speech.plan(voice_id, model=model, protocol=protocol)
-            say(f"speaking with {used_model} over {TRANSPORT_NAMES[used]}")
+        options = speak_ops.SpeakOptions(
+            words, voice, output, model=model, protocol=protocol, overwrite=overwrite, synthesis=synthesis_values
+        )
+        on_plan = _say_plan if state.verbose else None
         if output is None:
-            _to_stdout(client.speech.stream(words, voice=voice_id, model=model, protocol=protocol, **options))
+            _to_stdout(speak_ops.stream(state, options, on_plan=on_plan))
             return
-        result = client.speech.to_file(words, output, voice=voice_id, model=model, protocol=protocol, **options)
-        summary = speech_ops.record_speech(state, result, voice_id=voice_id)
+        spoken = speak_ops.speak(state, options, on_plan=on_plan)
     if as_json:
-        emit_json(summary)
+        emit_json(spoken.summary)
     else:
+        result = spoken.speech
         say(
             f"wrote {result.path} ({result.bytes_written} bytes, {result.characters} characters billed, "
             f"model {result.model}, request_id {result.request_id})"
         )
+
+
+def _say_plan(model: str, protocol: str) -> None:
+    say(f"speaking with {model} over {TRANSPORT_NAMES[protocol]}")
 
 
 def _to_stdout(chunks: Iterator[SpeechChunk]) -> None:

@@ -9,12 +9,9 @@ from __future__ import annotations
 import typer
 
 from cosyclone._exceptions import InvalidRequestError, Problem
-from cosyclone.cli._output import emit_json, reporting, say, table
+from cosyclone.cli._output import confirmed, emit_json, reporting, say, table
 from cosyclone.ops import voices as voice_ops
 from cosyclone.ops.session import Session
-
-#: Kept for the commands that name a voice (``speak``, ``batch``): the library's rule.
-resolve_voice = voice_ops.resolve_voice
 
 voices_app = typer.Typer(help="List, inspect, update, delete, sync and import cloned voices.", no_args_is_help=True)
 
@@ -64,9 +61,11 @@ def show(
     if as_json:
         emit_json(data)
         return
-    rows = [[k, _cell(k, v)] for k, v in data.items() if k not in ("voice_id", "registry", "score")]
+    rows = [[k, _cell(k, v)] for k, v in data.items() if k not in ("voice_id", "registry", "score", "consent")]
     rows += [[f"registry {k}", _cell(k, v)] for k, v in (data.get("registry") or {}).items()]
     rows += [[f"score {k}", _score_cell(k, v)] for k, v in (data.get("score") or {}).items()]
+    consent = data.get("consent")
+    rows += [[f"consent {k}", _score_cell(k, v)] for k, v in consent.items()] if consent else [["consent", "none"]]
     table(data["voice_id"], ["field", "value (times in UTC)"], rows)
 
 
@@ -108,8 +107,11 @@ def delete(
     """Delete a voice on the service (frees quota) and mark it deleted in the registry. Asks unless --yes."""
     state: Session = ctx.obj
     with reporting(as_json=as_json):
-        voice_id = resolve_voice(state, voice)
-        if not yes and not typer.confirm(f"Delete voice {voice_id}? This cannot be undone", default=False):
+        voice_id = voice_ops.resolve_voice(state, voice)
+        command, refused = f"cosyclone voices delete {voice_id} --yes", f"{voice_id} was not deleted"
+        if not yes and not confirmed(
+            f"Delete voice {voice_id}? This cannot be undone", refused=refused, command=command
+        ):
             raise InvalidRequestError(
                 [Problem("--yes", False, f"not confirmed: {voice_id} was not deleted")],
                 hint=f"run `cosyclone voices delete {voice_id} --yes` to delete it without asking",

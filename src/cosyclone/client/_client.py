@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 import httpx
 
-from cosyclone._config import account_fingerprint, resolve_api_key, resolve_endpoints
+from cosyclone._config import Endpoints, account_fingerprint, resolve_api_key, resolve_endpoints
 from cosyclone.client._refusal import RefusalJudge
 from cosyclone.client._retry import DEFAULT_MAX_RETRIES, RetryPolicy
 from cosyclone.client._transport import DEFAULT_TIMEOUT_S, AsyncTransport, SyncTransport, request_headers
@@ -22,14 +23,27 @@ if TYPE_CHECKING:
     from cosyclone.registry import VoiceRegistry
 
 
+log = logging.getLogger("cosyclone.client")
+_logged: list[str] = []
+
+
+def _log_endpoints(endpoints: Endpoints) -> None:
+    """Say (``--verbose``) which URLs are used and where each came from; once per distinct setting."""
+    line = endpoints.sources()
+    if log.isEnabledFor(logging.DEBUG) and line not in _logged:
+        _logged.append(line)
+        log.debug("%s", line)
+
+
 class _ClientBase:
     """Settings shared by both clients: the key (kept private), endpoints, region and timeout.
 
     Args:
         api_key: the DashScope key; else looked up (env, key files, Alibaba Cloud credentials file).
         region: ``cn-beijing`` (default) or ``ap-southeast-1``.
-        base_url: HTTP base (``…/api/v1``), e.g. an emulator's; the WebSocket URL follows it.
-        ws_url: WebSocket URL, if it does not follow ``base_url``.
+        base_url: HTTP base (``…/api/v1``), e.g. an emulator's; else ``DASHSCOPE_BASE_URL`` and friends.
+        ws_url: WebSocket URL; else ``DASHSCOPE_WEBSOCKET_BASE_URL``; else the host of a configured HTTP base
+            URL (never the public host for a local base), else the region's.
         workspace: Model Studio workspace id.
         timeout: seconds per HTTP request (and per WebSocket read).
         max_retries: retries of idempotent calls (and of create when the service certainly did not act).
@@ -54,6 +68,7 @@ class _ClientBase:
     ) -> None:
         self._key = resolve_api_key(api_key)
         self.endpoints = resolve_endpoints(region=region, base_url=base_url, ws_url=ws_url, workspace=workspace)
+        _log_endpoints(self.endpoints)
         self.region = self.endpoints.region
         self.timeout = timeout
         self._registry = registry

@@ -1,7 +1,24 @@
-"""Retry policy: constants plus one ``is_retryable`` and one ``retry_delay`` (openai/anthropic SDK style), and
-the :class:`RetryPolicy` object every retrying caller uses — the transport (voice operations), synthesis (before
-any audio was handed over) and ``batch`` (through ``client.retry_policy``). Imported by client/ only; others use
-``Client.retry_policy``.
+"""The retry policy of the client, sans I/O: which failures may succeed if repeated, and how long to wait first.
+
+Every retrying caller asks this module and nothing else decides: the transports (voice operations and uploads,
+through :func:`cosyclone.client._steps.attempts`), synthesis over the WebSocket and HTTP before any audio was
+handed over (:mod:`cosyclone.client._speech_retry`), ``create_voice`` (only when the service certainly did not
+act: :func:`not_acted`) and ``batch`` (through ``Client.retry_policy``).
+
+**What is retried** — only what may succeed on another try:
+
+- an HTTP 408, 429 or 5xx answer (:data:`RETRYABLE_STATUSES`);
+- a connection that failed, was cut or timed out (``APIConnectionError``);
+- a WebSocket ``task-failed`` (no HTTP status) whose code the service documents as transient: ``Throttling``,
+  ``Throttling.RateQuota`` and ``InternalError`` ("please try again later", contract §3.8), or
+  ``ServiceUnavailable`` (:data:`TRANSIENT_CODES`).
+
+Never: a 400 (``InvalidParameter``, ``Throttling.AllocationQuota``, a rejected sample …), 401/403, 404, or a
+``task-failed`` with ``InvalidParameter`` or any code not listed — the same request would be refused again.
+
+**How long**: the service's ``Retry-After`` (up to :data:`MAX_RETRY_AFTER_S`), else exponential back-off with
+jitter (:func:`retry_delay`). Imports no driver (no httpx, no websockets) and nothing of ``client/``. Who may
+import it: ``client/`` modules; others use ``Client.retry_policy``.
 """
 
 from __future__ import annotations
@@ -9,24 +26,26 @@ from __future__ import annotations
 import email.utils
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from cosyclone.client._steps import Call, Flow, Sleep
+from cosyclone._exceptions import APIConnectionError, APIStatusError
+from cosyclone.schema import error_codes as codes
 
 DEFAULT_MAX_RETRIES = 2
 INITIAL_RETRY_DELAY_S = 0.5
 MAX_RETRY_DELAY_S = 8.0
 #: A Retry-After beyond this is not waited for: the error is raised instead.
 MAX_RETRY_AFTER_S = 60.0
-RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+#: HTTP statuses worth repeating an idempotent call after (request timeout, rate limit, server faults).
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 #: Statuses after which the service certainly did not act, so even a non-idempotent call may be repeated.
 NOT_ACTED_STATUSES = frozenset({429, 503})
+#: ``task-failed`` codes (no HTTP status) the service documents as transient (contract §3.8).
+TRANSIENT_CODES = frozenset({codes.THROTTLING, codes.THROTTLING_RATE, codes.INTERNAL_ERROR, "ServiceUnavailable"})
 
 
 def should_retry(status_code: int) -> bool:
-    """Whether an idempotent call that got ``status_code`` is worth repeating."""
+    """Whether an idempotent call that got HTTP ``status_code`` is worth repeating."""
     return status_code in RETRYABLE_STATUSES
 
 
@@ -46,7 +65,7 @@ def parse_retry_after(value: str | None) -> float | None:
 
 def retry_delay(attempt: int, *, retry_after_s: float | None = None) -> float:
     """How long to wait before retry number ``attempt`` (0-based): Retry-After if given, else exponential
-    backoff with full jitter between half and the whole step."""
+    backoff with jitter between half and the whole step."""
     if retry_after_s is not None and retry_after_s <= MAX_RETRY_AFTER_S:
         return retry_after_s
     step = min(INITIAL_RETRY_DELAY_S * float(2**attempt), MAX_RETRY_DELAY_S)
@@ -55,25 +74,20 @@ def retry_delay(attempt: int, *, retry_after_s: float | None = None) -> float:
 
 
 def is_retryable(error: BaseException) -> bool:
-    """Whether a failed call may be repeated (for calls whose repetition is harmless or checked).
-
-    An answer with an HTTP status is judged by its status (408/409/429/5xx). A WebSocket ``task-failed`` has no
-    status: it is judged by its meaning — throttled, a server fault, or a task failure not otherwise explained.
-    A connection that failed or timed out is always worth another try.
-    """
-    from cosyclone._exceptions import (
-        APIConnectionError,
-        APIStatusError,
-        InternalServerError,
-        RateLimitError,
-        SynthesisFailedError,
-    )
-
+    """Whether a failed call may succeed if repeated (see the module docstring)."""
     if isinstance(error, APIStatusError):
         if error.status_code is not None:
             return should_retry(error.status_code)
-        return isinstance(error, (RateLimitError, InternalServerError, SynthesisFailedError))
+        return error.code in TRANSIENT_CODES
     return isinstance(error, APIConnectionError)
+
+
+def not_acted(error: BaseException) -> bool:
+    """Whether the service certainly did not act on the request (a non-idempotent call may then be repeated):
+    a 429 or 503, or a connection never made."""
+    if isinstance(error, APIStatusError):
+        return error.status_code in NOT_ACTED_STATUSES
+    return isinstance(error, APIConnectionError) and not error.request_sent
 
 
 @dataclass(frozen=True)
@@ -94,23 +108,6 @@ class RetryPolicy:
             return None
         return retry_delay(attempt, retry_after_s=getattr(error, "retry_after_s", None))
 
-
-def repeat_flow(
-    call: Call, *, max_retries: int, took_effect: Callable[[Exception], bool] = lambda _error: False
-) -> Flow[Any]:
-    """Send ``call`` (the transport must not retry it: ``retry="none"``) and repeat it after retryable failures.
-
-    A repeat whose error ``took_effect`` accepts — the sign that an earlier attempt, whose reply was lost, did
-    the work (a delete now finds nothing, an upload finds its object) — counts as success: returns None.
-    """
-    attempt = 0
-    while True:
-        try:
-            return (yield call)
-        except Exception as error:
-            if attempt and took_effect(error):
-                return None
-            if attempt >= max_retries or not is_retryable(error):
-                raise
-            yield Sleep(retry_delay(attempt, retry_after_s=getattr(error, "retry_after_s", None)))
-            attempt += 1
+    def delay_if_not_acted(self, error: BaseException, attempt: int) -> float | None:
+        """:meth:`delay` for a call that must not run twice: only when the service certainly did not act."""
+        return self.delay(error, attempt) if not_acted(error) else None

@@ -5,15 +5,16 @@ Imported by client/speech*.py only.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
 from cosyclone._exceptions import InvalidRequestError, ModelContradictionError, Problem
-from cosyclone.catalog import TARGET_MODELS, check_synthesis_model, model_from_voice_id
+from cosyclone.catalog import TARGET_MODELS, check_synthesis_model, check_system_voice, model_from_voice_id
 from cosyclone.schema.synthesis import SynthesisParameters
-from cosyclone.schema.synthesis_params import SynthesisOptions, synthesis_params
+from cosyclone.schema.synthesis_params import OPUS_SAMPLE_RATES, SAMPLE_RATES, SynthesisOptions, synthesis_params
 from cosyclone.voice_clone import problems_from_validation_error
 
 #: The user-facing synthesis parameters: the one declaration in ``schema/synthesis_params.py``.
@@ -24,6 +25,8 @@ def wire_parameters(options: SynthesisOptions, voice: str, *, wire_format: str) 
     """The run-task ``parameters`` (also the HTTP ``input`` options) for ``options``: a parameter that does not
     apply to the chosen format or an optional switch left off is not sent, and only the first language hint is sent."""
     values = options.model_dump(exclude_none=True)
+    if options.bit_rate is not None and options.format != "opus":
+        warnings.warn(f"bit_rate is for opus only (contract §11.3): not sent with {options.format}", stacklevel=4)
     for spec in synthesis_params():
         if not spec.applies_to(options.format) or (spec.default is None and values.get(spec.name) is False):
             values.pop(spec.name, None)
@@ -54,9 +57,18 @@ def check_model_support(options: SynthesisOptions, model: str) -> None:
 def build_options(**fields: Any) -> SynthesisOptions:
     """SynthesisOptions from keyword arguments (None meaning "the default"), or InvalidRequestError."""
     try:
-        return SynthesisOptions.model_validate({k: v for k, v in fields.items() if v is not None})
+        options = SynthesisOptions.model_validate({k: v for k, v in fields.items() if v is not None})
     except ValidationError as error:
         raise InvalidRequestError(problems_from_validation_error(error)) from None
+    explicit_rate = "sample_rate" in options.model_fields_set
+    if options.format == "opus" and explicit_rate and options.sample_rate not in OPUS_SAMPLE_RATES:
+        # it would come out resampled: refused, not substituted
+        rates = ", ".join(str(r) for r in OPUS_SAMPLE_RATES if r in SAMPLE_RATES)
+        raise InvalidRequestError(
+            [Problem("sample_rate", options.sample_rate, f"cannot be encoded as opus: use {rates}")],
+            hint="choose one of those rates, or another format (mp3, wav, pcm take any of the rates)",
+        )
+    return options
 
 
 def resolve_model(voice: str, model: str | None, lookup: Callable[[str], str | None] | None) -> str:
@@ -73,8 +85,9 @@ def resolve_model(voice: str, model: str | None, lookup: Callable[[str], str | N
     if model is None:
         if expected is None:
             raise InvalidRequestError(
-                [Problem("model", None, f"is required for {voice!r}, which is not a known cloned voice")],
-                hint="pass --model, e.g. cosyvoice-v3-flash for its system voices",
+                [Problem("voice", voice, "is no voice_id nor a registry voice; a system voice: --model is required")],
+                hint="see your voices with `cosyclone voices list`; for a system voice pass --model, e.g. "
+                "cosyvoice-v3-flash",
             )
         return expected
     if model not in TARGET_MODELS:
@@ -87,4 +100,7 @@ def resolve_model(voice: str, model: str | None, lookup: Callable[[str], str | N
         raise InvalidRequestError(
             [Problem("voice", voice, f"{model} has no system voices; use a voice cloned for {model}")]
         )
+    generation = check_system_voice(voice=voice, model=model) if expected is None else None
+    if generation is not None:  # contract §11.2: the service answers "Engine error [411]"
+        raise InvalidRequestError([Problem(generation.field, generation.value, generation.rule)])
     return model

@@ -1,30 +1,38 @@
-"""HTTP transport over httpx: one connection pool per client, retries, and the mapping of every failure to
-the error tree. The only place the API key is put on the wire (the Authorization header). Imported by client/.
+"""HTTP transport over httpx — the client's one HTTP stack: one pooled ``httpx.Client`` / ``httpx.AsyncClient``
+per client (the caller's ``http_client`` when given, with its proxy and TLS settings; else one made on first use,
+which honours the proxy and certificate variables of the environment as httpx does), and the mapping of every
+failure to the error tree. The only place the API key is put on the wire (the Authorization header).
+
+A transport sends one exchange per :class:`~cosyclone.client._steps.Call` (``send_once``); repeats are decided by
+the retry policy in the sans-I/O flows (:mod:`cosyclone.client._steps`). Kept light for CPU: each call's URL is
+parsed once and cached, the JSON body is encoded once, compactly. Imported by client/ only.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 from pydantic import ValidationError
 
 from cosyclone._config import APIKey, Endpoints
-from cosyclone._exceptions import APIConnectionError, APIStatusError, APITimeoutError, error_for
+from cosyclone._exceptions import APIConnectionError, APITimeoutError, error_for
 from cosyclone._version import __version__
-from cosyclone.client import _fast_http
-from cosyclone.client._http11 import Reply
+from cosyclone.client._http_pool import async_client, sync_client
 from cosyclone.client._retry import RetryPolicy, parse_retry_after
+from cosyclone.client._stale_loop import discard_httpx_pool
 from cosyclone.client._steps import Call
 from cosyclone.schema.errors import ErrorEnvelope
 
 log = logging.getLogger("cosyclone.http")
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
 DEFAULT_TIMEOUT_S = 30.0
 USER_AGENT = f"cosyclone/{__version__}"
 
@@ -41,26 +49,10 @@ def request_headers(key: APIKey, endpoints: Endpoints) -> dict[str, str]:
     return headers
 
 
-def _request_kwargs(call: Call, base_url: str) -> dict[str, Any]:
-    url = call.absolute_url or f"{base_url}/{call.path.lstrip('/')}"
-    kwargs: dict[str, Any] = {"method": call.method, "url": url, "headers": call.headers}
-    if call.json is not None:
-        kwargs["json"] = call.json
-    if call.params is not None:
-        kwargs["params"] = call.params
-    if call.data is not None:
-        kwargs["data"] = call.data
-    if call.files is not None:
-        kwargs["files"] = call.files
-    return kwargs
-
-
-def _build(client: httpx.Client | httpx.AsyncClient, call: Call, base_url: str) -> httpx.Request:
-    request = client.build_request(**_request_kwargs(call, base_url))
-    if not call.authenticated:
-        # A pre-signed upload goes to another host: it must not carry our key.
-        del request.headers["Authorization"]
-    return request
+def _body(call: Call) -> bytes | None:
+    if call.json is None:
+        return None
+    return json.dumps(call.json, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 def map_transport_error(error: httpx.TransportError) -> APIConnectionError:
@@ -70,10 +62,7 @@ def map_transport_error(error: httpx.TransportError) -> APIConnectionError:
     return APIConnectionError(f"connection failed: {type(error).__name__}: {error}", request_sent=sent)
 
 
-Response = httpx.Response | Reply
-
-
-def _parse(response: Response, call: Call) -> Any:
+def _parse(response: httpx.Response, call: Call) -> Any:
     """The JSON of a 2xx reply, or raise the mapped APIStatusError."""
     raise_for_reply(response)
     if not call.expect_json or not response.content:
@@ -93,7 +82,7 @@ def _oss_error(text: str) -> ErrorEnvelope | None:
     return ErrorEnvelope(code=found["Code"] or "Unknown", message=found["Message"], request_id=found["RequestId"])
 
 
-def raise_for_reply(response: Response) -> None:
+def raise_for_reply(response: httpx.Response) -> None:
     """Raise the mapped APIStatusError for a non-2xx reply (its body must have been read)."""
     if response.is_success:
         return
@@ -110,148 +99,178 @@ def raise_for_reply(response: Response) -> None:
     )
 
 
-class _TransportBase:
-    """What both transports share: settings, and the decision to retry."""
+class _TransportBase(Generic[H]):
+    """What both transports share: settings, the retry policy, and turning a call into a request."""
 
-    def __init__(self, *, endpoints: Endpoints, timeout_s: float, max_retries: int) -> None:
+    def __init__(
+        self,
+        *,
+        key: APIKey,
+        endpoints: Endpoints,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        max_retries: int = 2,
+        http_client: H | None = None,
+    ) -> None:
+        # The httpx client: the caller's, else made on first use (an httpx client loads its TLS certificates when
+        # made, ~50 ms of CPU, which a client that only speaks over the WebSocket never needs).
+        self._http: H | None = http_client
+        self._given: H | None = http_client
+        self._own = http_client is None
+        self._http_lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.endpoints = endpoints
         self.max_retries = max_retries
         self.timeout_s = timeout_s
         self.retry_policy = RetryPolicy(max_retries=max_retries)
+        self._make_headers: Callable[[], dict[str, str]] = lambda: request_headers(key, endpoints)
+        self._base = endpoints.http_base_url.rstrip("/")
+        self._urls: dict[str, httpx.URL] = {}
+        self._own_headers = {"Accept-Encoding": "gzip, deflate", "Connection": "keep-alive", **self._make_headers()}
+        self._extensions = {"timeout": httpx.Timeout(timeout_s).as_dict()}
+        if http_client is not None:
+            http_client.headers.update(self._make_headers())
 
-    def _delay_before_retry(self, error: APIStatusError | APIConnectionError, call: Call, attempt: int) -> float | None:
-        """Seconds to wait before repeating ``call`` after ``error``, or None to give up and raise."""
-        return None if call.retry == "none" else self.retry_policy.delay(error, attempt)
+    def _url(self, call: Call) -> httpx.URL:
+        """The call's URL, parsed once per path (httpx parses a string URL on every request)."""
+        target = call.absolute_url or f"{self._base}/{call.path.lstrip('/')}"
+        url = self._urls.get(target)
+        if url is None:
+            url = httpx.URL(target)
+            if len(self._urls) < 64 and call.absolute_url is None:
+                self._urls[target] = url
+        return url
 
-    def _outcome(self, call: Call, response: Response, started: float) -> Any:
+    def _request(self, http: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Request:
+        """The httpx request for ``call``. On the client's own httpx client it is made directly (its headers and
+        timeout are ours, known in advance: httpx's merging of client and request settings is skipped); on a
+        caller's ``http_client`` through ``build_request``, so that its own settings apply."""
+        headers = {**call.headers, "Content-Type": "application/json"} if call.json is not None else call.headers
+        if http is self._given:
+            request = http.build_request(
+                call.method,
+                self._url(call),
+                headers=headers,
+                content=_body(call),
+                params=call.params,
+                data=call.data,
+                files=call.files,
+            )
+        else:
+            request = httpx.Request(
+                call.method,
+                self._url(call),
+                headers={**self._own_headers, **headers},
+                content=_body(call),
+                params=call.params,
+                data=call.data,
+                files=call.files,
+                extensions=self._extensions,
+            )
+        if not call.authenticated:
+            # A pre-signed upload goes to another host: it must not carry our key.
+            del request.headers["Authorization"]
+        return request
+
+    def _route(self, http: httpx.Client | httpx.AsyncClient, call: Call) -> tuple[httpx.Request, Any]:
+        request = self._request(http, call)
+        return request, self._transport_for(http, request)
+
+    def _transport_for(self, http: httpx.Client | httpx.AsyncClient, request: httpx.Request) -> Any:
+        """The httpx transport the client's own httpx client would use for ``request`` (its proxy transport when
+        the environment names a proxy for that URL, else its pool), or None for a caller's ``http_client``.
+
+        The client's own httpx client has no auth, cookies, event hooks or redirect following to apply, so its
+        transport is called directly: ``Client.send``'s bookkeeping for those was 40 % of the CPU of a voice
+        operation (profiled). A caller's client always goes through ``send``, so everything it sets applies.
+        """
+        if http is self._given:
+            return None
+        pick = getattr(http, "_transport_for_url", None)  # httpx's own choice between its mounts and its pool
+        return pick(request.url) if pick is not None else None
+
+    def _outcome(self, call: Call, response: httpx.Response, started: float) -> Any:
         _log(call, response, started)
         return _parse(response, call)
 
 
-class SyncTransport(_TransportBase):
-    def __init__(
-        self,
-        *,
-        key: APIKey,
-        endpoints: Endpoints,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
-        max_retries: int = 2,
-        http_client: httpx.Client | None = None,
-    ) -> None:
-        super().__init__(endpoints=endpoints, timeout_s=timeout_s, max_retries=max_retries)
-        headers = request_headers(key, endpoints)
-        self._fast = (
-            _fast_http.SyncChannel(endpoints.http_base_url, headers, timeout_s)
-            if http_client is None and _fast_http.usable(endpoints.http_base_url)
-            else None
-        )
-        # Made on first use (uploads, HTTP synthesis): an httpx client loads its TLS certificates when made
-        # (~50 ms of CPU), which a client that only manages voices or speaks over the WebSocket never needs.
-        self._http: httpx.Client | None = None
-        self._http_lock = threading.Lock()
-        self._http_given = http_client
-        self._make_headers: Callable[[], dict[str, str]] = lambda: request_headers(key, endpoints)
-        if http_client is not None:
-            http_client.headers.update(headers)
-
-    def send(self, call: Call) -> Any:
-        attempt = 0
-        while True:
-            started = time.perf_counter()
-            try:
-                try:
-                    if self._fast is not None and _fast_http.handles(call):
-                        response: Response = self._fast.request(call)
-                    else:
-                        http = self.http
-                        response = http.send(_build(http, call, self.endpoints.http_base_url))
-                except httpx.TransportError as error:
-                    raise map_transport_error(error) from None
-                return self._outcome(call, response, started)
-            except (APIStatusError, APIConnectionError) as error:
-                delay = self._delay_before_retry(error, call, attempt)
-                if delay is None:
-                    raise
-                time.sleep(delay)
-                attempt += 1
+class SyncTransport(_TransportBase[httpx.Client]):
+    def send_once(self, call: Call) -> Any:
+        """One exchange: the parsed JSON of a 2xx reply, else the mapped error (no retry here)."""
+        started, http = time.perf_counter(), self.http
+        request, transport = self._route(http, call)
+        try:
+            response = http.send(request) if transport is None else _read(transport.handle_request(request))
+        except httpx.TransportError as error:
+            raise map_transport_error(error) from None
+        return self._outcome(call, response, started)
 
     @property
     def http(self) -> httpx.Client:
-        """The pooled httpx client (authenticated), for callers that stream (HTTP synthesis)."""
+        """The pooled httpx client (authenticated), also for callers that stream (HTTP synthesis)."""
         if self._http is None:
             with self._http_lock:
                 if self._http is None:
-                    made = self._http_given or httpx.Client(timeout=self.timeout_s, headers=self._make_headers())
-                    self._http = made
+                    self._http = sync_client(timeout_s=self.timeout_s, headers=self._make_headers())
         return self._http
 
     def close(self) -> None:
-        if self._fast is not None:
-            self._fast.close()
         if self._http is not None:
             self._http.close()
-        elif self._http_given is not None:
-            self._http_given.close()
 
 
-class AsyncTransport(_TransportBase):
-    def __init__(
-        self,
-        *,
-        key: APIKey,
-        endpoints: Endpoints,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
-        max_retries: int = 2,
-        http_client: httpx.AsyncClient | None = None,
-    ) -> None:
-        super().__init__(endpoints=endpoints, timeout_s=timeout_s, max_retries=max_retries)
-        headers = request_headers(key, endpoints)
-        self._fast = (
-            _fast_http.AsyncChannel(endpoints.http_base_url, headers, timeout_s)
-            if http_client is None and _fast_http.usable(endpoints.http_base_url)
-            else None
-        )
-        self._http: httpx.AsyncClient | None = http_client  # else made on first use (see SyncTransport)
-        self._make_headers: Callable[[], dict[str, str]] = lambda: request_headers(key, endpoints)
-        if http_client is not None:
-            http_client.headers.update(headers)
-
-    async def send(self, call: Call) -> Any:
-        attempt = 0
-        while True:
-            started = time.perf_counter()
-            try:
-                try:
-                    if self._fast is not None and _fast_http.handles(call):
-                        response: Response = await self._fast.request(call)
-                    else:
-                        http = self.http
-                        response = await http.send(_build(http, call, self.endpoints.http_base_url))
-                except httpx.TransportError as error:
-                    raise map_transport_error(error) from None
-                return self._outcome(call, response, started)
-            except (APIStatusError, APIConnectionError) as error:
-                delay = self._delay_before_retry(error, call, attempt)
-                if delay is None:
-                    raise
-                await asyncio.sleep(delay)
-                attempt += 1
+class AsyncTransport(_TransportBase[httpx.AsyncClient]):
+    async def send_once(self, call: Call) -> Any:
+        """One exchange: the parsed JSON of a 2xx reply, else the mapped error (no retry here)."""
+        started, http = time.perf_counter(), self.http
+        request, transport = self._route(http, call)
+        try:
+            response = await (http.send(request) if transport is None else _aread(transport, request))
+        except httpx.TransportError as error:
+            raise map_transport_error(error) from None
+        return self._outcome(call, response, started)
 
     @property
     def http(self) -> httpx.AsyncClient:
-        """The pooled httpx client (authenticated), for callers that stream (HTTP synthesis)."""
+        """The pooled httpx client (authenticated), also for callers that stream (HTTP synthesis)."""
+        loop = asyncio.get_running_loop()
+        if self._own and self._http is not None and loop is not self._loop:
+            # A new event loop (e.g. a second asyncio.run): connections of the old one cannot be used here.
+            discard_httpx_pool(self._http)
+            self._http = None
         if self._http is None:
-            self._http = httpx.AsyncClient(timeout=self.timeout_s, headers=self._make_headers())
+            self._http = async_client(timeout_s=self.timeout_s, headers=self._make_headers())
+        self._loop = loop
         return self._http
 
     async def aclose(self) -> None:
-        if self._fast is not None:
-            await self._fast.aclose()
-        if self._http is not None:
+        if self._http is None:
+            return
+        if self._own and self._loop is not asyncio.get_running_loop():
+            discard_httpx_pool(self._http)
+        else:
             await self._http.aclose()
 
 
-def _log(call: Call, response: Response, started: float) -> None:
+def _read(response: httpx.Response) -> httpx.Response:
+    """``response`` read whole, its connection given back to the pool."""
+    try:
+        response.read()
+    finally:
+        response.close()
+    return response
+
+
+async def _aread(transport: httpx.AsyncBaseTransport, request: httpx.Request) -> httpx.Response:
+    """:func:`_read` for an async transport's reply to ``request``."""
+    response = await transport.handle_async_request(request)
+    try:
+        await response.aread()
+    finally:
+        await response.aclose()
+    return response
+
+
+def _log(call: Call, response: httpx.Response, started: float) -> None:
     if log.isEnabledFor(logging.DEBUG):
         action = (call.json or {}).get("input", {}).get("action", "") if call.json else ""
         log.debug(

@@ -34,7 +34,7 @@ from websockets.protocol import State
 from websockets.typing import Data
 
 from cosyclone._exceptions import APIConnectionError, APITimeoutError
-from cosyclone.client._fast_http import PROXY_VARIABLES, discard_stale
+from cosyclone.client._stale_loop import discard_stale
 from cosyclone.client._tts_protocol import (
     IDLE_FLUSH_S,
     START_TIMEOUT_S,
@@ -53,6 +53,8 @@ DEFAULT_MAX_STREAMS = 16
 #: How long closing a connection may wait for the service's close frame.
 CLOSE_TIMEOUT_S = 2.0
 _END = object()
+#: The variables that make websockets use a proxy.
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
 async def _within(awaitable: Any, seconds: float) -> Any:

@@ -21,7 +21,6 @@ import dataclasses
 import datetime as dt
 import time
 from collections.abc import Iterable
-from typing import Literal
 
 from cosyclone._exceptions import (
     APIConnectionError,
@@ -36,10 +35,12 @@ from cosyclone._exceptions import (
     VoiceNotReadyError,
     VoiceRejectedError,
 )
-from cosyclone.client._retry import NOT_ACTED_STATUSES, repeat_flow, retry_delay
-from cosyclone.client._steps import Call, Flow, Sleep
+from cosyclone.client._retry import NOT_ACTED_STATUSES, RetryPolicy
+from cosyclone.client._steps import Call, Flow, Sleep, repeat_flow
 from cosyclone.client.types import CreatedVoice, Voice, VoicePage
 from cosyclone.client.uploads import data_uri, upload_flow
+from cosyclone.schema.clone_options import UPLOAD_MODES as UPLOAD_MODES  # declared with the clone options
+from cosyclone.schema.clone_options import UploadMode as UploadMode
 from cosyclone.schema.enrollment import (
     CUSTOMIZATION_PATH,
     DATA_URI_PREFIX,
@@ -63,9 +64,6 @@ RECONCILE_PAGE_SIZE = 100
 RECONCILE_WINDOW = dt.timedelta(minutes=10)
 #: The longest pause between two reconciliation looks after a timeout.
 MAX_SETTLE_S = 30.0
-#: How a local sample reaches ``create_voice``: ``auto`` (a data URI, else the upload), or one path forced.
-UploadMode = Literal["auto", "data-uri", "oss"]
-UPLOAD_MODES: tuple[str, ...] = ("auto", "data-uri", "oss")
 #: wait_until_ready polls quickly at first (a voice is often ready within seconds, the emulator's at once), then
 #: backs off to a cap (third parties poll every 2-10 s for tens of seconds): the lag between the voice becoming
 #: OK and the caller knowing stays within one poll interval, at most a request every READY_POLL_FIRST_S.
@@ -194,6 +192,7 @@ def create_flow(
     sent = prepared.wire.input
     url = sent.sample if isinstance(sent, CreateVoiceInput) else request.voice_sample_url
     since = dt.datetime.now(dt.timezone.utc)
+    policy = RetryPolicy(max_retries=max_retries)
     attempt = 0
     while True:
         attempt += 1
@@ -230,13 +229,15 @@ def create_flow(
                     "it may still be created: run `cosyclone voices sync --adopt` later (not retried, so that the "
                     "voice is never made twice)"
                 ) from None
-            if attempt > max_retries:
+            delay = policy.delay(error, attempt - 1)  # reconciliation found nothing: the service did not act
+            if delay is None:
                 raise
-            yield Sleep(retry_delay(attempt - 1, retry_after_s=getattr(error, "retry_after_s", None)))
+            yield Sleep(delay)
             continue
         except APIStatusError as error:
-            if error.status_code in NOT_ACTED_STATUSES and attempt <= max_retries:
-                yield Sleep(retry_delay(attempt - 1, retry_after_s=error.retry_after_s))
+            delay = policy.delay_if_not_acted(error, attempt - 1)
+            if delay is not None:
+                yield Sleep(delay)
                 continue
             raise _explained(error, prepared.disputed) from None
         reply = EnrollmentResponse[CreateVoiceOutput].model_validate(raw)

@@ -30,9 +30,9 @@ from typing import Literal
 import httpx
 from typing_extensions import Unpack
 
-from cosyclone._exceptions import InvalidRequestError, Problem
+from cosyclone._exceptions import InvalidRequestError, Problem, ResultNotWrittenError
 from cosyclone.catalog import speech_protocol
-from cosyclone.client._audio_sink import AudioFile, wav_header
+from cosyclone.client._audio_sink import AudioFile, WriteRescue, wav_header
 from cosyclone.client._refusal import RefusalJudge
 from cosyclone.client._retry import RetryPolicy
 from cosyclone.client._speech_options import (
@@ -255,7 +255,9 @@ class Speech(_SpeechBase):
         **options: Unpack[SynthesisOptionsDict],
     ) -> SpeechResult:
         """Synthesize into ``path``, written as ``path.part`` and renamed when complete (nothing under ``path`` if
-        it fails). ``text`` may be an iterable of pieces (duplex). Memory stays flat for any length."""
+        it fails). ``text`` may be an iterable of pieces (duplex). Memory stays flat for any length — unless the
+        file cannot be written (disk full): the synthesis then runs to its end and ResultNotWrittenError carries
+        what was billed and the audio (kept in memory from then on)."""
         if isinstance(text, str):
             resolved, opts = self._prepare(text, voice, model, options)
             chunks = self._raw(text, voice, resolved, opts, protocol)
@@ -264,15 +266,30 @@ class Speech(_SpeechBase):
             chunks = self._raw_text(text, voice, resolved, opts)
         collector = Collector(opts, resolved, voice, keep_audio=False)
         with AudioFile(path, wav_sample_rate=opts.sample_rate if opts.format == "wav" else None) as sink:
+            rescue = WriteRescue(sink)
             with contextlib.closing(chunks):
                 for chunk in chunks:
                     if chunk.kind == "audio":
-                        sink.write(chunk.audio)
+                        rescue.write(chunk.audio)
                     collector.add(chunk)
-            collector.result.path = sink.commit()
+            try:
+                collector.result.path = rescue.commit()
+            except OSError as error:
+                raise _not_written(sink.path, error, collector.finish(), rescue) from error
         result = collector.finish()
         result.bytes_written = result.path.stat().st_size if result.path else 0
         return result
+
+
+def _not_written(path: Path, error: OSError, result: SpeechResult, rescue: WriteRescue) -> ResultNotWrittenError:
+    """A synthesis done (billed) whose file could not be written: what was sent, and the audio kept in memory."""
+    return ResultNotWrittenError(
+        path,
+        error.strerror or str(error),
+        characters=result.characters,
+        request_id=result.request_id or None,
+        audio=rescue.audio(),
+    )
 
 
 class SpeechStream:
@@ -446,12 +463,16 @@ class AsyncSpeech(_SpeechBase):
             chunks = self._raw_text(text, voice, resolved, opts)
         collector = Collector(opts, resolved, voice, keep_audio=False)
         with AudioFile(path, wav_sample_rate=opts.sample_rate if opts.format == "wav" else None) as sink:
+            rescue = WriteRescue(sink)
             async with contextlib.aclosing(chunks):
                 async for chunk in chunks:
                     if chunk.kind == "audio":
-                        sink.write(chunk.audio)
+                        rescue.write(chunk.audio)
                     collector.add(chunk)
-            collector.result.path = sink.commit()
+            try:
+                collector.result.path = rescue.commit()
+            except OSError as error:
+                raise _not_written(sink.path, error, collector.finish(), rescue) from error
         result = collector.finish()
         result.bytes_written = result.path.stat().st_size if result.path else 0
         return result

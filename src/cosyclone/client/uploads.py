@@ -10,8 +10,7 @@ import os
 from pathlib import Path
 
 from cosyclone._exceptions import APIStatusError, InvalidRequestError, Problem
-from cosyclone.client._retry import repeat_flow
-from cosyclone.client._steps import Call, Flow, drive_async, drive_sync
+from cosyclone.client._steps import Call, Flow, drive_async, drive_sync, repeat_flow
 from cosyclone.client._transport import AsyncTransport, SyncTransport
 from cosyclone.client.types import UploadedFile
 from cosyclone.schema.enrollment import DATA_URI_MAX_CHARS, ENROLLMENT_MODEL

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 
+from typing_extensions import Unpack
+
 from cosyclone._exceptions import InvalidRequestError, Problem
 from cosyclone.client._steps import drive_async, drive_sync
 from cosyclone.client._transport import AsyncTransport, SyncTransport
@@ -22,9 +24,11 @@ from cosyclone.client._voice_flows import (
     update_flow,
     wait_flow,
 )
+from cosyclone.client.design import DesignedVoice, design_flow, design_options
 from cosyclone.client.types import CreatedVoice, Voice, VoicePage
 from cosyclone.client.uploads import AsyncUploads, Uploads, read_upload
 from cosyclone.schema.clone import DEFAULT_TARGET_MODEL, URL_SCHEMES, VoiceCloneRequest
+from cosyclone.schema.clone_options import CloneWireOptionsDict
 from cosyclone.voice_clone import PreparedClone, prepare_clone, validate_request
 
 DEFAULT_READY_TIMEOUT_S = 300.0
@@ -43,39 +47,19 @@ def check_upload_mode(upload: str) -> UploadMode:
     return upload  # type: ignore[return-value]
 
 
-def _request(
-    url: str,
-    prefix: str,
-    target_model: str,
-    language_hints: Sequence[str] | None,
-    max_prompt_audio_length: float | None,
-    enable_preprocess: bool | None,
-    enable_volume_normalization: bool | None = None,
-) -> VoiceCloneRequest:
-    return validate_request(
-        {
-            "prefix": prefix,
-            "voice_sample_url": url,
-            "target_model": target_model,
-            "language_hints": list(language_hints) if language_hints is not None else None,
-            "max_prompt_audio_length": max_prompt_audio_length,
-            "enable_preprocess": enable_preprocess,
-            "enable_volume_normalization": enable_volume_normalization,
-        }
-    )
+def _request(url: str, prefix: str, target_model: str, options: CloneWireOptionsDict) -> VoiceCloneRequest:
+    """The normalized request; ``options`` are the declared clone options (``schema/clone_options.py``)."""
+    return validate_request({"prefix": prefix, "voice_sample_url": url, "target_model": target_model, **options})
 
 
 def check_before_upload(
     sample: Sample,
     prefix: str,
     target_model: str,
-    language_hints: Sequence[str] | None,
-    max_prompt_audio_length: float | None,
-    enable_preprocess: bool | None,
     *,
     region: str,
     skip_catalog_check: bool,
-    enable_volume_normalization: bool | None = None,
+    **options: Unpack[CloneWireOptionsDict],
 ) -> PreparedClone:
     """Every rule of the request, checked before anything is uploaded (a placeholder stands for a local file).
 
@@ -83,8 +67,7 @@ def check_before_upload(
         InvalidRequestError: naming each field that breaks a rule.
     """
     url = str(sample) if is_remote(sample) else "oss://local-file"
-    fields = (prefix, target_model, language_hints, max_prompt_audio_length, enable_preprocess)
-    probe = _request(url, *fields, enable_volume_normalization)
+    probe = _request(url, prefix, target_model, options)
     return prepare_clone(probe, region=region, skip_catalog_check=skip_catalog_check)
 
 
@@ -102,17 +85,16 @@ class Voices:
         prefix: str,
         sample: Sample,
         target_model: str = DEFAULT_TARGET_MODEL,
-        language_hints: Sequence[str] | None = None,
-        max_prompt_audio_length: float | None = None,
-        enable_preprocess: bool | None = None,
-        enable_volume_normalization: bool | None = None,
         upload: UploadMode = "auto",
         skip_catalog_check: bool = False,
         exclude: Iterable[str] = (),
+        **options: Unpack[CloneWireOptionsDict],
     ) -> CreatedVoice:
         """Enroll a voice from ``sample``: an http(s)/oss URL, or a local file, sent inline as a data URI or
         uploaded to temporary storage first (``upload``: ``auto`` tries inline and falls back to the upload if
-        the service refuses it; ``data-uri`` / ``oss`` force one path).
+        the service refuses it; ``data-uri`` / ``oss`` force one path). ``options``: the declared clone options
+        (``language_hints``, ``max_prompt_audio_length``, ``enable_preprocess``, ``enable_volume_normalization``;
+        see :mod:`cosyclone.schema.clone_options`).
 
         Every rule is checked before any call. The create call is never repeated blindly: after an ambiguous
         failure the voice is looked for (``exclude``: voice ids known not to be ours) before trying again.
@@ -122,17 +104,12 @@ class Voices:
             APIStatusError subclasses: the service refused (SampleRejectedError, VoiceQuotaExceededError, …).
             APIConnectionError: the service could not be reached.
         """
-        fields = (prefix, target_model, language_hints, max_prompt_audio_length, enable_preprocess)
         upload = check_upload_mode(upload)
         prepared = check_before_upload(
-            sample,
-            *fields,
-            region=self._region,
-            skip_catalog_check=skip_catalog_check,
-            enable_volume_normalization=enable_volume_normalization,
+            sample, prefix, target_model, region=self._region, skip_catalog_check=skip_catalog_check, **options
         )
         if is_remote(sample):
-            request = _request(str(sample), *fields, enable_volume_normalization)
+            request = _request(str(sample), prefix, target_model, options)
             return self.create_from(request, skip_catalog_check=skip_catalog_check, exclude=exclude)
         name, data = read_upload(sample)
         flow = create_local_flow(
@@ -157,6 +134,41 @@ class Voices:
             ),
             self._transport,
         )
+
+    def design(
+        self,
+        voice_prompt: str,
+        *,
+        prefix: str,
+        target_model: str | None = None,
+        preview_text: str | None = None,
+        language_hints: Sequence[str] | None = None,
+        preview_format: str | None = None,
+        preview_sample_rate: int | None = None,
+        wait: bool = True,
+        timeout: float = DEFAULT_READY_TIMEOUT_S,
+        exclude: Iterable[str] = (),
+    ) -> DesignedVoice:
+        """Design a voice from a description (contract §11.1): its id and preview audio (see
+        :mod:`cosyclone.client.design`). Every rule is checked before any call; the request is never sent twice.
+
+        Raises:
+            InvalidRequestError: a field breaks a rule (nothing sent).
+            APIStatusError subclasses, APIConnectionError: as for :meth:`create`.
+        """
+        options = design_options(
+            voice_prompt=voice_prompt,
+            prefix=prefix,
+            target_model=target_model,
+            preview_text=preview_text,
+            language_hints=list(language_hints) if language_hints is not None else None,
+            response_format=preview_format,
+            sample_rate=preview_sample_rate,
+        )
+        flow = design_flow(
+            options, max_retries=self._transport.max_retries, wait=wait, timeout_s=timeout, exclude=exclude
+        )
+        return drive_sync(flow, self._transport)
 
     def list(self, *, prefix: str | None = None, page_index: int = 0, page_size: int = 10) -> VoicePage:
         """One page of voices (the service gives no totals), optionally filtered by prefix."""
@@ -204,25 +216,17 @@ class AsyncVoices:
         prefix: str,
         sample: Sample,
         target_model: str = DEFAULT_TARGET_MODEL,
-        language_hints: Sequence[str] | None = None,
-        max_prompt_audio_length: float | None = None,
-        enable_preprocess: bool | None = None,
-        enable_volume_normalization: bool | None = None,
         upload: UploadMode = "auto",
         skip_catalog_check: bool = False,
         exclude: Iterable[str] = (),
+        **options: Unpack[CloneWireOptionsDict],
     ) -> CreatedVoice:
-        fields = (prefix, target_model, language_hints, max_prompt_audio_length, enable_preprocess)
         upload = check_upload_mode(upload)
         prepared = check_before_upload(
-            sample,
-            *fields,
-            region=self._region,
-            skip_catalog_check=skip_catalog_check,
-            enable_volume_normalization=enable_volume_normalization,
+            sample, prefix, target_model, region=self._region, skip_catalog_check=skip_catalog_check, **options
         )
         if is_remote(sample):
-            request = _request(str(sample), *fields, enable_volume_normalization)
+            request = _request(str(sample), prefix, target_model, options)
             return await self.create_from(request, skip_catalog_check=skip_catalog_check, exclude=exclude)
         name, data = read_upload(sample)
         flow = create_local_flow(
@@ -246,6 +250,35 @@ class AsyncVoices:
             ),
             self._transport,
         )
+
+    async def design(
+        self,
+        voice_prompt: str,
+        *,
+        prefix: str,
+        target_model: str | None = None,
+        preview_text: str | None = None,
+        language_hints: Sequence[str] | None = None,
+        preview_format: str | None = None,
+        preview_sample_rate: int | None = None,
+        wait: bool = True,
+        timeout: float = DEFAULT_READY_TIMEOUT_S,
+        exclude: Iterable[str] = (),
+    ) -> DesignedVoice:
+        """Async twin of :meth:`Voices.design`."""
+        options = design_options(
+            voice_prompt=voice_prompt,
+            prefix=prefix,
+            target_model=target_model,
+            preview_text=preview_text,
+            language_hints=list(language_hints) if language_hints is not None else None,
+            response_format=preview_format,
+            sample_rate=preview_sample_rate,
+        )
+        flow = design_flow(
+            options, max_retries=self._transport.max_retries, wait=wait, timeout_s=timeout, exclude=exclude
+        )
+        return await drive_async(flow, self._transport)
 
     async def list(self, *, prefix: str | None = None, page_index: int = 0, page_size: int = 10) -> VoicePage:
         return await drive_async(list_flow(prefix=prefix, page_index=page_index, page_size=page_size), self._transport)

@@ -6,6 +6,8 @@ the handlers that render them. Messages follow the service's wording (contract ย
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from cosyclone.schema import errors as codes
 
 
@@ -57,6 +59,33 @@ def invalid_api_key() -> EmulatorApiError:
 
 def internal_error(message: str = codes.INTERNAL_ERROR_MESSAGE, *, detail: str | None = None) -> EmulatorApiError:
     return EmulatorApiError(500, codes.INTERNAL_ERROR, message, detail=detail)
+
+
+#: Why a sample download failed (``cosyclone._download.DownloadError.reason``), in words for the message.
+_DOWNLOAD_REASONS = {
+    "unreachable": "the host cannot be reached",
+    "timeout": "the download timed out",
+    "http_status": "the server answered an error status",
+    "refused_address": "the host is on a private network",
+    "bad_url": "it is not a valid http(s) URL",
+}
+
+
+def sample_download_failed(
+    url: str, reason: str, *, status: int | None = None, detail: str | None = None
+) -> EmulatorApiError:
+    """500 ``InternalError`` for a sample URL the service cannot download (contract ยง3.8 lists an unreachable
+    URL among the causes of 500), with a message naming the URL (scheme, host and path: never its query, which
+    may carry a signature) and why, so that a client can tell the user what to fix."""
+    parts = urlsplit(url)
+    where = f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else url[:80]
+    why = _DOWNLOAD_REASONS.get(reason, reason.replace("_", " "))
+    if reason == "http_status" and status is not None:
+        why = f"the server answered HTTP {status}"
+    return internal_error(
+        f"The audio file could not be downloaded from {where}: {why}. Check that the URL is publicly reachable.",
+        detail=f"sample download failed: {reason}: {detail}",
+    )
 
 
 def data_inspection(*, detail: str | None = None) -> EmulatorApiError:

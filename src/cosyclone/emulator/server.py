@@ -28,6 +28,7 @@ from cosyclone.emulator.state.backend import EmulatorBackend
 from cosyclone.emulator.voice.engine_choice import SPEECH, EngineContext, done_serving, serving
 
 STARTUP_TIMEOUT_S = 10.0
+WARM_UP_THREAD = "cosyclone-speech-warm-up"
 
 
 class _RefusedHandshakeFilter(logging.Filter):
@@ -70,23 +71,43 @@ def _note_engine(note: str | None) -> None:
         logging.getLogger(__name__).warning(note)
 
 
-def _warm_up_speech() -> None:
-    """Load the speech engine in the background, so that the first sentence does not wait for it."""
-    from cosyclone.emulator.voice.speech_engine import engine_f0_hz
+class _SpeechWarmUp:
+    """Loads the speech engine in the background, so that the first sentence does not wait for it.
 
-    try:
-        engine_f0_hz()
-    except Exception as error:  # the first request will report it
-        logging.getLogger(__name__).warning("speech engine warm-up failed: %s", error)
+    The loading runs native code (onnxruntime, the lexicon): a thread inside it when the interpreter exits ends
+    the process in ``terminate called without an active exception`` (SIGABRT, exit 134). So the thread is not a
+    daemon, and :meth:`stop` (called by ``EmulatorServer.stop`` on every exit path) skips the steps not yet begun
+    and waits for the one under way (about 2 s at most, measured: lexicon 1.0 s, model 2.3 s, reference 2.0 s).
+    """
+
+    def __init__(self) -> None:
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=WARM_UP_THREAD, daemon=False)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        from cosyclone.emulator.voice import speech_engine, speech_frontend
+
+        steps = (speech_frontend.warm_up, speech_engine.warm_up, speech_engine.engine_f0_hz)
+        try:
+            for step in steps:
+                if self._stopping.is_set():
+                    return
+                step()
+        except Exception as error:  # the first request will report it
+            logging.getLogger(__name__).warning("speech engine warm-up failed: %s", error)
 
 
 class EmulatorServer:
     """A running emulator. ``**config`` are :class:`~cosyclone.emulator.config.EmulatorConfig` fields
-    (``data_dir``, ``keys``, ``ready_delay_s``, ``allow_private_urls``, ``voice_quota``, ``idle_timeout_s``, …).
-
-    ``warm_up``: load the speech engine in the background as soon as the server starts (a long-lived server's first
-    sentence then does not wait). ``stop()`` waits for it, so a short-lived embedded emulator passes False: the
-    engine then loads when a request first needs it, and a command that never synthesizes does not wait."""
+    (``data_dir``, ``keys``, ``ready_delay_s``, ``allow_private_urls``, ``voice_quota``, ``idle_timeout_s``, …)."""
 
     def __init__(
         self,
@@ -95,7 +116,6 @@ class EmulatorServer:
         port: int = 0,
         backend: EmulatorBackend | None = None,
         log_level: str = "warning",
-        warm_up: bool = True,
         **config: Any,
     ) -> None:
         self.backend = backend or EmulatorBackend(EmulatorConfig.from_kwargs(**config))
@@ -105,8 +125,7 @@ class EmulatorServer:
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
-        self._warm_up: threading.Thread | None = None
-        self._warm_up_wanted = warm_up
+        self._warm_up: _SpeechWarmUp | None = None
         self.port = 0
 
     # ----- addresses -----------------------------------------------------------------------------------------
@@ -157,11 +176,8 @@ class EmulatorServer:
         self._socket = sock
         self.port = int(sock.getsockname()[1])
         _note_engine(self.backend.voice_engine_note)
-        if self.backend.voice_engine == SPEECH and self._warm_up_wanted:
-            # Not a daemon, and joined by stop(): a daemon thread still inside onnxruntime's run() when the
-            # interpreter exits is killed while re-taking the GIL, and that unwind through onnxruntime's C++
-            # aborts the process ("terminate called without an active exception", exit 134).
-            self._warm_up = threading.Thread(target=_warm_up_speech, name="cosyclone-speech-warm-up")
+        if self.backend.voice_engine == SPEECH:
+            self._warm_up = _SpeechWarmUp()
             self._warm_up.start()
         config = uvicorn.Config(
             _WithVoiceEngine(create_app(self.backend), self.backend.engine_context),
@@ -186,8 +202,12 @@ class EmulatorServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving (open connections get up to 2 s to finish), release the port, and stop the backend's
-        voice-binding worker (a binding under way finishes first)."""
+        """Stop serving (open connections get up to 2 s to finish), release the port, and stop the speech
+        engine's warm-up and the backend's voice-binding worker (a step or binding under way finishes first), so
+        that no native thread outlives the server. Safe to call twice."""
+        if self._warm_up is not None:
+            self._warm_up.stop()
+            self._warm_up = None
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
@@ -198,9 +218,6 @@ class EmulatorServer:
         if self._socket is not None:
             self._socket.close()
         self._server = self._thread = self._socket = None
-        if self._warm_up is not None:
-            self._warm_up.join()  # a few seconds at most: loading and one sentence of the speech engine
-            self._warm_up = None
         self.backend.close()  # joins the voice-binding worker: no thread outlives the server
 
     def serve_forever(self) -> None:

@@ -1,8 +1,9 @@
 """The arguments of the MCP tools that clone and keep track of voices, declared once as annotated types: the
 type, bounds and description of each land in the tool's JSON input schema (through pydantic).
 
-The synthesis parameters are not here: the ``synthesize`` tool takes them from their one declaration
-(:func:`cosyclone.schema.synthesis_params.mcp_synthesis_input_schema`). Who may import it: :mod:`cosyclone.mcp.server`.
+The synthesis parameters and the clone options are not here: the ``synthesize`` and ``clone_voice`` tools take them
+from their one declaration (:func:`cosyclone.schema.synthesis_params.mcp_synthesis_input_schema`,
+:func:`cosyclone.schema.clone_options.mcp_clone_input_schema`). Who may import it: :mod:`cosyclone.mcp.server`.
 """
 
 from __future__ import annotations
@@ -69,22 +70,9 @@ TargetModelArg = Annotated[
         )
     ),
 ]
-CloneLanguageHint = Annotated[
-    str | None, Field(description="Language of the speaker, e.g. zh or en (allowed values depend on target_model).")
-]
-MaxPromptAudioLength = Annotated[
-    float | None,
-    Field(
-        description="Seconds of the sample the service uses, 3-30 (cosyvoice-v3.5-*, v3-flash only).", ge=3.0, le=30.0
-    ),
-]
-EnablePreprocess = Annotated[
-    bool | None, Field(description="Let the service denoise/normalise the sample (cosyvoice-v3.5-*, v3-flash only).")
-]
 WaitForOK = Annotated[
     bool, Field(description="Wait until the voice is OK (true) or return at once while it is DEPLOYING.")
 ]
-CloneTimeout = Annotated[float, Field(description="Seconds to wait for OK when wait is true.", ge=1.0, le=3600.0)]
 Force = Annotated[bool, Field(description="Send the sample even if it fails the local preflight check.")]
 New = Annotated[
     bool,
@@ -103,6 +91,21 @@ SkipCatalogCheck = Annotated[
             "is known to have changed)."
         )
     ),
+]
+ConsentRecording = Annotated[
+    str | None,
+    Field(
+        description=(
+            "The absolute path of a local recording of the sample's speaker reading consent_text (default: the "
+            "consent sentence, `cosyclone consent-text`). Verified before anything is sent (word error rate <= 0.3, "
+            "characters for Chinese; speaker similarity >= 0.80); refused otherwise. Required when the user's "
+            "config sets require_consent = true."
+        ),
+        min_length=1,
+    ),
+]
+ConsentText = Annotated[
+    str | None, Field(description="The words the consent recording must hold (default: the consent sentence).")
 ]
 PrefixFilter = Annotated[str | None, Field(description="Only voices whose name prefix is this (letters and digits).")]
 LocalOnly = Annotated[

@@ -5,7 +5,7 @@ Resume skips an item only when the manifest says it was done *for the same reque
 voice, model and parameters) and its file still decodes to the duration recorded then; an edited line, or a
 file cut short or damaged since, is synthesized again.
 
-Who may import it: the CLI (``cosyclone batch``), the MCP server, benchmarks. Each worker thread gets its own
+Who may import it: the front ends (``cosyclone batch``), benchmarks. Each worker thread gets its own
 client (and so its own reused WebSocket connection).
 """
 
@@ -24,16 +24,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cosyclone._crashpoints import crash_point
 from cosyclone._exceptions import (
     InvalidRequestError,
     Problem,
+    ResultNotWrittenError,
 )
-from cosyclone._files import write_json_atomic
+from cosyclone._files import check_output_path, probe_writable, remove_dead_parts, write_json_atomic
 from cosyclone._wav import WAV_HEADER_BYTES
 from cosyclone.schema.synthesis_params import DEFAULT_SAMPLE_RATE, SYNONYMS, synthesis_params
 
 if TYPE_CHECKING:
     from cosyclone.client import Client  # annotations only: `cosyclone batch --help` loads no httpx
+    from cosyclone.ops.session import Session
 
 MANIFEST = "manifest.json"
 #: Per-line parameters an input may carry (besides id and text): the voice, the model and every declared
@@ -114,9 +117,10 @@ def read_items(path: Path) -> list[BatchItem]:
         InvalidRequestError: unreadable file, empty input, an empty text, a bad column, a duplicate id.
     """
     try:
-        content = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as error:
         raise InvalidRequestError([Problem("INPUT", str(path), f"cannot be read: {error.strerror}")]) from None
+    content = _utf8(data, path)
     suffix = path.suffix.lower()
     items: list[BatchItem] = []
     if suffix == ".csv":
@@ -152,12 +156,47 @@ def read_items(path: Path) -> list[BatchItem]:
     return items
 
 
-def load_manifest(out_dir: Path) -> dict[str, ItemResult]:
+def _utf8(data: bytes, path: Path) -> str:
+    """``data`` as UTF-8 (a BOM dropped), or InvalidRequestError naming the file, the line, the byte and the fix."""
     try:
-        entries = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))["items"]
-        return {e["id"]: ItemResult(**{k: e.get(k) for k in ItemResult.__dataclass_fields__}) for e in entries}
-    except (OSError, ValueError, KeyError, TypeError):
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        rule = f"line {line}, column {column}: byte 0x{data[error.start]:02x} is not UTF-8 text"
+        raise InvalidRequestError(
+            [Problem("INPUT", str(path), rule)],
+            hint=f"save {path.name} as UTF-8, e.g. `iconv -f latin1 -t utf-8 {path.name} > {path.stem}.utf8"
+            f"{path.suffix}` (or gbk for Chinese text), then run again; nothing was sent",
+        ) from None
+
+
+def load_manifest(out_dir: Path) -> dict[str, ItemResult]:
+    """The results an earlier run recorded in ``out_dir/manifest.json`` (none when there is no manifest).
+
+    Raises:
+        InvalidRequestError: the manifest is there but cannot be read as one (hand-edited, cut short): resuming
+            would silently redo (and bill) every item and overwrite it, so nothing is done.
+    """
+    path = out_dir / MANIFEST
+    if not path.exists():
         return {}
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))["items"]
+        return {e["id"]: ItemResult(**{k: e.get(k) for k in ItemResult.__dataclass_fields__}) for e in entries}
+    except json.JSONDecodeError as error:
+        reason = f"is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+    except UnicodeDecodeError:
+        reason = "is not UTF-8 text"
+    except OSError as error:
+        reason = f"cannot be read: {error.strerror}"
+    except (KeyError, TypeError, AttributeError):
+        reason = 'is not a batch manifest (an object with an "items" list of {"id": …} entries)'
+    raise InvalidRequestError(
+        [Problem("--resume", str(path), reason)],
+        hint=f"repair {path}, or move it aside (`mv {path} {path}.broken`) to synthesize every item again; "
+        "nothing was sent",
+    )
 
 
 #: A file whose duration is off by more than this from the one recorded when it was written is not complete.
@@ -194,7 +233,9 @@ def _duration_s(path: Path, fmt: str, sample_rate: int) -> float | None:
 
 class BatchRun:
     """One batch: items, where they go, how; call :meth:`run`. ``stop()`` (e.g. on Ctrl-C) finishes the items
-    in flight, skips the rest and still writes the manifest."""
+    in flight, skips the rest and still writes the manifest. The output folder is checked writable before the
+    first request; an item synthesized (billed) but not written (disk full) stops the batch — no more billing
+    — with its characters and request_id in the manifest and :attr:`write_failure` set."""
 
     def __init__(
         self,
@@ -218,6 +259,8 @@ class BatchRun:
         self._clients: list[Client] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        #: The first item that was synthesized (billed) but could not be written: the batch stopped there.
+        self.write_failure: ResultNotWrittenError | None = None
         if out_dir.exists() and not out_dir.is_dir():
             raise InvalidRequestError([Problem("--out-dir", str(out_dir), "is a file, not a folder")])
         self.results: dict[str, ItemResult] = load_manifest(out_dir) if resume else {}
@@ -268,6 +311,8 @@ class BatchRun:
             attempt += 1
             try:
                 result = client.speech.to_file(item.text, target, voice=voice, model=model, **options)
+            except ResultNotWrittenError as error:  # billed, not written (disk full): the batch stops here
+                return self._not_written(item, error, attempt)
             except InvalidRequestError as error:
                 return ItemResult(item.id, None, error=str(error), attempts=attempt)
             except Exception as error:  # any other refusal: recorded against the item, the batch goes on
@@ -287,9 +332,25 @@ class BatchRun:
                 fingerprint=self.fingerprint(item),
             )
 
+    def _not_written(self, item: BatchItem, error: ResultNotWrittenError, attempt: int) -> ItemResult:
+        from cosyclone.ops.speak import keep_rescued_audio
+
+        keep_rescued_audio(error, self.target(item).name)
+        self._stop.set()
+        with self._lock:
+            if self.write_failure is None:
+                self.write_failure = error
+        return ItemResult(
+            item.id, None, characters=error.characters or 0, request_id=error.request_id, error=str(error),
+            attempts=attempt, fingerprint=self.fingerprint(item),
+        )  # fmt: skip
+
     def run(self, on_progress: Callable[[ItemResult], None] | None = None) -> list[ItemResult]:
         """Render every item not already done; returns the results in input order (manifest written)."""
+        probe_writable(self.out_dir, field="--out-dir")  # before anything is sent or billed
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        check_output_path(self.out_dir / MANIFEST)
+        remove_dead_parts(self.out_dir)  # a killed earlier run's temporary files (its final files are whole)
         todo: list[BatchItem] = []
         for item in self.items:
             if self.resume and self.is_done(item):
@@ -307,8 +368,11 @@ class BatchRun:
             for future in futures:
                 if future.done() and not future.cancelled() and future.exception() is None:
                     result = future.result()
+                    crash_point("batch:after-item")
                     with self._lock:
                         self.results[result.id] = result
+                        self.write_manifest()  # after every item: a killed run's resume skips what was done
+                    crash_point("batch:after-manifest")
                     if on_progress:
                         on_progress(result)
 
@@ -351,3 +415,54 @@ class BatchRun:
                 "failed": sum(1 for e in ordered if e["error"] is not None),
             },
         )
+
+
+def start_batch(
+    session: Session,
+    input_path: Path,
+    *,
+    out_dir: Path,
+    voice: str,
+    model: str | None = None,
+    audio_format: str = "mp3",
+    sample_rate: int | None = None,
+    concurrency: int = 4,
+    retries: int = 2,
+    resume: bool = False,
+) -> BatchRun:
+    """Read ``input_path``, resolve the voice and open the session's client once (the key looked up, or the
+    embedded emulator started) — everything checked before the first synthesis; returns the run to start.
+
+    Raises:
+        InvalidRequestError: an unreadable input, a bad item, or a voice that names nothing.
+    """
+    from cosyclone.ops.voices import resolve_voice
+
+    items = read_items(input_path)
+    # A system voice needs a model: without --model (or a model column) the voice must be a cloned one.
+    system_voice_ok = model is not None or any("model" in item.parameters for item in items)
+    voice_id = resolve_voice(session, voice, system_voice_ok=system_voice_ok)
+    session.client()
+    defaults = {"voice": voice_id, "model": model, "format": audio_format, "sample_rate": sample_rate}
+    return BatchRun(
+        items,
+        out_dir=out_dir,
+        client_factory=session.new_client,
+        defaults={k: v for k, v in defaults.items() if v is not None},
+        concurrency=concurrency,
+        retries=retries,
+        resume=resume,
+    )
+
+
+def batch_summary(run: BatchRun, results: list[ItemResult]) -> dict[str, Any]:
+    """JSON-ready summary of a finished run: ``{ok, manifest, total, complete, skipped, failed: [{id, error}]}``."""
+    failed = [r for r in results if r.error]
+    return {
+        "ok": not failed,
+        "manifest": str(run.out_dir / "manifest.json"),
+        "total": len(run.items),
+        "complete": len(results) - len(failed),
+        "skipped": sum(1 for r in results if r.skipped),
+        "failed": [{"id": r.id, "error": r.error} for r in failed],
+    }

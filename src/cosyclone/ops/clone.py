@@ -1,7 +1,8 @@
-"""Clone a voice for a front end: :func:`cosyclone.ops.enrollment.clone_voice` with the session's client and registry,
-its summary, and its evidence (``preflight.json``, ``clone.json``) written in one place.
+"""``clone``: a sample → a ready voice, for a front end: :func:`cosyclone.ops.enrollment.clone_voice` with the
+session's client and registry and the declared :class:`~cosyclone.schema.clone_options.CloneOptions`, its summary,
+and its evidence (``preflight.json``, ``clone.json``) written in one place.
 
-Who may import it: the front ends (``cli/``, ``mcp_server.py``).
+Who may import it: the front ends (``cli/``, ``mcp/``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from cosyclone.ops.enrollment import CloneOutcome
     from cosyclone.ops.session import Session
+    from cosyclone.schema.clone_options import CloneOptions
+
+__all__ = ["CloneResult", "clone", "clone_options_from"]
 
 
 @dataclass
@@ -23,50 +27,71 @@ class CloneResult:
     summary: dict[str, Any]
 
 
-def clone_with_evidence(
+def clone_options_from(values: dict[str, Any]) -> CloneOptions:
+    """The declared options from a front end's parsed values (keyed by declared name; ``None``: the default).
+
+    Raises:
+        InvalidRequestError: a value breaks its declared type or bounds, naming the option.
+    """
+    from pydantic import ValidationError
+
+    from cosyclone._exceptions import InvalidRequestError
+    from cosyclone.schema.clone_options import CloneOptions
+    from cosyclone.voice_clone import problems_from_validation_error
+
+    given = {k: v for k, v in values.items() if v is not None and k in CloneOptions.model_fields}
+    try:
+        return CloneOptions.model_validate(given)
+    except ValidationError as error:
+        raise InvalidRequestError(problems_from_validation_error(error)) from None
+
+
+def clone(
     session: Session,
-    *,
     sample: str | os.PathLike[str],
-    prefix: str,
-    target_model: str,
-    language_hints: list[str] | None = None,
-    max_prompt_audio_length: float | None = None,
-    enable_preprocess: bool | None = None,
-    enable_volume_normalization: bool | None = None,
-    upload: str = "auto",
+    options: CloneOptions,
+    *,
     force: bool = False,
     new: bool = False,
-    wait: bool = True,
-    wait_timeout_s: float = 300.0,
     skip_catalog_check: bool = False,
+    consent: str | os.PathLike[str] | None = None,
+    consent_text: str | None = None,
 ) -> CloneResult:
     """Clone ``sample`` (see :func:`~cosyclone.ops.enrollment.clone_voice`) and write the evidence.
 
-    A preflight report is written to ``preflight.json`` whether the sample passed or was refused. Errors are those
-    of ``clone_voice``.
-    """
-    from cosyclone.ops.enrollment import clone_voice
+    With ``consent`` (a recording of the sample's speaker reading ``consent_text``, default the consent sentence)
+    the consent is verified first, before anything is sent, and its provenance is stored with the voice
+    (:mod:`cosyclone.ops.consent`); the summary then carries ``consent``.
 
+    A preflight report is written to ``preflight.json`` whether the sample passed or was refused. Errors are those
+    of ``clone_voice``, and :class:`~cosyclone.ConsentRefusedError` (consent not verified, or required and missing).
+    """
+    from cosyclone.ops.consent import consent_for_clone, keep_consent
+    from cosyclone.ops.enrollment import clone_voice
+    from cosyclone.schema.clone_options import CloneWireOptions
+
+    verdict = consent_for_clone(
+        sample=sample, consent=consent, consent_text=consent_text, language_hints=options.language_hints
+    )
     client = session.client()
     if not session.evidence_failures_are_warnings:
-        session.evidence()  # an evidence folder that can never hold files: say so before any work
+        # evidence that could never be written: say so before any work (nothing sent yet)
+        session.evidence().check_writable("preflight.json", "clone.json")
+    wire = {name: getattr(options, name) for name in CloneWireOptions.model_fields}
     try:
         outcome = clone_voice(
             client,
             session.registry(),
             sample=sample,
-            prefix=prefix,
-            target_model=target_model,
-            language_hints=language_hints,
-            max_prompt_audio_length=max_prompt_audio_length,
-            enable_preprocess=enable_preprocess,
-            enable_volume_normalization=enable_volume_normalization,
-            upload=upload,
+            prefix=options.prefix,
+            target_model=options.target_model,
+            upload=options.upload,
             force=force,
             new=new,
-            wait=wait,
-            wait_timeout_s=wait_timeout_s,
+            wait=options.wait,
+            wait_timeout_s=options.timeout_s,
             skip_catalog_check=skip_catalog_check,
+            **wire,  # the declared wire options, by name
         )
     except Exception as error:
         report = getattr(error, "report", None)
@@ -79,6 +104,8 @@ def clone_with_evidence(
         "region": client.region,
         "endpoint": client.endpoints.describe(),
     }
+    if verdict is not None:
+        summary["consent"] = keep_consent(session.registry(), outcome.voice_id, verdict)
     if outcome.preflight is not None:
         session.write_evidence("preflight.json", outcome.preflight.to_dict(), summary)
     session.write_evidence("clone.json", {**summary, "base_url": client.endpoints.http_base_url}, summary)

@@ -93,6 +93,10 @@ def compare_with(
     from cosyclone.quality.compare import compare_models, plan_compare
 
     plan = plan_compare(client, registry, sample=options.sample, target_models=options.target_models)
+    if plan.enrollments:
+        from cosyclone.ops.consent import refuse_unconsented
+
+        refuse_unconsented("compare")
     if not confirm(plan):
         return CompareResult(plan, None)
     outcome = compare_models(

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from cosyclone._files import check_output_path, write_bytes_atomic, write_json_atomic, write_text_atomic
+from cosyclone._files import check_output_path, probe_writable, write_bytes_atomic, write_json_atomic, write_text_atomic
 
 DEFAULT_EVIDENCE_DIR = Path("output") / "aliyun-cosyvoice-voice-clone"
 #: A DashScope key standing on its own ("Bearer sk-…", "key=sk-…"), not "sk-" inside a word or an id such as
@@ -77,6 +77,15 @@ class Evidence:
 
     def path(self, name: str) -> Path | None:
         return self.directory / name if self.directory is not None else None
+
+    def check_writable(self, *names: str) -> None:
+        """Before sending: the folder can hold files, and neither ``names`` nor ``history.jsonl`` is a folder
+        (raises InvalidRequestError / OutputPathError naming ``--evidence-dir``: nothing was sent)."""
+        if self.directory is None:
+            return
+        probe_writable(self.directory, field="--evidence-dir")
+        for name in (*names, "history.jsonl"):
+            check_output_path(self.directory / name)
 
     def write_json(self, name: str, data: Any) -> Path | None:
         """Write ``name`` (scrubbed, atomically) and append a line to ``history.jsonl``."""

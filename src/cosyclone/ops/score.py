@@ -36,9 +36,12 @@ class ScoreOptions:
     voice: str
     sample: str | None = None
     language: str | None = None
-    text: str | None = None
     plot_path: str | Path | None = None
     plot_field: str = "plot_path"
+    #: Store the score even when ``sample`` is not the voice's own sample (by hash); default: keep the stored one.
+    replace_score: bool = False
+    #: one's own probe text instead of the fixed sentences (last, so that positional construction keeps working)
+    text: str | None = None
 
 
 @dataclass
@@ -75,6 +78,8 @@ def score(session: Session, options: ScoreOptions) -> ScoreResult:
         InvalidRequestError: an unknown voice, a bad reference or picture path (nothing synthesized).
         APIError subclasses: the service refused the probe synthesis or could not be reached.
     """
+    if not session.evidence_failures_are_warnings:  # before the probe synthesis is sent (and billed)
+        session.evidence().check_writable("score.json")
     scored = score_with(session.client(), session.registry(), options)
     session.write_evidence("score.json", dict(scored.payload), scored.payload)
     return scored
@@ -86,7 +91,13 @@ def score_with(client: Client, registry: VoiceRegistry, options: ScoreOptions) -
 
     plot = check_plot_path(options.plot_path, field=options.plot_field) if options.plot_path else None
     result = score_voice(
-        client, registry, options.voice, sample=options.sample, language=options.language, text=options.text
+        client,
+        registry,
+        options.voice,
+        sample=options.sample,
+        language=options.language,
+        text=options.text,
+        replace_score=options.replace_score,
     )
     payload = result.to_dict()
     if plot is not None:

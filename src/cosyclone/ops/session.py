@@ -7,9 +7,8 @@ first use; its state lives in ``$COSYCLONE_HOME/emulator`` (so a voice cloned by
 the next), with a registry of its own, kept apart from the one that tracks real voices.
 
 The API key is held as an :class:`~cosyclone._config.APIKey` (it never prints itself); ``repr`` of a session shows
-its options, never the key. Who may import it: the front ends (``cli/``, ``mcp_server.py``) and the library
-operations under them (:mod:`cosyclone.ops.voices`, :mod:`cosyclone.ops.clone`,
-:mod:`cosyclone.ops.speak`).
+its options, never the key. Who may import it: the front ends (``cli/``, ``mcp/``) and the library
+operations beside it in :mod:`cosyclone.ops`.
 """
 
 from __future__ import annotations
@@ -42,6 +41,7 @@ class ClientSettings:
     region: str | None = None
     base_url: str | None = None
     workspace: str | None = None
+    ws_url: str | None = None
 
     def client_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``Client(...)`` — the only place the key is revealed."""
@@ -50,6 +50,7 @@ class ClientSettings:
             "region": self.region,
             "base_url": self.base_url,
             "workspace": self.workspace,
+            "ws_url": self.ws_url,
         }
 
 
@@ -57,7 +58,7 @@ class Session:
     """The options of one run and the resources opened from them; :meth:`close` releases them (last first).
 
     Args:
-        region, base_url, workspace: where to talk to (else the environment, else the default region).
+        region, base_url, workspace, ws_url: where to talk to (else the environment, else the default region).
         use_emulator: start an in-process emulator on first use and talk to it (no key, no quota).
         evidence_dir: where evidence files go (``None``: write none).
         verbose: log requests on stderr, redacted.
@@ -75,8 +76,10 @@ class Session:
         evidence_dir: Path | None = None,
         verbose: bool = False,
         evidence_failures_are_warnings: bool = False,
+        ws_url: str | None = None,
     ) -> None:
         self.region = region
+        self.ws_url = ws_url
         self.base_url = base_url
         self.workspace = workspace
         self.use_emulator = use_emulator
@@ -91,7 +94,7 @@ class Session:
     def __repr__(self) -> str:
         options = ", ".join(
             f"{name}={getattr(self, name)!r}"
-            for name in ("region", "base_url", "workspace", "use_emulator", "evidence_dir", "verbose")
+            for name in ("region", "base_url", "ws_url", "workspace", "use_emulator", "evidence_dir", "verbose")
         )
         return f"Session({options}, settings={self._settings!r})"
 
@@ -110,14 +113,28 @@ class Session:
         self._closers.append(closer)
 
     def close(self) -> None:
+        """Run every closer, last first, even when one fails (the embedded emulator's stop must always run: a
+        native thread alive at exit aborts the process); the first failure is raised after all have run."""
+        failure: BaseException | None = None
         while self._closers:
-            self._closers.pop()()
+            try:
+                self._closers.pop()()
+            except BaseException as error:  # every closer runs; the first failure is re-raised
+                failure = failure or error
+        if failure is not None:
+            raise failure
 
     def __enter__(self) -> Session:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def resolved_region(self) -> str:
+        """The region in effect: the session's, else the environment's, else the default (asks no network)."""
+        from cosyclone._config import resolve_region
+
+        return resolve_region(self.region)
 
     def service_configured(self) -> bool:
         """Whether the service can be reached without the emulator: a base URL was given or an API key is found
@@ -164,17 +181,23 @@ class Session:
         if self.use_emulator:
             from cosyclone.emulator.server import EmulatorServer
 
-            # warm_up=False: one command's emulator; its engine loads when first needed (see EmulatorServer)
-            server = EmulatorServer(port=0, data_dir=self.emulator_home() / "state", warm_up=False)
+            server = EmulatorServer(port=0, data_dir=self.emulator_home() / "state")
+            self.on_close(server.stop)  # before start: an interruption during start still stops what began
             server.start()
-            self.on_close(server.stop)
+            logger.debug("--emulator: the embedded emulator's URLs stand for --base-url and --ws-url")
             key = APIKey(EMULATOR_KEY, "embedded emulator")
-            self._settings = ClientSettings(key, region=self.region, base_url=server.http_base_url)
+            self._settings = ClientSettings(
+                key, region=self.region, base_url=server.http_base_url, ws_url=server.ws_url
+            )
         else:
             from cosyclone._config import resolve_api_key
 
             self._settings = ClientSettings(
-                resolve_api_key(), region=self.region, base_url=self.base_url, workspace=self.workspace
+                resolve_api_key(),
+                region=self.region,
+                base_url=self.base_url,
+                workspace=self.workspace,
+                ws_url=self.ws_url,
             )
         return self._settings
 

@@ -5,7 +5,7 @@ The service is the truth for existence and status; the local registry remembers 
 model, region) and lets a prefix stand for a voice_id. Times are given in UTC (ISO 8601 with ``+00:00``), the
 service's (read as UTC+8) and the registry's alike. Every function takes a :class:`~cosyclone.ops.session.Session`
 and returns JSON-ready data for the front end to render; evidence is written here. Who may import it: the front
-ends (``cli/``, ``mcp_server.py``) and ``quality/`` (name resolution).
+ends (``cli/``, ``mcp/``) and the library layer (the name rule itself is :mod:`cosyclone.registry.names`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,10 +62,25 @@ def describe_voice(voice: Voice, record: VoiceRecord | None = None) -> dict[str,
         "created_at": utc_text(voice.created_at),
         "modified_at": utc_text(voice.modified_at),
         "request_id": voice.request_id,
+        "kind": "designed" if is_designed(voice, record) else "cloned",
     }
+    if data["kind"] == "designed":  # contract §11.1: the description stands where the sample would
+        data["voice_prompt"] = voice.voice_prompt or (record.voice_prompt if record else None)
+        data["preview_text"] = voice.preview_text or (record.preview_text if record else None)
     if record is not None:
         data["registry"] = {"prefix": record.prefix, "sample_sha256": record.sample_sha256, "origin": record.origin}
+        if record.is_designed:
+            data["registry"]["preview_file"] = record.preview_file
     return data
+
+
+def is_designed(voice: Voice, record: VoiceRecord | None = None) -> bool:
+    """A designed voice (contract §11.1): so recorded, described by the service, or with a ``-vd-`` id."""
+    from cosyclone.schema.design import is_designed_voice_id
+
+    return bool(
+        (record is not None and record.is_designed) or voice.voice_prompt or is_designed_voice_id(voice.voice_id)
+    )
 
 
 def list_voices(session: Session, *, prefix: str | None = None, local: bool = False) -> list[dict[str, Any]]:
@@ -90,7 +106,9 @@ def list_voices(session: Session, *, prefix: str | None = None, local: bool = Fa
 def show_voice(session: Session, name: str, *, wait: bool = False, timeout_s: float = 300.0) -> dict[str, Any]:
     """One voice as the service reports it (waiting until OK with ``wait``); the registry's status is refreshed.
     A voice that was scored (``cosyclone score`` / ``score_voice``) also carries its latest score under
-    ``score``: ``{verdict, similarity, word_error_rate, character_error_rate, sanity, scored_at, summary}``."""
+    ``score``: ``{verdict, similarity, word_error_rate, character_error_rate, sanity, scored_at, summary}``.
+    ``consent`` is the verified consent's provenance (``{verified, text, speaker_similarity, sha256, at, …}``),
+    or None."""
     voice_id = resolve_voice(session, name)
     client = session.client()
     found = client.voices.wait_until_ready(voice_id, timeout=timeout_s) if wait else client.voices.get(voice_id)
@@ -101,6 +119,7 @@ def show_voice(session: Session, name: str, *, wait: bool = False, timeout_s: fl
     score = stored_score_view(registry, voice_id)
     if score is not None:
         data["score"] = {**score, "scored_at": utc_text(score.get("scored_at"))}
+    data["consent"] = registry.consent(voice_id)
     return data
 
 
@@ -157,8 +176,18 @@ def _check_new_sample(sample: str, *, force: bool) -> str | None:
 
 def update_voice(session: Session, name: str, sample: str, *, force: bool = False, wait: bool = True) -> dict[str, Any]:
     """Re-enroll a voice from a new sample (checked locally first unless it is a URL); the registry follows.
-    Returns ``{ok, voice_id, request_id, status}`` and writes ``update.json``."""
+    Returns ``{ok, voice_id, request_id, status}`` and writes ``update.json``. A verified consent stored with the
+    voice was for the old sample's speaker: it is forgotten (and with consent required, no update is made)."""
+    from cosyclone.ops.consent import refuse_unconsented
+
+    refuse_unconsented("voices update")
     voice_id = resolve_voice(session, name)
+    record = session.registry().get(voice_id)
+    if (record is not None and record.is_designed) or "-vd-" in voice_id:
+        raise InvalidRequestError(
+            [Problem("voice", voice_id, "is a designed voice: it has no sample to replace")],
+            hint="design a new voice instead (cosyclone design VOICE_PROMPT --prefix P)",
+        )
     sha256 = _check_new_sample(sample, force=force)
     client = session.client()
     request_id = client.voices.update(voice_id, sample)
@@ -167,6 +196,7 @@ def update_voice(session: Session, name: str, sample: str, *, force: bool = Fals
     record = registry.get(voice_id)
     if record is not None:
         registry.record(dataclasses.replace(record, sample_url=sample, sample_sha256=sha256, status=status))
+    registry.forget_consent(voice_id)
     result: dict[str, Any] = {"ok": True, "voice_id": voice_id, "request_id": request_id, "status": status}
     evidence = {"voice_id": voice_id, "sample": sample, "request_id": request_id, "status": status}
     session.write_evidence("update.json", evidence, result)
@@ -204,7 +234,7 @@ def sync_voices(session: Session, *, adopt: bool = False) -> dict[str, Any]:
 
 def prefix_of(voice_id: str, target_model: str) -> str:
     """The name prefix inside a voice_id (``<model>-<prefix>-<hash>``), or ``""`` when it has no such shape."""
-    parts = voice_id.removeprefix(target_model + "-").rsplit("-", 1)
+    parts = voice_id.removeprefix(target_model + "-").removeprefix("vd-").rsplit("-", 1)
     return parts[0] if len(parts) == 2 else ""
 
 
@@ -221,12 +251,22 @@ def sample_hash(resource_link: str | None) -> str | None:
         return None
 
 
+#: What a voice_id looks like (``{target_model}-{prefix}-{hex}``): checked before asking the service.
+_VOICE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{2,127}")
+
+
 def import_voice(session: Session, voice_id: str) -> VoiceRecord:
     """Adopt a voice made elsewhere into the registry, after checking it on the service; the sample's hash is
     restored from its ``resource_link`` where that can be downloaded (so cloning the same sample reuses it)."""
     from cosyclone.catalog import model_from_voice_id
     from cosyclone.registry import VoiceRecord
 
+    if not _VOICE_ID.fullmatch(voice_id):
+        raise InvalidRequestError(
+            [Problem("voice_id", voice_id, "is not a voice_id: one word of letters, digits, '.', '_' and '-'")],
+            hint="give the voice_id as the console or `cosyclone voices list` shows it, e.g. "
+            "cosyvoice-v3.5-plus-awb-0123…; nothing was sent",
+        )
     client = session.client()
     voice = client.voices.get(voice_id)
     target_model = voice.target_model or model_from_voice_id(voice_id)
@@ -245,5 +285,8 @@ def import_voice(session: Session, voice_id: str) -> VoiceRecord:
             status=voice.status,
             request_id=voice.request_id,
             origin="imported",
+            kind="designed" if is_designed(voice) else "cloned",
+            voice_prompt=voice.voice_prompt,
+            preview_text=voice.preview_text,
         )
     )

@@ -24,6 +24,7 @@ Who may import it: the CLI (``cosyclone compare``), the MCP server, the library 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cosyclone._crashpoints import crash_point
 from cosyclone._exceptions import InvalidRequestError, Problem, SamplePreflightError
 from cosyclone.audio.io import is_url
 from cosyclone.catalog import TARGET_MODELS
@@ -206,6 +208,10 @@ def compare_models(
     check_probe_request(language, None)
     key = _run_key(client, plan)
     state: dict[str, Any] = registry.compare_run(key) or {"made": {}}
+    if state.get("finished") or "started_at" not in state:  # a new run (not the resume of an interrupted one)
+        state["started_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        state.pop("finished", None)
+        registry.save_compare_run(key, state)
     language, language_note = _probe_language(plan, language)
     probe_set = probe_set_for(language).version
     entries: list[dict[str, Any]] = []
@@ -215,7 +221,8 @@ def compare_models(
             client, registry, sample=plan.sample, prefix=prefix, target_model=model, language_hints=None,
             preflight=False, skip_catalog_check=False,
         )  # fmt: skip
-        if not outcome.reused:
+        crash_point("compare:after-clone")
+        if not outcome.reused or _made_by_run(outcome.record.created_at, outcome.record.prefix, state, prefix):
             state["made"][model] = outcome.voice_id
             registry.save_compare_run(key, state)
         made = state["made"].get(model) == outcome.voice_id
@@ -255,6 +262,15 @@ def _probe_language(plan: ComparePlan, language: str | None) -> tuple[str | None
     if heard == "zh":
         return "zh", ["Mandarin probes: the recogniser hears Mandarin in the sample (--language overrides)"]
     return None, []
+
+
+def _made_by_run(created_at: str, voice_prefix: str | None, state: dict[str, Any], run_prefix: str) -> bool:
+    """Whether a voice the registry already knew was made by this run (or by its interrupted first part, killed
+    before it could note the voice as its own): it carries the run's prefix and was recorded after the run
+    started. The prefix matters: timestamps have whole seconds, and a user's own voice of the same sample made
+    the same second must never be taken for one of ours (it would be deleted as a loser)."""
+    started = state.get("started_at")
+    return voice_prefix == run_prefix and bool(started and created_at and created_at >= started)
 
 
 def _row(entry: dict[str, Any]) -> dict[str, Any]:

@@ -196,11 +196,19 @@ def _load_reference(
         path = (stored or {}).get("reference", {}).get("path")
         if path and Path(path).is_file():
             candidates.append(path)
-        cloned_from = registry.sample_file(record.sample_sha256) if record and record.sample_sha256 else None
-        if cloned_from and Path(cloned_from).is_file():
-            candidates.append(cloned_from)  # the local file the voice was cloned from (checked by SHA-256 below)
+        if record is not None and record.sample_path and Path(record.sample_path).is_file():
+            candidates.append(record.sample_path)  # the local file it was cloned from (checked by hash below)
         if record is not None and record.sample_url and is_url(record.sample_url):
             candidates.append(record.sample_url)
+        if (
+            record is not None
+            and record.is_designed
+            and record.preview_file
+            and not record.preview_file.endswith(".pcm")
+        ):
+            # A designed voice has no sample (contract §11.1): its saved preview is the reference, so the score
+            # measures speaker consistency between the preview and the new speech.
+            candidates.append(record.preview_file)
     for source in candidates:
         data = _read(source, explicit=sample is not None)
         if data is None:
@@ -213,8 +221,12 @@ def _load_reference(
         except AudioDecodeError as error:
             raise InvalidRequestError([Problem("sample", source, f"cannot be decoded: {error.message}")]) from None
         local = None if is_url(source) else str(Path(source).resolve())
-        return audio, {"source": source, "path": local, "sha256": sha, "duration_s": round(audio.info.duration_s, 3)}
+        role = "preview" if record is not None and record.is_designed and source == record.preview_file else "sample"
+        duration = round(audio.info.duration_s, 3)
+        return audio, {"source": source, "path": local, "sha256": sha, "duration_s": duration, "role": role}
     rule = "no local copy of the sample this voice was cloned from is known; give it with --sample"
+    if record is not None and record.is_designed:
+        rule = "this designed voice's preview file (wav or mp3) is gone; give a recording of the voice with --sample"
     raise InvalidRequestError([Problem("sample", None, rule)])
 
 
@@ -321,10 +333,13 @@ def score_voice(
     intelligibility: bool = True,
     store: bool = True,
     bands: SimilarityBands = DEFAULT_BANDS,
+    replace_score: bool = False,
 ) -> VoiceScore:
     """Score ``voice`` (a voice_id or registry prefix) against its reference sample; see the module docstring.
     ``text`` replaces the fixed probe sentences; ``language`` (``en`` or ``zh``) overrides the language chosen
     from the text's script or the voice's hint.
+    A ``sample`` that is not the audio the voice was cloned from (by hash) is scored and said so in the notes,
+    but its score is not stored over the voice's own unless ``replace_score``.
 
     Raises:
         InvalidRequestError: unknown voice, no reference sample, a sample that is not audio or holds no speech.
@@ -336,6 +351,7 @@ def score_voice(
     voice_id = resolve_voice_name(registry, voice, account=client.account)
     record = registry.get(voice_id)
     reference_audio, reference = _load_reference(registry, record, voice_id, sample)
+    foreign = _foreign_sample_note(record, reference)
     chosen, language_source = choose_language(language, text, record)
     probes = probe_set_for(chosen, text=text)
     engine = detect_engine(client, language=probes.language)
@@ -381,6 +397,23 @@ def score_voice(
         reference_windows=ref_windows,
         clone_windows=clone_windows,
     )
-    if store:
+    if foreign:
+        kept = (
+            "this score was stored as the voice's score (asked)"
+            if replace_score
+            else ("the stored score and the remembered sample are kept (pass --replace-score to store this one)")
+        )
+        score.notes.append(f"{foreign}: {kept}")
+    if store and (not foreign or replace_score):
         registry.save_score(voice_id, score.to_dict())
     return score
+
+
+def _foreign_sample_note(record: VoiceRecord | None, reference: dict[str, Any]) -> str | None:
+    """A note when the reference is not the audio the voice was cloned from (by sha256), else None."""
+    if record is None or not record.sample_sha256 or reference["sha256"] == record.sample_sha256:
+        return None
+    return (
+        f"{reference['source']} is not this voice's sample (sha256 {reference['sha256'][:12]}…, the voice was cloned "
+        f"from {record.sample_sha256[:12]}…)"
+    )

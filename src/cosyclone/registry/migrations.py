@@ -53,13 +53,48 @@ MIGRATIONS: tuple[str, ...] = (
         state_json  TEXT NOT NULL
     );
     """,
-    # 4: where a cloned sample is on this machine (by its SHA-256), so that ``score VOICE`` finds its reference
+    # 4: verified consent (``clone --consent``, the studio): who agreed, to which words, how sure we were
     """
-    CREATE TABLE sample_files (
-        sample_sha256 TEXT PRIMARY KEY,
-        path          TEXT NOT NULL,
-        recorded_at   TEXT NOT NULL
+    CREATE TABLE voice_consent (
+        voice_id           TEXT PRIMARY KEY,
+        verified           INTEGER NOT NULL,
+        text               TEXT NOT NULL,
+        speaker_similarity REAL,
+        error_rate         REAL,
+        sha256             TEXT NOT NULL,
+        recording_path     TEXT,
+        at                 TEXT NOT NULL,
+        report_json        TEXT NOT NULL
     );
+    """,
+    # 5: designed voices (contract §11.1): what kind a voice is, and a designed voice's description, preview text
+    # and the file its preview was saved to (the service returns the preview only once)
+    """
+    ALTER TABLE voices ADD COLUMN kind TEXT NOT NULL DEFAULT 'cloned';
+    ALTER TABLE voices ADD COLUMN voice_prompt TEXT;
+    ALTER TABLE voices ADD COLUMN preview_text TEXT;
+    ALTER TABLE voices ADD COLUMN preview_file TEXT
+    """,
+    # 6: what a clone is about to send, recorded BEFORE the create request: a run interrupted (Ctrl-C, SIGKILL)
+    # between sending and recording leaves its intent here, and the next run adopts the voice it made
+    """
+    CREATE TABLE enroll_intents (
+        claim_key     TEXT PRIMARY KEY,
+        account       TEXT NOT NULL,
+        region        TEXT NOT NULL,
+        workspace     TEXT NOT NULL DEFAULT '',
+        target_model  TEXT NOT NULL,
+        prefix        TEXT NOT NULL,
+        sample_sha256 TEXT,
+        sample_url    TEXT,
+        pid           INTEGER NOT NULL,
+        started_at    REAL NOT NULL
+    );
+    """,
+    # 7: where a voice's local sample was (absolute path), so that `score` finds it without --sample (its
+    # sample_sha256 says whether the file still holds the same audio)
+    """
+    ALTER TABLE voices ADD COLUMN sample_path TEXT;
     """,
 )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from cosyclone._exceptions import InvalidRequestError, Problem
 from cosyclone.registry.store import VoiceRegistry
 
-__all__ = ["resolve_voice_name"]
+__all__ = ["close_names", "resolve_voice_name"]
 
 
 def resolve_voice_name(registry: VoiceRegistry, name: str, *, account: str, system_voice_ok: bool = False) -> str:
@@ -25,11 +25,26 @@ def resolve_voice_name(registry: VoiceRegistry, name: str, *, account: str, syst
         return matches[0].voice_id
     if not matches:
         why = _why_unknown(registry, name, account)
-        if system_voice_ok and why.rule == _NEITHER:  # a name the registry never saw may be a system voice
+        close = close_names(registry, name, account=account)
+        # A name the registry never saw, and not a typo of one it knows, may be a system voice.
+        if system_voice_ok and why.rule == _NEITHER and not close:
             return name
+        if close and why.rule == _NEITHER:
+            why = Problem("voice", name, f"is no voice of yours; did you mean {' or '.join(close)}?")
         raise InvalidRequestError([why], hint=_UNKNOWN_HINT)
     ids = ", ".join(m.voice_id for m in matches)
     raise InvalidRequestError([Problem("voice", name, f"matches several voices ({ids}); give the voice_id")])
+
+
+def close_names(registry: VoiceRegistry, name: str, *, account: str, limit: int = 3) -> list[str]:
+    """The prefixes and voice_ids of ``account``'s live voices that look like ``name`` (a typo of one of them)."""
+    import difflib
+
+    records = registry.list(account=account)
+    names = sorted({r.prefix for r in records if r.prefix} | {r.voice_id for r in records})
+    lowered = {n.lower(): n for n in names}
+    found = difflib.get_close_matches(name.lower(), list(lowered), n=limit, cutoff=0.6)
+    return [lowered[f] for f in found]
 
 
 _NEITHER = "is neither a voice_id nor a prefix in the registry"

@@ -1,8 +1,11 @@
 """SQLite store of voices: record, look up (by id, prefix or sample), claim an enrollment, mark deleted.
 
-Safe with several processes at once: WAL journal, a busy timeout, writes in ``BEGIN IMMEDIATE`` transactions,
-and *claims* — a row that says "this process is enrolling this sample for this model/region/account" — so that
-concurrent clones of the same sample wait for the first one instead of spending a second enrollment.
+Safe with several processes at once: WAL journal, writes in ``BEGIN IMMEDIATE`` transactions (waiting for
+another writer in short steps, so Ctrl-C is honoured), and *claims* — an OS lock on a per-claim file that says
+"this process is enrolling this sample for this model/region/account" — so that concurrent clones of the same
+sample wait for the first one instead of spending a second enrollment; a dead holder's claim is free at once.
+*Intents* (``enroll_intents``) are recorded before a create is sent, so that a run killed between sending and
+recording leaves a trace the next run reconciles with the service instead of creating a second voice.
 The API key is never stored: accounts are told apart by :func:`account_fingerprint`.
 
 A damaged file (truncated, overwritten, not a database) is never "repaired" by opening it: it is checked
@@ -16,25 +19,35 @@ import builtins
 import contextlib
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import os
 import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cosyclone._config import account_fingerprint, cosyclone_home
 from cosyclone._exceptions import RegistryDamagedError
+from cosyclone.registry.claims import ClaimTimeoutError, EnrollIntent, holder_of, try_lock, unlock
 from cosyclone.registry.migrations import migrate
 
 REGISTRY_FILE = "registry.sqlite3"
-#: A claim older than this is presumed abandoned (its process died) and may be taken over.
-CLAIM_STALE_S = 600.0
-CLAIM_POLL_S = 0.2
+#: How long a clone waits for a *live* process enrolling the same sample (a dead one's claim is free at once).
+CLAIM_WAIT_S = 600.0
+#: Kept for callers of the old name: a claim is no longer presumed abandoned by age, only by its holder's death.
+CLAIM_STALE_S = CLAIM_WAIT_S
+CLAIM_POLL_S = 0.1
+#: The folder (next to the registry) holding one lock file per claim.
+CLAIMS_DIR = "claims"
+#: How long a write waits for another process's write to finish, and in what steps (Ctrl-C between steps).
+BUSY_WAIT_S = 30.0
+BUSY_STEP_S = 0.1
+BUSY_POLL_S = 0.02
 #: Every SQLite database file starts with these 16 bytes.
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -125,6 +138,17 @@ class VoiceRecord:
     created_at: str = ""
     updated_at: str = ""
     deleted_at: str | None = None
+    #: ``cloned`` (from a sample) or ``designed`` (from a description, contract §11.1).
+    kind: str = "cloned"
+    voice_prompt: str | None = None
+    preview_text: str | None = None
+    preview_file: str | None = None
+    #: The local file the voice was cloned from (absolute), when it was cloned from one on this machine.
+    sample_path: str | None = None
+
+    @property
+    def is_designed(self) -> bool:
+        return self.kind == "designed"
 
     def to_dict(self) -> dict[str, object]:
         return dataclasses.asdict(self)
@@ -133,7 +157,7 @@ class VoiceRecord:
 _COLUMNS = [f.name for f in dataclasses.fields(VoiceRecord)]
 
 
-__all__ = ["VoiceRecord", "VoiceRegistry", "account_fingerprint", "claim_key"]
+__all__ = ["ClaimTimeoutError", "EnrollIntent", "VoiceRecord", "VoiceRegistry", "account_fingerprint", "claim_key"]
 
 
 def claim_key(*, account: str, region: str, workspace: str, target_model: str, sample: str) -> str:
@@ -153,7 +177,7 @@ class VoiceRegistry:
         with _damage_reported(self.path):
             self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
             self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA busy_timeout = 30000")
+            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_STEP_S * 1000)}")
             with contextlib.suppress(sqlite3.OperationalError):
                 self._db.execute("PRAGMA journal_mode = WAL")
             migrate(self._db)
@@ -170,7 +194,7 @@ class VoiceRegistry:
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._lock, _damage_reported(self.path):
-            self._db.execute("BEGIN IMMEDIATE")
+            self._begin_immediate()
             try:
                 yield self._db
             except BaseException:
@@ -178,23 +202,49 @@ class VoiceRegistry:
                 raise
             self._db.execute("COMMIT")
 
+    def _begin_immediate(self) -> None:
+        """``BEGIN IMMEDIATE``, waiting up to :data:`BUSY_WAIT_S` for another process's write — in short
+        SQLite waits with Python sleeps between them, so that Ctrl-C interrupts the wait at once."""
+        deadline = time.monotonic() + BUSY_WAIT_S
+        while True:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(BUSY_POLL_S)
+
     # ----- voices ------------------------------------------------------------------------------------------
 
     def record(self, record: VoiceRecord) -> VoiceRecord:
         """Insert or update a voice (keeps the first created_at); returns what is stored."""
-        now = _now()
-        stored = dataclasses.replace(record, created_at=record.created_at or now, updated_at=now)
-        values = stored.to_dict()
-        updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c not in ("voice_id", "created_at"))
         with self._write() as db:
-            db.execute(
-                f"INSERT INTO voices ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)}) "
-                f"ON CONFLICT (voice_id) DO UPDATE SET {updates}",
-                [values[c] for c in _COLUMNS],
-            )
+            self._upsert(db, record)
         found = self.get(record.voice_id, include_deleted=True)
         assert found is not None
         return found
+
+    @staticmethod
+    def _upsert(db: sqlite3.Connection, record: VoiceRecord) -> VoiceRecord:
+        now = _now()
+        stored = dataclasses.replace(record, created_at=record.created_at or now, updated_at=now)
+        values = stored.to_dict()
+        kept = ("voice_id", "created_at")
+        # A remembered sample path is never forgotten by a record that does not know it (an import, a sync).
+        updates = ", ".join(
+            f"{c} = COALESCE(excluded.{c}, {c})" if c == "sample_path" else f"{c} = excluded.{c}"
+            for c in _COLUMNS
+            if c not in kept
+        )
+        db.execute(
+            f"INSERT INTO voices ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)}) "
+            f"ON CONFLICT (voice_id) DO UPDATE SET {updates}",
+            [values[c] for c in _COLUMNS],
+        )
+        return stored
 
     def get(self, voice_id: str, *, include_deleted: bool = False) -> VoiceRecord | None:
         with self._lock, _damage_reported(self.path):
@@ -302,45 +352,100 @@ class VoiceRegistry:
             row = self._db.execute("SELECT state_json FROM compare_runs WHERE run_key = ?", (run_key,)).fetchone()
         return json.loads(row["state_json"]) if row else None
 
-    def remember_sample_file(self, sample_sha256: str, path: str | os.PathLike[str]) -> None:
-        """Note where the local file with these bytes is (the latest clone of it wins)."""
+    # ----- consent (cosyclone.ops.consent) ---------------------------------------------------------------------
+
+    def save_consent(self, voice_id: str, consent: dict[str, Any]) -> None:
+        """Keep the voice's consent provenance (``verified``, ``text``, ``speaker_similarity``, ``sha256``, ``at``,
+        and whatever else the caller measured); a later consent for the same voice replaces it."""
         with self._write() as db:
             db.execute(
-                "INSERT OR REPLACE INTO sample_files (sample_sha256, path, recorded_at) VALUES (?, ?, ?)",
-                (sample_sha256, str(path), _now()),
+                "INSERT OR REPLACE INTO voice_consent (voice_id, verified, text, speaker_similarity, error_rate, "
+                "sha256, recording_path, at, report_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    voice_id,
+                    1 if consent.get("verified") else 0,
+                    str(consent["text"]),
+                    consent.get("speaker_similarity"),
+                    consent.get("error_rate"),
+                    str(consent["sha256"]),
+                    consent.get("recording"),
+                    str(consent["at"]),
+                    json.dumps(consent, ensure_ascii=False),
+                ),
             )
 
-    def sample_file(self, sample_sha256: str) -> str | None:
-        """The local path last noted for a sample's bytes (it may have changed or gone since), or None."""
+    def forget_consent(self, voice_id: str) -> None:
+        """Drop the voice's consent provenance (its sample was replaced; the recording itself stays in the home)."""
+        with self._write() as db:
+            db.execute("DELETE FROM voice_consent WHERE voice_id = ?", (voice_id,))
+
+    def consent(self, voice_id: str) -> dict[str, Any] | None:
+        """The voice's stored consent provenance, or None (cloned without ``--consent``)."""
         with self._lock, _damage_reported(self.path):
-            row = self._db.execute("SELECT path FROM sample_files WHERE sample_sha256 = ?", (sample_sha256,)).fetchone()
-        return str(row["path"]) if row else None
+            row = self._db.execute("SELECT report_json FROM voice_consent WHERE voice_id = ?", (voice_id,)).fetchone()
+        return json.loads(row["report_json"]) if row else None
 
     # ----- claims --------------------------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def claim(self, key: str, *, wait_s: float = CLAIM_STALE_S) -> Iterator[None]:
-        """Hold the enrollment claim ``key`` for the duration of the block (waiting while another live process
-        holds it). Whoever enters next should look for the voice the previous holder recorded."""
-        owner = f"{os.getpid()}-{uuid.uuid4().hex}"
-        deadline = time.monotonic() + wait_s
-        while True:
-            with self._write() as db:
-                row = db.execute("SELECT owner, claimed_at FROM claims WHERE claim_key = ?", (key,)).fetchone()
-                if row is None or time.time() - float(row["claimed_at"]) > CLAIM_STALE_S:
-                    db.execute(
-                        "INSERT OR REPLACE INTO claims (claim_key, owner, claimed_at) VALUES (?, ?, ?)",
-                        (key, owner, time.time()),
-                    )
-                    break
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"another process has been enrolling the same sample for over {wait_s:.0f} s")
-            time.sleep(CLAIM_POLL_S)
+    def claim(
+        self, key: str, *, wait_s: float = CLAIM_WAIT_S, on_wait: Callable[[str], None] | None = None
+    ) -> Iterator[None]:
+        """Hold the enrollment claim ``key`` for the duration of the block, waiting while another *live* process
+        holds it. The claim is an OS lock on a per-claim file (``claims/`` next to the registry) that names its
+        holder's pid: a process that dies, even by SIGKILL, lets go of it at once. The wait sleeps in short
+        steps, so Ctrl-C is honoured; ``on_wait(holder)`` is told once that we wait. Whoever enters next should
+        look for the voice the previous holder recorded, and for an intent it left (:meth:`pending_intent`)."""
+        lock_path = self.path.parent / CLAIMS_DIR / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            yield
+            deadline = time.monotonic() + wait_s
+            told = False
+            while not try_lock(fd):
+                holder = holder_of(fd)
+                if time.monotonic() > deadline:
+                    raise ClaimTimeoutError(
+                        f"another process ({holder}) has been enrolling the same sample for over {wait_s:.0f} s"
+                    )
+                if on_wait is not None and not told:
+                    on_wait(holder)
+                    told = True
+                time.sleep(CLAIM_POLL_S)
+            try:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"pid {os.getpid()}\n".encode(), 0)
+                yield
+            finally:
+                unlock(fd)
         finally:
-            with self._write() as db:
-                db.execute("DELETE FROM claims WHERE claim_key = ? AND owner = ?", (key, owner))
+            os.close(fd)
+
+    # ----- enrollment intents ---------------------------------------------------------------------------------
+
+    def record_intent(self, intent: EnrollIntent) -> None:
+        """Record what a clone is about to send (before sending it): see :class:`EnrollIntent`."""
+        values = dataclasses.asdict(intent)
+        marks = ", ".join("?" for _ in values)
+        with self._write() as db:
+            db.execute(
+                f"INSERT OR REPLACE INTO enroll_intents ({', '.join(values)}) VALUES ({marks})", list(values.values())
+            )
+
+    def pending_intent(self, key: str) -> EnrollIntent | None:
+        """The intent an earlier, interrupted run left for claim ``key`` (None when every run finished)."""
+        with self._lock, _damage_reported(self.path):
+            row = self._db.execute("SELECT * FROM enroll_intents WHERE claim_key = ?", (key,)).fetchone()
+        return EnrollIntent(**{f.name: row[f.name] for f in dataclasses.fields(EnrollIntent)}) if row else None
+
+    def settle_intent(self, key: str, record: VoiceRecord | None = None) -> VoiceRecord | None:
+        """Drop the intent ``key``, recording ``record`` (the voice it made) in the same transaction."""
+        stored: VoiceRecord | None = None
+        with self._write() as db:
+            if record is not None:
+                stored = self._upsert(db, record)
+            db.execute("DELETE FROM enroll_intents WHERE claim_key = ?", (key,))
+        return stored if record is None else self.get(record.voice_id, include_deleted=True)
 
 
 def _record(row: sqlite3.Row) -> VoiceRecord:

@@ -1,40 +1,42 @@
 """The normalized interface ``cosyvoice.voice_clone`` of the seed document: request and response.
 
-Only the rules that hold whatever the model and region are enforced here (shape, prefix charset, the range of
-``max_prompt_audio_length``); model- and region-specific rules live in :mod:`cosyclone.catalog`, and
-:mod:`cosyclone.voice_clone` applies both and maps to the wire.
+The options come from their one declaration (:class:`cosyclone.schema.clone_options.CloneWireOptions`). Only the
+rules that hold whatever the model and region are enforced here (shape, prefix charset, each option's declared
+bounds); model- and region-specific rules live in :mod:`cosyclone.catalog`, and :mod:`cosyclone.voice_clone`
+applies both and maps to the wire.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from cosyclone.schema.base import RequestModel, ResponseModel
+from cosyclone.schema.base import ResponseModel
+from cosyclone.schema.clone_options import MAX_PROMPT_AUDIO_LENGTH_RANGE_S as MAX_PROMPT_AUDIO_LENGTH_RANGE_S
+from cosyclone.schema.clone_options import PREFIX_MAX_LENGTH as PREFIX_MAX_LENGTH
+from cosyclone.schema.clone_options import CloneWireOptions, clone_option
 
 # Declared in model_names (importable without pydantic); re-exported here for the users of the wire model.
 from cosyclone.schema.model_names import DEFAULT_TARGET_MODEL as DEFAULT_TARGET_MODEL
 from cosyclone.schema.model_names import ENROLLMENT_MODEL
 
-#: Contract §3.3: a float in seconds within this range.
-MAX_PROMPT_AUDIO_LENGTH_RANGE_S = (3.0, 30.0)
-PREFIX_MAX_LENGTH = 10
 PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9]+$")
 URL_SCHEMES = ("http://", "https://", "oss://")
 
 
-class VoiceCloneRequest(RequestModel):
-    """``cosyvoice.voice_clone`` request."""
+class VoiceCloneRequest(CloneWireOptions):
+    """``cosyvoice.voice_clone`` request: the sample, the voice's model and prefix, and the declared wire options."""
 
     model: str = ENROLLMENT_MODEL
     target_model: str = DEFAULT_TARGET_MODEL
     prefix: str
     voice_sample_url: str
-    language_hints: list[str] | None = None
-    max_prompt_audio_length: float | None = None
-    enable_preprocess: bool | None = None
-    enable_volume_normalization: bool | None = None
+
+    def wire_options(self) -> dict[str, Any]:
+        """The declared wire options as set (``None``: not sent)."""
+        return {name: getattr(self, name) for name in CloneWireOptions.model_fields}
 
     @field_validator("model")
     @classmethod
@@ -71,12 +73,14 @@ class VoiceCloneRequest(RequestModel):
             raise ValueError("must hold at least one non-empty language code, e.g. ['zh'], or be left out")
         return value
 
-    @field_validator("max_prompt_audio_length")
+    @field_validator(*CloneWireOptions.model_fields)
     @classmethod
-    def _prompt_length_rule(cls, value: float | None) -> float | None:
-        low, high = MAX_PROMPT_AUDIO_LENGTH_RANGE_S
-        if value is not None and not low <= value <= high:
-            raise ValueError(f"must be between {low:g} and {high:g} seconds")
+    def _declared_bounds(cls, value: Any, info: ValidationInfo) -> Any:
+        spec = clone_option(str(info.field_name))
+        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+            return value
+        if (spec.minimum is not None and value < spec.minimum) or (spec.maximum is not None and value > spec.maximum):
+            raise ValueError(spec.bounds_rule())
         return value
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import ConfigDict, Field, field_validator
 
 from cosyclone.schema.base import RequestModel, ResponseModel
+from cosyclone.schema.clone_options import CloneWireOptions
 
 # Declared in model_names (importable without pydantic); re-exported here for the users of the wire model.
 from cosyclone.schema.model_names import ENROLLMENT_MODEL as ENROLLMENT_MODEL
@@ -31,20 +32,19 @@ DATA_URI_MAX_CHARS = 10 * 1024 * 1024
 DATA_URI_PREFIX = "data:"
 
 
-class CreateVoiceInput(RequestModel):
-    """``create_voice``: the sample as ``url`` (a public/oss URL) or ``audio`` (a URL or a base64 data URI,
-    contract §10.2) — one of them, never both."""
-
+class _CreateVoiceHead(RequestModel):
     action: Literal["create_voice"] = "create_voice"
     target_model: str
     prefix: str
     url: str | None = None
     audio: str | None = None
-    language_hints: list[str] | None = None
-    max_prompt_audio_length: float | None = None
-    enable_preprocess: bool | None = None
-    #: Contract §10.3; its wire type is UNCERTAIN (bool here; the emulator also reads "true"/"false").
-    enable_volume_normalization: bool | None = None
+
+
+# The declared options come after the head on the wire: pydantic orders fields from the last base to the first.
+class CreateVoiceInput(CloneWireOptions, _CreateVoiceHead):
+    """``create_voice``: the sample as ``url`` (a public/oss URL) or ``audio`` (a URL or a base64 data URI,
+    contract §10.2) — one of them, never both — and the declared clone options
+    (:class:`~cosyclone.schema.clone_options.CloneWireOptions`)."""
 
     @property
     def sample(self) -> str:
@@ -114,6 +114,9 @@ class VoiceSummary(ResponseModel):
     gmt_create: str | None = None
     gmt_modified: str | None = None
     status: str | None = None
+    #: A designed voice's description and preview text (contract §11.1); absent for a cloned voice.
+    voice_prompt: str | None = None
+    preview_text: str | None = None
 
 
 class ListVoiceOutput(ResponseModel):
@@ -129,6 +132,8 @@ class QueryVoiceOutput(ResponseModel):
     resource_link: str | None = None
     target_model: str | None = None
     status: str | None = None
+    voice_prompt: str | None = None
+    preview_text: str | None = None
 
 
 class EmptyOutput(ResponseModel):

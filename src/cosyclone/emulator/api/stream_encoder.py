@@ -15,7 +15,7 @@ filled): :meth:`StreamEncoder.chunk` returns what is ready after a sentence, :me
 plus the end of the stream (for ``pcm``/``wav``: nothing). A task that fails simply stops; :meth:`close` frees
 the encoder.
 
-Samples come in as float32 in [-1, 1], shape (frames,) — what :mod:`cosyclone.emulator.voice.formant_engine` renders.
+Samples come in as float32 in [-1, 1], shape (frames,) — what :mod:`cosyclone.emulator.voice.engines` renders.
 Imported by :mod:`cosyclone.emulator.api.synthesis_ws` and :mod:`cosyclone.emulator.api.synthesis_http`.
 """
 

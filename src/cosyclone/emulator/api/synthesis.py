@@ -2,7 +2,7 @@
 
 Who may import it: the emulator's app (which mounts :func:`synthesis_routes`), tests and benchmarks. The handlers
 depend only on :class:`~cosyclone.emulator.ports.SynthesisBackend`; wire messages are built and parsed through
-:mod:`cosyclone.schema.synthesis`; audio comes from :mod:`cosyclone.emulator.voice.formant_engine` and is encoded by
+:mod:`cosyclone.schema.synthesis`; audio comes from :mod:`cosyclone.emulator.voice.engines` and is encoded by
 :mod:`cosyclone.emulator.api.stream_encoder` (streams, one encoder per task) and :func:`cosyclone.audio.io.encode`
 (whole files).
 

@@ -7,7 +7,7 @@ or whose payload is not base64 is a 400 ``InvalidParameter`` naming ``audio``; t
 real codec decides, as for a URL); what ``query_voice`` reports as ``resource_link`` for an inline sample is not
 documented, so the emulator reports ``data:<type>;sha256=<hex>`` (never the bytes).
 
-Imported by the backend only.
+Imported by the backend's voices part only.
 """
 
 from __future__ import annotations

@@ -85,22 +85,27 @@ def judge_sample(data: bytes, *, name: str, bind_voice: bool = False) -> Judgeme
     return Judgement(outcome=outcome, f0_hz=f0_hz, findings=tuple(report.codes), voice_print=voice_print)
 
 
-def bind_bytes(data: bytes, name: str, f0_hz: float | None) -> dict[str, Any] | None:
+def bind_bytes(data: bytes, name: str, f0_hz: float | None, languages: tuple[str, ...] = ()) -> dict[str, Any] | None:
     """The speech engine's binding of an accepted sample given as bytes (the backend's binding worker runs it)."""
     from cosyclone.audio.preflight import load_and_check
 
     _, decoded = load_and_check(data, name=name)
-    return None if decoded is None else bind(decoded, f0_hz)
+    return None if decoded is None else bind(decoded, f0_hz, languages)
 
 
-def bind(decoded: DecodedAudio, f0_hz: float | None) -> dict[str, Any] | None:
-    """The speech engine's binding of the first channel, or None when it cannot be made (never fails enrolling)."""
+def bind(decoded: DecodedAudio, f0_hz: float | None, languages: tuple[str, ...] = ()) -> dict[str, Any] | None:
+    """The speech engine's binding of the first channel, or None when it cannot be made (never fails enrolling).
+    With ``zh`` among the voice's ``languages``, the print also holds its Mandarin binding (key ``zh``)."""
     from cosyclone.emulator.voice.binding import measure_sample
+    from cosyclone.emulator.voice.mandarin_binding import measure_mandarin
 
     samples = decoded.samples
     mono = samples[:, 0] if samples.ndim == 2 else samples
     try:
-        return measure_sample(mono, decoded.sample_rate, f0_hz=f0_hz)
+        voice_print = measure_sample(mono, decoded.sample_rate, f0_hz=f0_hz)
+        if "zh" in languages:
+            voice_print = {**voice_print, **measure_mandarin(mono, decoded.sample_rate, f0_hz=f0_hz)}
+        return voice_print
     except Exception as error:  # an engine that cannot measure falls back to a voice from the pitch
         log.warning("voice binding failed, the voice will speak from its pitch only: %s", error)
         return None

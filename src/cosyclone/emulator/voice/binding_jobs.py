@@ -11,7 +11,7 @@ Not thread-safe by itself: the backend calls every method but :meth:`close` unde
 reports through the ``settle`` callback, which takes that lock. The worker is a single thread, started on the
 first job (the formant engine never starts it) and joined by :meth:`close`.
 
-Imported by the backend only.
+Imported by the backend's bindings part (:mod:`cosyclone.emulator.state.bindings`) only.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-#: Binds a sample: its bytes, a name (for the decoder's messages) and its median pitch → the voice print or None.
-Binder = Callable[[bytes, str, float | None], dict[str, Any] | None]
+#: Binds a sample: its bytes, a name (for the decoder's messages), its median pitch and the voice's language hints
+#: (``zh`` adds a Mandarin binding) → the voice print or None.
+Binder = Callable[[bytes, str, float | None, tuple[str, ...]], dict[str, Any] | None]
 #: Called by the worker when a binding is done: the sample's hash and its print (None: it could not be made).
 Settle = Callable[[str, dict[str, Any] | None], None]
 
@@ -55,13 +56,13 @@ class BindingJobs:
         """Whether a binding is queued or running."""
         return bool(self._in_flight)
 
-    def submit(self, sha: str, data: bytes, *, name: str, f0_hz: float | None) -> None:
+    def submit(self, sha: str, data: bytes, *, name: str, f0_hz: float | None, languages: tuple[str, ...] = ()) -> None:
         """Queue a sample for binding, unless it is already queued."""
         if sha in self._in_flight:
             return
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_NAME)
-        self._in_flight[sha] = self._executor.submit(self._run, sha, data, name, f0_hz)
+        self._in_flight[sha] = self._executor.submit(self._run, sha, data, name, f0_hz, languages)
 
     def done(self, sha: str, voice_print: dict[str, Any] | None) -> None:
         """Record a finished binding (from ``settle``, under the backend's lock). Failures are not cached."""
@@ -77,9 +78,9 @@ class BindingJobs:
             executor.shutdown(wait=True, cancel_futures=True)
         self._in_flight.clear()
 
-    def _run(self, sha: str, data: bytes, name: str, f0_hz: float | None) -> None:
+    def _run(self, sha: str, data: bytes, name: str, f0_hz: float | None, languages: tuple[str, ...]) -> None:
         try:
-            voice_print = self._binder(data, name, f0_hz)
+            voice_print = self._binder(data, name, f0_hz, languages)
         except Exception as error:  # a binding that fails leaves the voice speaking from its pitch
             log.warning("voice binding failed, the voice will speak from its pitch only: %s", error)
             voice_print = None

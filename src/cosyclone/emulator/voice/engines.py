@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cosyclone.emulator.voice import speech_engine
+from cosyclone.emulator.voice import mandarin_engine, speech_engine
 from cosyclone.emulator.voice.binding import voice_without_sample
 from cosyclone.emulator.voice.engine_choice import SPEECH, current_context
 from cosyclone.emulator.voice.formant_engine import render_formant
@@ -31,10 +31,11 @@ from cosyclone.emulator.voice.rendering import (
     system_voice_f0_hz,
 )
 
-__all__ = ["LANGUAGE_ENGINES", "engine_for", "render_sentence", "voice_for"]
+__all__ = ["LANGUAGE_ENGINES", "engine_for", "render_sentence", "speech_languages", "voice_for"]
 
-#: The speech engines, first match wins: each says which text it speaks (English: Latin letters, no CJK).
-LANGUAGE_ENGINES: tuple[LanguageEngine, ...] = (speech_engine,)
+#: The speech engines, first match wins: each says which text it speaks (English: Latin letters, no CJK;
+#: Mandarin: Chinese characters, with any English words in them).
+LANGUAGE_ENGINES: tuple[LanguageEngine, ...] = (speech_engine, mandarin_engine)
 
 
 def voice_for(voice_id: str, f0_hz: float | None) -> VoiceTimbre:
@@ -52,7 +53,8 @@ def voice_for(voice_id: str, f0_hz: float | None) -> VoiceTimbre:
         return VoiceTimbre(f0_hz=float(f0), formant_scale=round(scale, 3))
     bound = context.voice_print(voice_id)
     speech = SpeechVoice.from_dict(bound) if bound else voice_without_sample(voice_id, f0_hz)
-    return VoiceTimbre(f0_hz=float(f0), formant_scale=round(scale, 3), engine=SPEECH, speech=speech)
+    mandarin = SpeechVoice.from_dict(bound["zh"]) if bound and isinstance(bound.get("zh"), dict) else None
+    return VoiceTimbre(f0_hz=float(f0), formant_scale=round(scale, 3), engine=SPEECH, speech=speech, mandarin=mandarin)
 
 
 _INSTALLED: dict[int, bool] = {}
@@ -65,8 +67,19 @@ def _installed(engine: LanguageEngine) -> bool:
     return _INSTALLED[id(engine)]
 
 
-def engine_for(text: str) -> LanguageEngine | None:
-    """The first installed speech engine that speaks ``text``, or None (then the formant engine renders it)."""
+def speech_languages(engine: str) -> list[str]:
+    """The languages an emulator with ``engine`` reads aloud (``GET /_emulator/settings`` → ``speech_languages``):
+    ``en``, plus ``zh`` when the Mandarin engine is installed; none with the formant engine."""
+    if engine != SPEECH:
+        return []
+    return [lang for lang, module in (("en", speech_engine), ("zh", mandarin_engine)) if _installed(module)]
+
+
+def engine_for(text: str, *, mandarin_voice: bool = False) -> LanguageEngine | None:
+    """The first installed speech engine that speaks ``text``, or None (then the formant engine renders it).
+    A ``mandarin_voice`` (enrolled with the ``zh`` hint) reads text with digits and no letters in Mandarin."""
+    if mandarin_voice and any(ch.isdigit() for ch in text) and not any(ch.isalpha() for ch in text):
+        return mandarin_engine if _installed(mandarin_engine) else None
     for engine in LANGUAGE_ENGINES:
         if engine.speaks(text) and _installed(engine):
             return engine
@@ -87,9 +100,10 @@ def render_sentence(
     an engine speaks the text, else by the formant engine. Arguments as
     :func:`cosyclone.emulator.voice.formant_engine.render_formant`; never empty (at least 0.1 s)."""
     if voice.engine == SPEECH and voice.speech is not None:
-        engine = engine_for(text)
+        engine = engine_for(text, mandarin_voice=voice.mandarin is not None)
         if engine is not None:
+            speaker = voice.mandarin if engine is mandarin_engine and voice.mandarin else voice.speech
             return engine.render_speech(
-                text, voice=voice.speech, sample_rate=sample_rate, volume=volume, rate=rate, pitch=pitch, seed=seed
+                text, voice=speaker, sample_rate=sample_rate, volume=volume, rate=rate, pitch=pitch, seed=seed
             )
     return render_formant(text, voice=voice, sample_rate=sample_rate, volume=volume, rate=rate, pitch=pitch, seed=seed)

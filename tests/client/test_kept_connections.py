@@ -1,5 +1,6 @@
-"""The client's keep-alive channel for JSON calls, against the emulator: a kept connection is reused, and a
-request whose reply was lost is never sent again by the channel itself (create's reconciliation decides)."""
+"""Kept (pooled) httpx connections for the JSON calls, against the emulator: a kept connection is reused, a
+request whose reply was lost is never sent again blindly (create's reconciliation decides), and an idle
+connection the server closed is replaced."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def test_async_create_on_a_kept_connection_whose_reply_is_lost_makes_one_voice(
 def test_idle_connection_closed_by_the_server_is_replaced(emulator: EmulatorServer) -> None:
     with Client(api_key=EMULATOR_API_KEY, base_url=emulator.http_base_url) as client:
         client.voices.list()
-        channel = client._transport._fast
-        assert channel is not None and len(channel._idle) == 1
-        channel._idle[0].shutdown(2)  # as if the server had closed it (its keep-alive timeout)
+        pool = client._transport.http._transport._pool  # type: ignore[attr-defined]  # httpx's httpcore pool
+        assert len(pool.connections) == 1
+        stream = pool.connections[0]._connection._network_stream
+        stream.get_extra_info("socket").shutdown(2)  # as if the server had closed it (its keep-alive timeout)
         assert client.voices.list().request_id, "a new connection carried the request"
