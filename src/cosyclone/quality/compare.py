@@ -206,8 +206,9 @@ def compare_models(
     say = on_progress or (lambda _message: None)
     key = _run_key(client, plan)
     state: dict[str, Any] = registry.compare_run(key) or {"made": {}}
-    if state.get("finished") or "started_at" not in state:  # a new run (not the resume of an interrupted one)
+    if state.get("finished") or "known_before" not in state:  # a new run (not the resume of an interrupted one)
         state["started_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        state["known_before"] = sorted(r.voice_id for r in registry.list(account=client.account, include_deleted=True))
         state.pop("finished", None)
         registry.save_compare_run(key, state)
     probe_set = probe_set_for(language).version
@@ -219,7 +220,7 @@ def compare_models(
             preflight=False, skip_catalog_check=False,
         )  # fmt: skip
         crash_point("compare:after-clone")
-        if not outcome.reused or _made_since(outcome.record.created_at, state):
+        if not outcome.reused or _made_by_this_run(outcome.voice_id, state):
             state["made"][model] = outcome.voice_id
             registry.save_compare_run(key, state)
         made = state["made"].get(model) == outcome.voice_id
@@ -243,11 +244,11 @@ def compare_models(
     return CompareOutcome(plan, ranking, _recommend(entries, judged), deleted, judged, notes)
 
 
-def _made_since(created_at: str, state: dict[str, Any]) -> bool:
+def _made_by_this_run(voice_id: str, state: dict[str, Any]) -> bool:
     """Whether a voice the registry already knew was made by this run (or by its interrupted first part, killed
-    before it could note the voice as its own): it was recorded after the run started."""
-    started = state.get("started_at")
-    return bool(started and created_at and created_at >= started)
+    before it could note the voice as its own): it was not in the registry when the run started."""
+    before = state.get("known_before")
+    return before is not None and voice_id not in before
 
 
 def _row(entry: dict[str, Any]) -> dict[str, Any]:
