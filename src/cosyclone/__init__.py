@@ -42,12 +42,14 @@ from cosyclone._version import __version__
 if TYPE_CHECKING:
     from cosyclone.audio.preflight import PreflightReport, check_sample
     from cosyclone.client import AsyncClient, Client, CreatedVoice, Voice
+    from cosyclone.client.design import DesignedVoice
     from cosyclone.client.speech import SpeechResult
     from cosyclone.ops.consent import verify_consent
     from cosyclone.ops.enrollment import CloneOutcome, clone_voice
     from cosyclone.quality.consent import ConsentVerdict
     from cosyclone.registry import VoiceRegistry
     from cosyclone.schema.clone import VoiceCloneRequest, VoiceCloneResponse
+    from cosyclone.schema.design import DesignOptions
     from cosyclone.voice_clone import PreparedClone, prepare_clone
 
 _LAZY = {
@@ -56,6 +58,8 @@ _LAZY = {
     "CloneOutcome": "cosyclone.ops.enrollment",
     "ConsentVerdict": "cosyclone.quality.consent",
     "CreatedVoice": "cosyclone.client",
+    "DesignOptions": "cosyclone.schema.design",
+    "DesignedVoice": "cosyclone.client.design",
     "PreflightReport": "cosyclone.audio.preflight",
     "PreparedClone": "cosyclone.voice_clone",
     "SpeechResult": "cosyclone.client.speech",
@@ -94,6 +98,8 @@ __all__ = [
     "ConsentVerdict",
     "CosycloneError",
     "CreatedVoice",
+    "DesignOptions",
+    "DesignedVoice",
     "InternalServerError",
     "InvalidRequestError",
     "MissingAPIKeyError",

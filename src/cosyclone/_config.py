@@ -33,7 +33,13 @@ from pathlib import Path
 
 from cosyclone._exceptions import InvalidRequestError, MissingAPIKeyError, Problem
 from cosyclone.catalog import DEFAULT_REGION, REGIONS
-from cosyclone.schema.endpoints import REGIONAL_HOSTS, http_base_url, service_host, websocket_url
+from cosyclone.schema.endpoints import (
+    REGIONAL_HOSTS,
+    WORKSPACE_HOST_TEMPLATE,
+    http_base_url,
+    service_host,
+    websocket_url,
+)
 
 HTTP_BASE_URLS = {region: http_base_url(host) for region, host in REGIONAL_HOSTS.items()}
 WS_BASE_URLS = {region: websocket_url(host) for region, host in REGIONAL_HOSTS.items()}
@@ -309,6 +315,8 @@ def resolve_endpoints(
     if http is None:
         http, source = http_base_url(host), "workspace host" if resolved_workspace else "shared host"
     ws, ws_source = _resolve_ws_url(ws_url, http, source, host)
+    if RETIRING_HOST in http or RETIRING_HOST in ws:
+        warn_retiring_host(resolved_region)
     return Endpoints(
         http_base_url=http.rstrip("/"),
         ws_url=ws,
@@ -317,6 +325,26 @@ def resolve_endpoints(
         source=source,
         ws_source=ws_source,
     )
+
+
+#: The old Singapore (international) host, being retired (contract §11.5, D-DESIGN-ZH: "即将下线").
+RETIRING_HOST = "dashscope-intl.aliyuncs.com"
+
+
+def warn_retiring_host(region: str) -> None:
+    """Say, once per process, that the old international host is being retired and which host replaces it."""
+    if _RETIRING_WARNED:
+        return
+    _RETIRING_WARNED.append(True)
+    new_host = WORKSPACE_HOST_TEMPLATE.format(workspace="{WorkspaceId}", region=region)
+    warnings.warn(
+        f"{RETIRING_HOST} (the old Singapore host, used for {region}) is being retired: move to the workspace host "
+        f"https://{new_host} (pass --workspace ID or set DASHSCOPE_WORKSPACE); it still works for now",
+        stacklevel=3,
+    )
+
+
+_RETIRING_WARNED: list[bool] = []
 
 
 def _resolve_ws_url(explicit: str | None, http: str, http_source: str, host: str) -> tuple[str, str]:

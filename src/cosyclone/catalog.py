@@ -25,6 +25,8 @@ ENROLLMENT_MODEL = _ENROLLMENT_MODEL
 CATALOG_DATE = "2026-11-24"
 #: When the facts of contract §10 (Qwen-Audio targets, six regions, disputed rules) were read.
 REVISION_DATE = "2026-12-01"
+#: When the facts of contract §11 (voice design, qwen-audio-3.1 voices, output rules, SSML) were read.
+REVISION_11_DATE = "2026-12-03"
 
 #: How a model's speech reaches the service: the CosyVoice WebSocket duplex protocol (§5) or the HTTP
 #: ``SpeechSynthesizer`` endpoint (§6).
@@ -89,6 +91,9 @@ _SINGAPORE_V3_DISPUTE = Fact(
 _QWEN_AUDIO_FACTS = (
     Fact("PY2 example voice_clone.py (qwen-audio-3.0-tts-flash); D-HTTP-2608 target_model list", REVISION_DATE),
     Fact("3P-ABM products.py: hints, HTTP SpeechSynthesizer, instruction; Beijing, Singapore UNCERTAIN", REVISION_DATE),
+    Fact(
+        "D-QA-HTTP-2610: HTTP synthesis on the Singapore and Beijing workspace hosts (contract §11.2)", REVISION_11_DATE
+    ),
 )
 
 
@@ -97,7 +102,9 @@ def _qwen_audio(name: str, *, version_source: Fact) -> ModelCapabilities:
         name,
         clone_regions=("cn-beijing",),
         disputed_clone_regions=("ap-southeast-1",),
-        synthesis_regions=("cn-beijing",),
+        # Contract §11.2: D-QA-HTTP-2610 (2026-10) lists Singapore and Beijing workspace hosts for the HTTP API;
+        # the older D-QA-HTTP-OLD says Beijing only. The newer page wins: Singapore is offered, never blocked.
+        synthesis_regions=("cn-beijing", "ap-southeast-1"),
         language_hints=_QWEN_AUDIO_HINTS,
         # No source says whether they have system voices: not refused (UNCERTAIN).
         has_system_voices=True,
@@ -164,9 +171,64 @@ TARGET_MODELS: dict[str, ModelCapabilities] = {
         _qwen_audio("qwen-audio-3.0-tts-plus", version_source=Fact("D-HTTP-2608", REVISION_DATE)),
         _qwen_audio("qwen-audio-3.0-tts-flash", version_source=Fact("PY2 example; D-HTTP-2608", REVISION_DATE)),
         _qwen_audio("qwen-audio-3.1-tts-plus", version_source=Fact("3P-ABM only", REVISION_DATE)),
-        _qwen_audio("qwen-audio-3.1-tts-flash", version_source=Fact("3P-ABM only", REVISION_DATE)),
+        _qwen_audio(
+            "qwen-audio-3.1-tts-flash",
+            version_source=Fact(
+                "D-QA-HTTP-2610 own example (voice longanhuan_v3.1); 3P-BAILIAN-TTS; §11.2", "2026-12-03"
+            ),
+        ),
     )
 }
+
+#: Models that read SSML (contract §11.4, D-SSML newest: v3.5 joined the list; older copies name fewer, so none
+#: of these is refused). Not cosyvoice-v1 ("SSML text is not supported at the moment!"), not qwen-audio-*.
+SSML_MODELS: tuple[str, ...] = (
+    "cosyvoice-v3.5-flash",
+    "cosyvoice-v3.5-plus",
+    "cosyvoice-v3-flash",
+    "cosyvoice-v3-plus",
+    "cosyvoice-v2",
+)
+SSML_FACT = Fact("D-SSML (help.aliyun.com ssml-latex-user-guide), moeru-ai/airi issue 570 for v1", REVISION_11_DATE)
+#: The service's answer to SSML on a model that does not read it (moeru-ai/airi issue 570, cosyvoice-v1).
+SSML_NOT_SUPPORTED_MESSAGE = "SSML text is not supported at the moment!"
+#: ``qwen-audio-3.1-*`` system voices end in this (68 of them, case-sensitive; contract §11.2, 3P-BAILIAN-TTS citing
+#: help.aliyun.com/zh/model-studio/qwen-audio-tts-voice-list); no other model speaks them.
+QWEN_AUDIO_31_VOICE_SUFFIX = "_v3.1"
+#: A few of them, as examples (D-QA-HTTP-2610's own example is longanhuan_v3.1).
+QWEN_AUDIO_31_VOICE_EXAMPLES: tuple[str, ...] = (
+    "longanhuan_v3.1",
+    "longanlingxin_v3.1",
+    "longanfengyue_v3.1",
+    "xunanchuan_v3.1",
+    "xuyuyuan_v3.1",
+    "yuxiaoyun_v3.1",
+    "Emily_v3.1",
+)
+#: How the service refuses a system voice of another model (3P-BAILIAN-TTS).
+VOICE_GENERATION_MESSAGE = "[cosyvoice:]Engine error [411]: TTS speak operation failed"
+
+
+def supports_ssml(model: str) -> bool:
+    return model in SSML_MODELS
+
+
+def check_system_voice(*, voice: str, model: str) -> CatalogProblem | None:
+    """A system voice of another generation (contract §11.2): the ``qwen-audio-3.1-*`` models speak only the
+    ``*_v3.1`` voices, and no other model speaks those."""
+    is_31_voice = voice.endswith(QWEN_AUDIO_31_VOICE_SUFFIX)
+    is_31_model = model.startswith("qwen-audio-3.1-")
+    if is_31_model and not is_31_voice:
+        return CatalogProblem(
+            "voice",
+            voice,
+            f"{model} speaks only its own system voices, which end in {QWEN_AUDIO_31_VOICE_SUFFIX} "
+            f"(e.g. {QWEN_AUDIO_31_VOICE_EXAMPLES[0]}), or voices cloned for it",
+        )
+    if is_31_voice and not is_31_model:
+        return CatalogProblem("voice", voice, "is a qwen-audio-3.1 system voice: use --model qwen-audio-3.1-tts-flash")
+    return None
+
 
 #: The rule every synthesis obeys (contract §4, SEED): the model must equal the voice's ``target_model``.
 SYNTHESIS_MODEL_RULE = Fact("SEED; contract §4 'Model must match'")

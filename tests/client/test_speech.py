@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -27,8 +28,12 @@ def voice(client: Client, emulator: EmulatorServer) -> str:
 
 
 @pytest.mark.parametrize("fmt", ["mp3", "wav", "pcm", "opus"])
-@pytest.mark.parametrize("rate", [16000, 22050, 48000])
+@pytest.mark.parametrize("rate", [12000, 16000, 22050, 48000])
 def test_every_format_decodes_at_its_rate(client: Client, voice: str, fmt: str, rate: int) -> None:
+    if fmt == "opus" and rate == 22050:  # contract §11.3: opus has no 22050 / 44100, refused before sending
+        with pytest.raises(InvalidRequestError, match="sample_rate"):
+            client.speech.synthesize(TEXT, voice=voice, format=fmt, sample_rate=rate)
+        return
     result = client.speech.synthesize(TEXT, voice=voice, format=fmt, sample_rate=rate)
     assert result.model == "cosyvoice-v3.5-plus" and result.characters > 0 and result.request_id
     if fmt == "pcm":
@@ -161,9 +166,16 @@ def test_empty_text_and_bad_options_refused(client: Client, voice: str) -> None:
 
 @pytest.mark.parametrize("protocol", ["websocket", "http"])
 @pytest.mark.parametrize("fmt", ["mp3", "opus"])
-def test_bit_rate_applies_to_mp3_and_opus(client: Client, voice: str, fmt: str, protocol: SynthesisProtocol) -> None:
-    """Contract §10 item 12: ``bit_rate`` is honoured for mp3 as well as opus, on both endpoints."""
-    low = client.speech.synthesize(TEXT, voice=voice, format=fmt, bit_rate=16, protocol=protocol)
-    high = client.speech.synthesize(TEXT, voice=voice, format=fmt, bit_rate=128, protocol=protocol)
-    assert len(high.audio) > 2 * len(low.audio)
+def test_bit_rate_applies_to_opus_only(client: Client, voice: str, fmt: str, protocol: SynthesisProtocol) -> None:
+    """Contract §11.3 (correcting §10.12): ``bit_rate`` is sent and honoured only with opus, on both endpoints;
+    with mp3 it is not sent (a warning says so) and the mp3 keeps its own rate."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        low = client.speech.synthesize(TEXT, voice=voice, format=fmt, bit_rate=16, protocol=protocol)
+        high = client.speech.synthesize(TEXT, voice=voice, format=fmt, bit_rate=128, protocol=protocol)
+    if fmt == "opus":
+        assert len(high.audio) > 2 * len(low.audio) and not caught
+    else:
+        assert len(high.audio) == len(low.audio)
+        assert any("opus only" in str(w.message) for w in caught)
     assert decode(low.audio).info.duration_s > 1.0

@@ -134,12 +134,20 @@ def test_tts_websocket_takes_qwen_audio_too(client: Any, emulator: EmulatorServe
 
 
 def test_tts_http_ssml_and_instruction_for_qwen_audio(client: Any, emulator: EmulatorServer) -> None:
+    """Contract §11.4: qwen-audio reads no SSML (its inline tags are plain text); CosyVoice does, tags billing 0."""
     voice = seed(emulator, QWEN_AUDIO)
+    with pytest.raises(Exception, match="SSML text is not supported"):
+        client.audio.tts.http.synthesize(SSML, model=QWEN_AUDIO, voice=voice, extra_input={"enable_ssml": True})
     result = client.audio.tts.http.synthesize(
-        SSML,
+        "[whispers] Hello from the emulator.",
         model=QWEN_AUDIO,
         voice=voice,
         format="wav",
-        extra_input={"enable_ssml": True, "instruction": "speak slowly"},
+        extra_input={"instruction": "speak slowly"},
+    )
+    assert result.usage["characters"] == len("[whispers] Hello from the emulator.")
+    cosy = seed(emulator, COSYVOICE)
+    result = client.audio.tts.http.synthesize(
+        SSML, model=COSYVOICE, voice=cosy, format="wav", extra_input={"enable_ssml": True}
     )
     assert result.usage["characters"] == len("Hello  from the emulator.")  # tags and breaks bill 0

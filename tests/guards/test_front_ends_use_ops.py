@@ -20,9 +20,6 @@ EXCEPTIONS = {
     "cosyclone.cli.emulator": {"cosyclone.emulator.server", "cosyclone.emulator.voice.engine_choice"},
     "cosyclone.cli.mcp": {"cosyclone.mcp.server"},  # the launch edges: `cosyclone mcp`, `cosyclone studio`
     "cosyclone.cli.studio": {"cosyclone.studio.app"},
-    # Debt, to shrink (the studio helper's): the studio's upload store converts browser recordings with
-    # audio.io under $COSYCLONE_HOME/studio; that belongs in ops (e.g. ops.uploads). Remove when moved.
-    "cosyclone.studio.files": {"cosyclone._config", "cosyclone.audio.io"},
 }
 
 

@@ -20,6 +20,8 @@ PUBLIC = [
     "ConsentVerdict",
     "CosycloneError",
     "CreatedVoice",
+    "DesignOptions",
+    "DesignedVoice",
     "InternalServerError",
     "InvalidRequestError",
     "MissingAPIKeyError",

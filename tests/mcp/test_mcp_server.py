@@ -28,6 +28,7 @@ WAV = str(AUDIO_FIXTURES / "good" / "librivox-reader-15s.wav")
 SHORT = str(AUDIO_FIXTURES / "bad" / "short-3s.wav")
 NOT_AUDIO = str(AUDIO_FIXTURES / "bad" / "not-audio.wav")
 TOOLS = {
+    "design_voice",
     "update_voice",
     "check_sample",
     "clone_voice",

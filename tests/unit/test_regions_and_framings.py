@@ -124,7 +124,8 @@ def test_qwen_audio_targets_are_sourced_and_speak_over_http() -> None:
         "qwen-audio-3.1-tts-flash",
     }
     for model in qwen:
-        assert model.sources and all(f.source and f.read_on == "2026-12-01" for f in model.sources)
+        # §10 facts read 2026-12-01, §11's (Singapore HTTP, 3.1-flash official) 2026-12-03
+        assert model.sources and all(f.source and f.read_on in ("2026-12-01", "2026-12-03") for f in model.sources)
         assert {"it", "es", "ms", "fil", "ar"} <= set(model.language_hints)
         assert speech_endpoint(model.name) == "http"
         assert speech_protocol(model.name, "websocket") == "sse"

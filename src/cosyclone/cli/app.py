@@ -32,6 +32,7 @@ COMMANDS = {
         "cosyclone.cli.consent",
         "Print the default consent sentence: the speaker reads it aloud for `clone --consent RECORDING`.",
     ),
+    "design": Entry("cosyclone.cli.design", "Design a voice from a description (VOICE_PROMPT) and print its voice_id."),
     "speak": Entry("cosyclone.cli.speak", "Speak TEXT with a voice."),
     "batch": Entry(
         "cosyclone.cli.batch",

@@ -51,10 +51,11 @@ def score(
     recogniser is installed (pip install 'cosyclone[quality]'; else WER is skipped and the score says so), and
     stores the score with the voice (shown by `voices show`). A --sample that is not the audio the voice was
     cloned from is said so (by hash) and its score does not replace the stored one unless --replace-score; the
-    sample a voice was cloned from on this machine is remembered, so --sample is rarely needed.
-    Verdict bands: same speaker ≥ 0.80 > inconclusive
-    > 0.76 ≥ different (calibration in docs/quality.md). Exit codes: 0 scored, 2 bad input, 4 service refused,
-    5 network.
+    sample a voice was cloned from on this machine is remembered, so --sample is rarely needed. A designed voice
+    (`cosyclone design`) has no sample: its saved preview is the reference, so similarity is the speaker
+    consistency between the preview and the new speech (reference.role "preview"). Verdict bands: same speaker
+    ≥ 0.80 > inconclusive > 0.76 ≥ different (calibration in docs/quality.md). Exit codes: 0 scored, 2 bad input,
+    4 service refused, 5 network.
     """
     from cosyclone.ops.score import ScoreOptions, score
 

@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 def speak(
     ctx: typer.Context,
     text: str | None = typer.Argument(None, help="What to say ('-' or omitted: read stdin)."),
-    voice: str = typer.Option(..., "--voice", help="A cloned voice_id, a registry prefix, or a system voice."),
+    voice: str = typer.Option(
+        ..., "--voice", help="A cloned or designed voice_id, a registry prefix, or a system voice."
+    ),
     output: Path | None = typer.Option(
         None,
         "--output",

@@ -5,13 +5,14 @@ Imported by client/speech*.py only.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
 from cosyclone._exceptions import InvalidRequestError, ModelContradictionError, Problem
-from cosyclone.catalog import TARGET_MODELS, check_synthesis_model, model_from_voice_id
+from cosyclone.catalog import TARGET_MODELS, check_synthesis_model, check_system_voice, model_from_voice_id
 from cosyclone.schema.synthesis import SynthesisParameters
 from cosyclone.schema.synthesis_params import OPUS_SAMPLE_RATES, SAMPLE_RATES, SynthesisOptions, synthesis_params
 from cosyclone.voice_clone import problems_from_validation_error
@@ -24,6 +25,8 @@ def wire_parameters(options: SynthesisOptions, voice: str, *, wire_format: str) 
     """The run-task ``parameters`` (also the HTTP ``input`` options) for ``options``: a parameter that does not
     apply to the chosen format or an optional switch left off is not sent, and only the first language hint is sent."""
     values = options.model_dump(exclude_none=True)
+    if options.bit_rate is not None and options.format != "opus":
+        warnings.warn(f"bit_rate is for opus only (contract §11.3): not sent with {options.format}", stacklevel=4)
     for spec in synthesis_params():
         if not spec.applies_to(options.format) or (spec.default is None and values.get(spec.name) is False):
             values.pop(spec.name, None)
@@ -97,4 +100,7 @@ def resolve_model(voice: str, model: str | None, lookup: Callable[[str], str | N
         raise InvalidRequestError(
             [Problem("voice", voice, f"{model} has no system voices; use a voice cloned for {model}")]
         )
+    generation = check_system_voice(voice=voice, model=model) if expected is None else None
+    if generation is not None:  # contract §11.2: the service answers "Engine error [411]"
+        raise InvalidRequestError([Problem(generation.field, generation.value, generation.rule)])
     return model

@@ -19,6 +19,9 @@ class Voice:
     created_at: dt.datetime | None = None
     modified_at: dt.datetime | None = None
     request_id: str = ""
+    #: A designed voice's description and preview text (contract §11.1); None for a cloned voice.
+    voice_prompt: str | None = None
+    preview_text: str | None = None
 
     @property
     def is_ready(self) -> bool:
@@ -32,6 +35,8 @@ class Voice:
             created_at=parse_gmt(summary.gmt_create),
             modified_at=parse_gmt(summary.gmt_modified),
             request_id=request_id,
+            voice_prompt=summary.voice_prompt,
+            preview_text=summary.preview_text,
         )
 
     @classmethod
@@ -44,6 +49,8 @@ class Voice:
             created_at=parse_gmt(output.gmt_create),
             modified_at=parse_gmt(output.gmt_modified),
             request_id=request_id,
+            voice_prompt=output.voice_prompt,
+            preview_text=output.preview_text,
         )
 
 

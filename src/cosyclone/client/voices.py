@@ -6,7 +6,7 @@ Thin: each method resolves its arguments and drives a flow from :mod:`cosyclone.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 
 from typing_extensions import Unpack
 
@@ -24,6 +24,7 @@ from cosyclone.client._voice_flows import (
     update_flow,
     wait_flow,
 )
+from cosyclone.client.design import DesignedVoice, design_flow, design_options
 from cosyclone.client.types import CreatedVoice, Voice, VoicePage
 from cosyclone.client.uploads import AsyncUploads, Uploads, read_upload
 from cosyclone.schema.clone import DEFAULT_TARGET_MODEL, URL_SCHEMES, VoiceCloneRequest
@@ -134,6 +135,41 @@ class Voices:
             self._transport,
         )
 
+    def design(
+        self,
+        voice_prompt: str,
+        *,
+        prefix: str,
+        target_model: str | None = None,
+        preview_text: str | None = None,
+        language_hints: Sequence[str] | None = None,
+        preview_format: str | None = None,
+        preview_sample_rate: int | None = None,
+        wait: bool = True,
+        timeout: float = DEFAULT_READY_TIMEOUT_S,
+        exclude: Iterable[str] = (),
+    ) -> DesignedVoice:
+        """Design a voice from a description (contract §11.1): its id and preview audio (see
+        :mod:`cosyclone.client.design`). Every rule is checked before any call; the request is never sent twice.
+
+        Raises:
+            InvalidRequestError: a field breaks a rule (nothing sent).
+            APIStatusError subclasses, APIConnectionError: as for :meth:`create`.
+        """
+        options = design_options(
+            voice_prompt=voice_prompt,
+            prefix=prefix,
+            target_model=target_model,
+            preview_text=preview_text,
+            language_hints=list(language_hints) if language_hints is not None else None,
+            response_format=preview_format,
+            sample_rate=preview_sample_rate,
+        )
+        flow = design_flow(
+            options, max_retries=self._transport.max_retries, wait=wait, timeout_s=timeout, exclude=exclude
+        )
+        return drive_sync(flow, self._transport)
+
     def list(self, *, prefix: str | None = None, page_index: int = 0, page_size: int = 10) -> VoicePage:
         """One page of voices (the service gives no totals), optionally filtered by prefix."""
         return drive_sync(list_flow(prefix=prefix, page_index=page_index, page_size=page_size), self._transport)
@@ -214,6 +250,35 @@ class AsyncVoices:
             ),
             self._transport,
         )
+
+    async def design(
+        self,
+        voice_prompt: str,
+        *,
+        prefix: str,
+        target_model: str | None = None,
+        preview_text: str | None = None,
+        language_hints: Sequence[str] | None = None,
+        preview_format: str | None = None,
+        preview_sample_rate: int | None = None,
+        wait: bool = True,
+        timeout: float = DEFAULT_READY_TIMEOUT_S,
+        exclude: Iterable[str] = (),
+    ) -> DesignedVoice:
+        """Async twin of :meth:`Voices.design`."""
+        options = design_options(
+            voice_prompt=voice_prompt,
+            prefix=prefix,
+            target_model=target_model,
+            preview_text=preview_text,
+            language_hints=list(language_hints) if language_hints is not None else None,
+            response_format=preview_format,
+            sample_rate=preview_sample_rate,
+        )
+        flow = design_flow(
+            options, max_retries=self._transport.max_retries, wait=wait, timeout_s=timeout, exclude=exclude
+        )
+        return await drive_async(flow, self._transport)
 
     async def list(self, *, prefix: str | None = None, page_index: int = 0, page_size: int = 10) -> VoicePage:
         return await drive_async(list_flow(prefix=prefix, page_index=page_index, page_size=page_size), self._transport)

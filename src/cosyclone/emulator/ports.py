@@ -9,9 +9,11 @@ Imported by the handlers and the app.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from cosyclone.emulator.faults import FaultPlan
+from cosyclone.emulator.state.lifecycle import StoredVoice
 from cosyclone.emulator.state.results import StoredResult
 from cosyclone.schema.enrollment import QueryVoiceOutput, ReceivedCreateVoiceInput, ReceivedListVoiceInput, VoiceSummary
 from cosyclone.schema.uploads import UploadPolicy
@@ -32,6 +34,11 @@ class VoiceView(Protocol):
     @property
     def f0_hz(self) -> float | None:
         """Median pitch of the enrolled sample (None when it could not be measured)."""
+        ...
+
+    @property
+    def pace(self) -> float:
+        """Multiplies the speaking rate: a designed voice's pace (contract §11.1), 1.0 for others."""
         ...
 
 
@@ -63,7 +70,16 @@ class EnrolledVoice(Protocol):
     def voice_id(self) -> str: ...
 
 
-class EnrollmentBackend(Protocol):
+class DesignBackend(Protocol):
+    """What voice design (:mod:`cosyclone.emulator.api.design`) needs: the engine, the clock, a place to keep it."""
+
+    voice_engine: str
+    clock: Callable[[], float]
+
+    def enroll_designed(self, tenant: str, record: StoredVoice) -> StoredVoice: ...
+
+
+class EnrollmentBackend(DesignBackend, Protocol):
     """What the enrollment, upload and result handlers need. Rules refuse with
     :class:`~cosyclone.emulator.errors.EmulatorApiError` (``UploadRefused`` for the upload form). The ``create``
     and ``update`` calls and ``store_upload`` block (download, analysis, disk): call them from a worker thread."""

@@ -73,7 +73,9 @@ Workflow: check_sample (10-20 s of one speaker, no long pauses) -> clone_voice (
 it is OK) -> synthesize (text + voice_id -> an audio file). list_voices / get_voice / update_voice / delete_voice \
 keep track. score_voice tells whether a clone sounds like its sample (verdict, similarity, word error rate); \
 compare_models clones one sample into several models and ranks them (it returns the plan and spends nothing \
-until confirm=true). Every tool refuses an argument it does not know.
+until confirm=true). design_voice makes a voice from a description instead of a sample (voice_prompt; \
+returns a voice_id and a saved preview file; each call makes a new voice). Every tool refuses an argument it \
+does not know.
 
 Rules the tools enforce (and explain when broken):
 - prefix: letters and digits only, at most 10.

@@ -2,6 +2,8 @@
 listed in :data:`TOOLS`. Each parses its arguments, calls :mod:`cosyclone.ops` and shapes a JSON object; the rules
 live in the library. The synthesis parameters of ``synthesize`` and the clone options of ``clone_voice`` are added
 from their declarations (:mod:`cosyclone.schema.synthesis_params`, :mod:`cosyclone.schema.clone_options`).
+``design_voice`` is built in :mod:`cosyclone.mcp.design_tool` (its options declared in
+:class:`cosyclone.schema.design.DesignOptions`) and listed here with the others.
 
 Who may import it: :mod:`cosyclone.mcp.server`.
 """
@@ -50,6 +52,7 @@ from cosyclone.mcp.arguments import (
     WaitBeforeAnswer,
     WaitForOK,
 )
+from cosyclone.mcp.design_tool import DESIGN_TOOL_HINTS, design_voice_tool
 from cosyclone.mcp.errors import describe_error
 from cosyclone.ops import voices as voice_ops
 from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
@@ -399,6 +402,7 @@ TOOLS: tuple[tuple[Callable[[ToolGuard], Callable[..., dict[str, Any]]], str, di
         "Clone a voice",
         {"read_only_hint": False, "destructive_hint": False, "idempotent_hint": True},
     ),
+    (design_voice_tool, "Design a voice from a description", DESIGN_TOOL_HINTS),
     (_list_voices_tool, "List cloned voices", _READ_ONLY),
     (_get_voice_tool, "Show one voice", _READ_ONLY),
     (

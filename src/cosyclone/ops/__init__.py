@@ -6,6 +6,8 @@ by every front end (``cli/``, ``mcp/``, ``studio/``). Typed options in, typed re
   :mod:`~cosyclone.ops.prepare`: validate a request and write its wire JSON (``cosyclone prepare``).
 - :mod:`~cosyclone.ops.clone`: clone a voice and write its evidence (``clone``, ``clone_voice``), on top of
   :mod:`~cosyclone.ops.enrollment` (the enrollment workflow, public as ``cosyclone.clone_voice``).
+- :mod:`~cosyclone.ops.recordings`: the recordings a front end receives (the studio's uploads), kept in the home
+  as the service takes them (browser WebM/Opus converted to 16-bit WAV).
 - :mod:`~cosyclone.ops.consent`: verified consent (``clone --consent``, ``cosyclone.verify_consent``): measured by
   :mod:`cosyclone.quality.consent`, refused before anything is sent, kept with the voice.
 - :mod:`~cosyclone.ops.speak`: the text source, the output file and the summary of speaking (``speak``,

@@ -62,10 +62,25 @@ def describe_voice(voice: Voice, record: VoiceRecord | None = None) -> dict[str,
         "created_at": utc_text(voice.created_at),
         "modified_at": utc_text(voice.modified_at),
         "request_id": voice.request_id,
+        "kind": "designed" if is_designed(voice, record) else "cloned",
     }
+    if data["kind"] == "designed":  # contract §11.1: the description stands where the sample would
+        data["voice_prompt"] = voice.voice_prompt or (record.voice_prompt if record else None)
+        data["preview_text"] = voice.preview_text or (record.preview_text if record else None)
     if record is not None:
         data["registry"] = {"prefix": record.prefix, "sample_sha256": record.sample_sha256, "origin": record.origin}
+        if record.is_designed:
+            data["registry"]["preview_file"] = record.preview_file
     return data
+
+
+def is_designed(voice: Voice, record: VoiceRecord | None = None) -> bool:
+    """A designed voice (contract §11.1): so recorded, described by the service, or with a ``-vd-`` id."""
+    from cosyclone.schema.design import is_designed_voice_id
+
+    return bool(
+        (record is not None and record.is_designed) or voice.voice_prompt or is_designed_voice_id(voice.voice_id)
+    )
 
 
 def list_voices(session: Session, *, prefix: str | None = None, local: bool = False) -> list[dict[str, Any]]:
@@ -165,6 +180,12 @@ def update_voice(session: Session, name: str, sample: str, *, force: bool = Fals
 
     refuse_unconsented("voices update")
     voice_id = resolve_voice(session, name)
+    record = session.registry().get(voice_id)
+    if (record is not None and record.is_designed) or "-vd-" in voice_id:
+        raise InvalidRequestError(
+            [Problem("voice", voice_id, "is a designed voice: it has no sample to replace")],
+            hint="design a new voice instead (cosyclone design VOICE_PROMPT --prefix P)",
+        )
     sha256 = _check_new_sample(sample, force=force)
     client = session.client()
     request_id = client.voices.update(voice_id, sample)
@@ -211,7 +232,7 @@ def sync_voices(session: Session, *, adopt: bool = False) -> dict[str, Any]:
 
 def prefix_of(voice_id: str, target_model: str) -> str:
     """The name prefix inside a voice_id (``<model>-<prefix>-<hash>``), or ``""`` when it has no such shape."""
-    parts = voice_id.removeprefix(target_model + "-").rsplit("-", 1)
+    parts = voice_id.removeprefix(target_model + "-").removeprefix("vd-").rsplit("-", 1)
     return parts[0] if len(parts) == 2 else ""
 
 
@@ -262,5 +283,8 @@ def import_voice(session: Session, voice_id: str) -> VoiceRecord:
             status=voice.status,
             request_id=voice.request_id,
             origin="imported",
+            kind="designed" if is_designed(voice) else "cloned",
+            voice_prompt=voice.voice_prompt,
+            preview_text=voice.preview_text,
         )
     )

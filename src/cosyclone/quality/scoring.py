@@ -165,6 +165,15 @@ def _load_reference(
             candidates.append(record.sample_path)  # the local file it was cloned from (checked by hash below)
         if record is not None and record.sample_url and is_url(record.sample_url):
             candidates.append(record.sample_url)
+        if (
+            record is not None
+            and record.is_designed
+            and record.preview_file
+            and not record.preview_file.endswith(".pcm")
+        ):
+            # A designed voice has no sample (contract §11.1): its saved preview is the reference, so the score
+            # measures speaker consistency between the preview and the new speech.
+            candidates.append(record.preview_file)
     for source in candidates:
         data = _read(source, explicit=sample is not None)
         if data is None:
@@ -177,8 +186,12 @@ def _load_reference(
         except AudioDecodeError as error:
             raise InvalidRequestError([Problem("sample", source, f"cannot be decoded: {error.message}")]) from None
         local = None if is_url(source) else str(Path(source).resolve())
-        return audio, {"source": source, "path": local, "sha256": sha, "duration_s": round(audio.info.duration_s, 3)}
+        role = "preview" if record is not None and record.is_designed and source == record.preview_file else "sample"
+        duration = round(audio.info.duration_s, 3)
+        return audio, {"source": source, "path": local, "sha256": sha, "duration_s": duration, "role": role}
     rule = "no local copy of the sample this voice was cloned from is known; give it with --sample"
+    if record is not None and record.is_designed:
+        rule = "this designed voice's preview file (wav or mp3) is gone; give a recording of the voice with --sample"
     raise InvalidRequestError([Problem("sample", None, rule)])
 
 

@@ -67,7 +67,15 @@ MIGRATIONS: tuple[str, ...] = (
         report_json        TEXT NOT NULL
     );
     """,
-    # 5: what a clone is about to send, recorded BEFORE the create request: a run interrupted (Ctrl-C, SIGKILL)
+    # 5: designed voices (contract §11.1): what kind a voice is, and a designed voice's description, preview text
+    # and the file its preview was saved to (the service returns the preview only once)
+    """
+    ALTER TABLE voices ADD COLUMN kind TEXT NOT NULL DEFAULT 'cloned';
+    ALTER TABLE voices ADD COLUMN voice_prompt TEXT;
+    ALTER TABLE voices ADD COLUMN preview_text TEXT;
+    ALTER TABLE voices ADD COLUMN preview_file TEXT
+    """,
+    # 6: what a clone is about to send, recorded BEFORE the create request: a run interrupted (Ctrl-C, SIGKILL)
     # between sending and recording leaves its intent here, and the next run adopts the voice it made
     """
     CREATE TABLE enroll_intents (
@@ -83,7 +91,7 @@ MIGRATIONS: tuple[str, ...] = (
         started_at    REAL NOT NULL
     );
     """,
-    # 6: where a voice's local sample was (absolute path), so that `score` finds it without --sample (its
+    # 7: where a voice's local sample was (absolute path), so that `score` finds it without --sample (its
     # sample_sha256 says whether the file still holds the same audio)
     """
     ALTER TABLE voices ADD COLUMN sample_path TEXT;

@@ -138,8 +138,17 @@ class VoiceRecord:
     created_at: str = ""
     updated_at: str = ""
     deleted_at: str | None = None
+    #: ``cloned`` (from a sample) or ``designed`` (from a description, contract §11.1).
+    kind: str = "cloned"
+    voice_prompt: str | None = None
+    preview_text: str | None = None
+    preview_file: str | None = None
     #: The local file the voice was cloned from (absolute), when it was cloned from one on this machine.
     sample_path: str | None = None
+
+    @property
+    def is_designed(self) -> bool:
+        return self.kind == "designed"
 
     def to_dict(self) -> dict[str, object]:
         return dataclasses.asdict(self)

@@ -114,6 +114,9 @@ class VoiceSummary(ResponseModel):
     gmt_create: str | None = None
     gmt_modified: str | None = None
     status: str | None = None
+    #: A designed voice's description and preview text (contract §11.1); absent for a cloned voice.
+    voice_prompt: str | None = None
+    preview_text: str | None = None
 
 
 class ListVoiceOutput(ResponseModel):
@@ -129,6 +132,8 @@ class QueryVoiceOutput(ResponseModel):
     resource_link: str | None = None
     target_model: str | None = None
     status: str | None = None
+    voice_prompt: str | None = None
+    preview_text: str | None = None
 
 
 class EmptyOutput(ResponseModel):

@@ -23,19 +23,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict, get_args
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 from typing_extensions import NotRequired
 
 from cosyclone.schema.base import RequestModel
 
 AudioFormat = Literal["pcm", "wav", "mp3", "opus"]
 AUDIO_FORMATS: tuple[str, ...] = get_args(AudioFormat)
-SampleRate = Literal[8000, 16000, 22050, 24000, 44100, 48000]
+SampleRate = Literal[8000, 12000, 16000, 22050, 24000, 44100, 48000]
 SAMPLE_RATES: tuple[int, ...] = get_args(SampleRate)
 DEFAULT_FORMAT: AudioFormat = "mp3"
 DEFAULT_SAMPLE_RATE: SampleRate = 22050
-#: The rates Opus encodes at (libopus): another rate would come out resampled, so it is refused, never substituted.
+#: Opus has no 22050 or 44100 (contract §11.3: "opus 排除 22050、44100", and libopus's own rates): another rate
+#: would come out resampled, so it is refused, never substituted.
 OPUS_SAMPLE_RATES: tuple[int, ...] = (8000, 12000, 16000, 24000, 48000)
+#: The rate opus is sent at when none is asked for (the SDK's opus presets are 8/16/24/48 kHz).
+OPUS_DEFAULT_SAMPLE_RATE = 24000
 #: The docs say 100 (CJK counting 2), the SDK docstring 128: we accept up to the larger and let the service judge.
 MAX_INSTRUCTION_CHARS = 128
 
@@ -45,7 +48,9 @@ class SynthesisOptions(RequestModel):
 
     format: AudioFormat = Field(default=DEFAULT_FORMAT, description="Audio format: mp3 (default), wav, pcm or opus.")
     sample_rate: SampleRate = Field(
-        default=DEFAULT_SAMPLE_RATE, description="Sample rate in Hz: 8000, 16000, 22050 (default), 24000, 44100, 48000."
+        default=DEFAULT_SAMPLE_RATE,
+        description="Sample rate in Hz: 8000, 12000, 16000, 22050 (default), 24000, 44100, 48000 (opus: not 22050 "
+        "or 44100).",
     )
     volume: int = Field(default=50, ge=0, le=100, description="Volume 0–100 (default 50).")
     rate: float = Field(default=1.0, ge=0.5, le=2.0, description="Speed 0.5–2.0 (default 1.0).")
@@ -54,8 +59,9 @@ class SynthesisOptions(RequestModel):
         default=None,
         ge=6,
         le=510,
-        description="Bit rate in kbps, 6–510 (mp3 and opus; opus default 32).",
-        json_schema_extra={"x-formats": ["mp3", "opus"]},
+        description="Opus bit rate in kbps, 6–510 (default 32). Sent only with --format opus: the service takes it "
+        "for opus only (contract §11.3); with mp3, wav or pcm it is not sent.",
+        json_schema_extra={"x-formats": ["opus"]},
     )
     instruction: str | None = Field(
         default=None,
@@ -100,6 +106,22 @@ class SynthesisOptions(RequestModel):
         description="Ask for word timestamps in the sentence events.",
         json_schema_extra={"x-server-default": False},
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _opus_default_rate(cls, data: Any) -> Any:
+        """Opus with no rate asked for is sent at :data:`OPUS_DEFAULT_SAMPLE_RATE` (the general default, 22050,
+        is not an Opus rate)."""
+        if isinstance(data, dict) and data.get("format") == "opus" and not data.get("sample_rate"):
+            return {**data, "sample_rate": OPUS_DEFAULT_SAMPLE_RATE}
+        return data
+
+    @field_validator("sample_rate")
+    @classmethod
+    def _opus_rates(cls, value: int, info: ValidationInfo) -> int:
+        if info.data.get("format") == "opus" and value not in OPUS_SAMPLE_RATES:
+            raise ValueError(f"opus is sent only at {', '.join(map(str, OPUS_SAMPLE_RATES))} Hz (not {value})")
+        return value
 
     @field_validator("instruction")
     @classmethod

@@ -6,8 +6,8 @@ client's speech with :mod:`cosyclone.ops.speak`, :mod:`cosyclone.ops.score`, :mo
 
 - :mod:`~cosyclone.studio.app`: the Starlette application, its guards (own ``Host``/``Origin`` only, upload caps,
   a strict content security policy) and the routes of the JSON API the page calls.
-- :mod:`~cosyclone.studio.files`: where the studio keeps what the browser sends (``$COSYCLONE_HOME/studio``):
-  recordings converted to 16-bit PCM WAV, preflight pictures, speech.
+- :mod:`cosyclone.ops.recordings` (in the library layer): where the studio keeps what the browser sends
+  (``$COSYCLONE_HOME/studio``): recordings converted to 16-bit PCM WAV, preflight pictures, speech.
 - :mod:`~cosyclone.studio.jobs`: the long actions (clone, score) run in a worker thread the page polls.
 - ``static/``: the page (``index.html``, ``studio.js``, ``studio.css``): plain HTML and JavaScript, no build step.
 

@@ -34,7 +34,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cosyclone._exceptions import APIError, CosycloneError, InvalidRequestError, Problem
-from cosyclone.studio import files
+from cosyclone.ops import recordings
 from cosyclone.studio.jobs import Job, Jobs
 
 if TYPE_CHECKING:
@@ -167,9 +167,11 @@ class Studio:
 
     def consent_texts(self) -> dict[str, str]:
         """The sentences the page offers: the studio's own wording (``--consent-text``), or one per language."""
-        from cosyclone.quality.consent import CONSENT_SENTENCES
+        from cosyclone.ops.consent import consent_languages, default_consent_text
 
-        return {"own": self.own_consent_text} if self.own_consent_text else dict(CONSENT_SENTENCES)
+        if self.own_consent_text:
+            return {"own": self.own_consent_text}
+        return {language: default_consent_text(language) for language in consent_languages()}
 
     def consent_text(self, language: object) -> str:
         """The sentence for ``language`` (the page's choice; ignored when the studio has its own wording)."""
@@ -233,8 +235,8 @@ class Studio:
     def _check_sample(self, data: bytes) -> dict[str, Any]:
         from cosyclone.ops.check import CheckOptions, check
 
-        kept = files.keep_upload(data, "sample")
-        target = files.folder("pictures") / f"picture-{kept.name.split('-', 1)[1].split('.')[0]}.png"
+        kept = recordings.keep_upload(data, "sample")
+        target = recordings.folder("pictures") / f"picture-{kept.name.split('-', 1)[1].split('.')[0]}.png"
         checked = check(CheckOptions(str(kept.path), plot_path=target, overwrite=True, plot_title="your sample"))
         report = checked.report
         picture = Path(checked.plot).name if checked.plot else None
@@ -251,7 +253,7 @@ class Studio:
     async def consent(self, request: Request) -> Response:
         from starlette.concurrency import run_in_threadpool
 
-        sample = files.find(request.query_params.get("sample", ""), "sample")
+        sample = recordings.find(request.query_params.get("sample", ""), "sample")
         text = self.consent_text(request.query_params.get("language"))
         data = await _body(request, MAX_UPLOAD_BYTES)
         return JSONResponse(await run_in_threadpool(self._check_consent, data, sample, text))
@@ -259,7 +261,7 @@ class Studio:
     def _check_consent(self, data: bytes, sample: Any, text: str) -> dict[str, Any]:
         from cosyclone.ops.consent import verify_consent
 
-        kept = files.keep_upload(data, "consent")
+        kept = recordings.keep_upload(data, "consent")
         verdict = verify_consent(kept.path, sample, text)
         return {
             "consent": kept.name,
@@ -274,8 +276,8 @@ class Studio:
 
     async def clone(self, request: Request) -> Response:
         data = await _json(request)
-        sample = files.find(_text(data, "sample"), "sample")
-        consent = files.find(_text(data, "consent"), "consent")
+        sample = recordings.find(_text(data, "sample"), "sample")
+        consent = recordings.find(_text(data, "consent"), "consent")
         prefix, target_model = _text(data, "prefix"), _text(data, "target_model")
         text = self.consent_text(data.get("consent_language"))
 
@@ -293,7 +295,7 @@ class Studio:
     async def score(self, request: Request) -> Response:
         data = await _json(request)
         voice_id = _text(data, "voice_id")
-        sample = files.find(_text(data, "sample"), "sample")
+        sample = recordings.find(_text(data, "sample"), "sample")
 
         def work(job: Job) -> dict[str, Any]:
             from cosyclone.ops.score import ScoreOptions
@@ -326,7 +328,7 @@ class Studio:
 
         key = "\n".join((voice_id, text)).encode("utf-8")
         name = f"speech-{hashlib.sha256(key).hexdigest()[:32]}.mp3"
-        target = files.folder("speech") / name
+        target = recordings.folder("speech") / name
         with self.lock:
             if not target.is_file():
                 result = self.session.client().speech.to_file(text, target, voice=voice_id, format="mp3")
@@ -361,10 +363,10 @@ class Studio:
 
     async def file(self, request: Request) -> Response:
         name = request.path_params["name"]
-        match = files.NAME.match(name)
+        match = recordings.NAME.match(name)
         if match is None:
             return JSONResponse({"error": "NotFound", "message": name}, status_code=404)
-        return FileResponse(files.find(name), headers={"Cache-Control": "no-store"})
+        return FileResponse(recordings.find(name), headers={"Cache-Control": "no-store"})
 
 
 def _page_headers() -> dict[str, str]:

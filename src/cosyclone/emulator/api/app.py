@@ -20,6 +20,7 @@ from cosyclone.emulator.api.control import control_routes
 from cosyclone.emulator.api.drop import TRANSPORT_KEY, transport_of_send
 from cosyclone.emulator.api.enrollment_http import enrollment_routes
 from cosyclone.emulator.api.openapi import OPENAPI_PATH, openapi_document
+from cosyclone.emulator.api.outside_paths import outside_routes
 from cosyclone.emulator.api.paths import API_PREFIX, CONTROL_PREFIX, WEBSOCKET_PATH
 from cosyclone.emulator.api.synthesis import synthesis_routes
 from cosyclone.emulator.state.backend import EmulatorBackend
@@ -48,7 +49,7 @@ async def openapi(request: Request) -> JSONResponse:
 
 def create_app(backend: EmulatorBackend) -> Starlette:
     """The emulator's ASGI app over ``backend`` (shared with whoever steers it in-process)."""
-    routes = [*enrollment_routes(backend), *synthesis_routes(backend), *control_routes()]
+    routes = [*enrollment_routes(backend), *synthesis_routes(backend), *control_routes(), *outside_routes()]
     app = EmulatorApp(routes=[*routes, Route(OPENAPI_PATH, openapi, methods=["GET"])])
     app.state.backend = backend
     return app

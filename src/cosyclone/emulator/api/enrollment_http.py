@@ -22,12 +22,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from cosyclone.emulator import errors
+from cosyclone.emulator.api.design import create_designed_voice
 from cosyclone.emulator.api.paths import API_PREFIX, RESULTS_PATH, UPLOAD_PATH
 from cosyclone.emulator.api.replies import carry_out, error_response, new_request_id
 from cosyclone.emulator.errors import EmulatorApiError
 from cosyclone.emulator.faults import ArmedFault
 from cosyclone.emulator.ports import EnrollmentBackend
 from cosyclone.emulator.state.uploads import UploadRefused, oss_error_xml
+from cosyclone.schema.design import design_input_fields
 from cosyclone.schema.enrollment import (
     CUSTOMIZATION_PATH,
     ENROLLMENT_MODEL,
@@ -118,6 +120,9 @@ async def _enroll(backend: EnrollmentBackend, tenant: str, raw: Any, *, oss_reso
     if envelope.input is None:
         raise errors.invalid_parameter("input")
     action = envelope.input.get("action")
+    if action == "create_voice" and design_input_fields(envelope.input):
+        parameters = envelope.parameters or {}
+        return await run_in_threadpool(create_designed_voice, backend, tenant, envelope.input, parameters)
     model_type = RECEIVED_INPUT_FOR_ACTION.get(action) if isinstance(action, str) else None
     if model_type is None:
         raise errors.invalid_parameter("action", detail=f"unknown action {action!r}")

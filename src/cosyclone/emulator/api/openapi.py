@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from cosyclone.emulator.api.openapi_schemas import component_schemas, ref
+from cosyclone.emulator.api.outside_paths import MULTIMODAL_PATH
 from cosyclone.schema.endpoints import API_PREFIX, EMULATOR_OPENAPI_PATH, EMULATOR_PREFIX
 from cosyclone.schema.enrollment import CUSTOMIZATION_PATH
 from cosyclone.schema.synthesis import SYNTHESIS_PATH
@@ -105,6 +106,20 @@ def _enrollment_paths() -> dict[str, Any]:
                 },
             }
         },
+    }
+
+
+def _outside_paths() -> dict[str, Any]:
+    """Paths outside the contract, answered in the envelope (contract §11.6)."""
+    return {
+        MULTIMODAL_PATH: {
+            "post": {
+                "operationId": "multimodalGeneration",
+                "summary": "Qwen-TTS over HTTP: not served here; every model answers 'Model not exist.'",
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                "responses": {"400": _envelope("InvalidParameter 'Model not exist.'")},
+            }
+        }
     }
 
 
@@ -237,7 +252,13 @@ def openapi_document(*, server_url: str | None = None) -> dict[str, Any]:
             "version": __version__,
             "description": "The HTTP endpoints of `cosyclone emulator`; see docs/emulator.md.",
         },
-        "paths": {**_enrollment_paths(), **_synthesis_paths(), **_control_reads(), **_control_writes()},
+        "paths": {
+            **_enrollment_paths(),
+            **_synthesis_paths(),
+            **_outside_paths(),
+            **_control_reads(),
+            **_control_writes(),
+        },
         "components": {
             "schemas": component_schemas(),
             "securitySchemes": {"dashscopeKey": {"type": "http", "scheme": "bearer"}},

@@ -32,6 +32,7 @@ from cosyclone.emulator.api.control_replies import (
 )
 from cosyclone.emulator.faults import Fault
 from cosyclone.schema.clone import MAX_PROMPT_AUDIO_LENGTH_RANGE_S, PREFIX_MAX_LENGTH
+from cosyclone.schema.design import MAX_PREVIEW_TEXT_CHARS, MAX_VOICE_PROMPT_CHARS
 from cosyclone.schema.enrollment import (
     VOICE_STATUSES,
     CreateVoiceInput,
@@ -130,7 +131,12 @@ def _enrollment_requests(c: _Components) -> None:
             ),
         },
     )
-    create["oneOf"] = [{"required": ["url"]}, {"required": ["audio"]}]  # one of them, never both
+    # A clone names its sample as url or audio, never both; a design (contract §11.1) carries a description instead.
+    create["properties"].update(
+        voice_prompt={"type": "string", "minLength": 1, "maxLength": MAX_VOICE_PROMPT_CHARS},
+        preview_text={"type": "string", "minLength": 1, "maxLength": MAX_PREVIEW_TEXT_CHARS},
+    )
+    create["oneOf"] = [{"required": ["url"]}, {"required": ["audio"]}, {"required": ["voice_prompt", "preview_text"]}]
     c.add(
         "ListVoiceInput",
         ListVoiceInput,
@@ -174,7 +180,8 @@ def _enrollment_responses(c: _Components) -> None:
     c.add(
         "QueryVoiceOutput",
         QueryVoiceOutput,
-        required=["gmt_create", "gmt_modified", "resource_link", "target_model", "status"],
+        # resource_link: every cloned voice has one, a designed voice none (contract §11.1)
+        required=["gmt_create", "gmt_modified", "target_model", "status"],
         narrow={
             **{name: _TEXT for name in ("gmt_create", "gmt_modified", "resource_link", "target_model")},
             "status": _STATUS,

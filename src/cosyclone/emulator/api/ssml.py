@@ -10,8 +10,10 @@ whatever engine speaks the words.
 Choices on points the contract leaves open: a text with no ``<`` at all is plain text (the 1.x SDK's ``call()``
 turns SSML on for every text, "Tom & Jerry" included); a text without a ``<speak>`` root is read as if wrapped in one;
 ``<break>`` without ``time`` follows ``strength`` (``medium``, 0.5 s, by default); a break is at most 10 s;
-every other element (``prosody``, ``say-as``, ``phoneme``, …) is accepted and speaks its text; a DOCTYPE or
-entity declaration is refused.
+the documented elements (contract §11.4: ``speak`` with its ``bgm`` … attributes, ``break``, ``sub`` — its
+``alias`` is read —, ``phoneme``, ``soundEvent`` — a sound, nothing read —, ``say-as``) are accepted; any other
+element (``prosody``, ``audio``, …) is refused as malformed; a DOCTYPE or entity declaration is refused. LaTeX
+(``$…$``, ``\\(…\\)``) is plain text: its characters are read as written.
 
 Imported by the synthesis rules only.
 """
@@ -32,6 +34,8 @@ MAX_BREAK_S = 10.0
 _STRENGTH_S = {"none": 0.0, "x-weak": 0.1, "weak": 0.25, "medium": 0.5, "strong": 0.75, "x-strong": 1.2}
 _TIME = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*$")
 _MARKS = re.compile(f"{BREAK_MARK}+")
+#: The documented element set (contract §11.4, D-SSML): ``speak`` is the root only; ``bgm`` is an attribute of it.
+ELEMENTS = ("speak", "break", "sub", "phoneme", "soundEvent", "say-as")
 
 
 def malformed(detail: str) -> EmulatorApiError:
@@ -60,9 +64,13 @@ def speakable_ssml(text: str) -> str:
 def _spoken(element: ET.Element) -> list[str]:
     parts = [element.text or ""]
     for child in element:
+        if child.tag not in ELEMENTS or child.tag == "speak":
+            raise malformed(f"<{child.tag}> is not one of the elements the service reads ({', '.join(ELEMENTS)})")
         if child.tag == "break":
             parts.append(BREAK_MARK * round(_break_s(child) / MARK_S))
-        else:
+        elif child.tag == "sub" and child.get("alias") is not None:
+            parts.append(str(child.get("alias")))  # read the alias instead of the text
+        elif child.tag != "soundEvent":  # a sound file inserted: nothing to read
             parts.extend(_spoken(child))
         parts.append(child.tail or "")
     return parts

@@ -139,7 +139,7 @@ async def _prepare(request: Request, backend: SynthesisBackend, tenant: str, req
     settings = resolve_settings(backend, tenant, body.model, params, http=True)
     if not params.text or not params.text.strip():
         raise text_is_null()
-    text = speakable_text(params.text, ssml=settings.enable_ssml)
+    text = speakable_text(params.text, ssml=settings.enable_ssml, model=settings.model)
     check_text_size(text, used=0)
     return _Job(
         request_id=request_id,

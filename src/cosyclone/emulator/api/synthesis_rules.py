@@ -28,7 +28,14 @@ from numpy.typing import NDArray
 from pydantic import ValidationError
 
 from cosyclone.audio.io import EncodeFormat, encode
-from cosyclone.catalog import TARGET_MODELS, model_from_voice_id
+from cosyclone.catalog import (
+    SSML_NOT_SUPPORTED_MESSAGE,
+    TARGET_MODELS,
+    VOICE_GENERATION_MESSAGE,
+    check_system_voice,
+    model_from_voice_id,
+    supports_ssml,
+)
 from cosyclone.emulator.api.ssml import speakable_ssml, split_breaks
 from cosyclone.emulator.api.stream_encoder import StreamEncoder
 from cosyclone.emulator.errors import EmulatorApiError, invalid_parameter, model_not_exist
@@ -49,6 +56,7 @@ from cosyclone.schema.synthesis import (
 from cosyclone.schema.synthesis_params import (
     DEFAULT_FORMAT,
     DEFAULT_SAMPLE_RATE,
+    OPUS_DEFAULT_SAMPLE_RATE,
     PLAIN_TEXT_TYPE,
     SSML_TEXT_TYPE,
     SynthesisOptions,
@@ -111,7 +119,10 @@ def server_options(raw: dict[str, Any]) -> SynthesisOptions:
     values = {spec.wire_name: raw.get(spec.wire_name, spec.server_default) for spec in synthesis_params()}
     fmt = values["format"]
     values["format"] = DEFAULT_FORMAT if fmt == SDK_DEFAULT_FORMAT else fmt.lower() if isinstance(fmt, str) else fmt
-    values["sample_rate"] = values["sample_rate"] or DEFAULT_SAMPLE_RATE
+    given_rate = raw.get("sample_rate")
+    values["sample_rate"] = given_rate or (
+        OPUS_DEFAULT_SAMPLE_RATE if values["format"] == "opus" else DEFAULT_SAMPLE_RATE
+    )
     try:
         return SynthesisOptions.model_validate(values)
     except ValidationError as exc:
@@ -166,6 +177,9 @@ def _resolve_voice(backend: SynthesisBackend, tenant: str, model: str, voice_id:
     if model_from_voice_id(voice_id) is None:
         if not TARGET_MODELS[model].has_system_voices:
             raise engine_418(f"{model} has no system voices; {voice_id!r} is not a cloned voice id")
+        generation = check_system_voice(voice=voice_id, model=model)
+        if generation is not None:  # contract §11.2: a system voice of another model
+            raise EmulatorApiError(400, codes.INVALID_PARAMETER, VOICE_GENERATION_MESSAGE, detail=generation.rule)
         return voice_for(voice_id, None)
     found = backend.find_voice(tenant, voice_id)
     if found is None:
@@ -174,12 +188,16 @@ def _resolve_voice(backend: SynthesisBackend, tenant: str, model: str, voice_id:
         raise engine_418(f"voice {voice_id!r} is {found.status}, not OK")
     if found.target_model != model:
         raise engine_418(f"voice {voice_id!r} was enrolled for {found.target_model}, not {model}")
-    return voice_for(voice_id, found.f0_hz)
+    return dataclasses.replace(voice_for(voice_id, found.f0_hz), pace=getattr(found, "pace", 1.0))
 
 
-def speakable_text(text: str, *, ssml: bool) -> str:
+def speakable_text(text: str, *, ssml: bool, model: str = "") -> str:
     """What is spoken (and billed): with SSML on, tags are dropped (they bill 0, contract §5.2) and breaks become
-    silence (:mod:`cosyclone.emulator.api.ssml`); malformed SSML is a 400 ``InvalidParameter``."""
+    silence (:mod:`cosyclone.emulator.api.ssml`); malformed SSML is a 400 ``InvalidParameter``, and so is markup
+    sent to a model that reads no SSML (contract §11.4: v1, qwen-audio; plain text with the switch on is spoken, as
+    the 1.x SDK's ``call()`` turns it on for every text)."""
+    if ssml and model and "<" in text and not supports_ssml(model):
+        raise EmulatorApiError(400, codes.INVALID_PARAMETER, SSML_NOT_SUPPORTED_MESSAGE, detail=f"model {model}")
     return speakable_ssml(text) if ssml else text
 
 
@@ -245,7 +263,7 @@ def _render_words(settings: SynthesisSettings, sentence: str) -> RenderedSentenc
         voice=settings.voice,
         sample_rate=settings.sample_rate,
         volume=settings.volume,
-        rate=settings.rate,
+        rate=min(max(settings.rate * settings.voice.pace, 0.5), 2.0),
         pitch=settings.pitch,
         seed=settings.seed,
     )

@@ -307,7 +307,7 @@ class _Session:
             return
         if data.text:
             try:
-                text = speakable_text(data.text, ssml=task.settings.enable_ssml)  # malformed SSML: 400
+                text = speakable_text(data.text, ssml=task.settings.enable_ssml, model=task.settings.model)
                 task.received += check_text_size(text, used=task.received)
             except EmulatorApiError as error:
                 await self._fail_with(error)

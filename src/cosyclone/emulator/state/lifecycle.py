@@ -55,6 +55,11 @@ class StoredVoice:
     sample_sha256: str | None = None
     #: The speech engine's binding of the sample is still being made (in the background): the voice is DEPLOYING.
     binding_pending: bool = False
+    #: A designed voice (contract §11.1, :mod:`cosyclone.emulator.design`): its description and preview text, and
+    #: the pace its description asks for (multiplies the speaking rate). None / 1.0 for a cloned voice.
+    voice_prompt: str | None = None
+    preview_text: str | None = None
+    pace: float = 1.0
 
     def status_at(self, now: float) -> str:
         """The status the service would report at ``now``."""
@@ -98,3 +103,4 @@ class VoiceSnapshot:
     target_model: str
     status: str
     f0_hz: float | None
+    pace: float = 1.0

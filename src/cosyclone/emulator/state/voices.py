@@ -77,6 +77,16 @@ class VoiceRules(UploadRules):
         log.info("voice created: %s (%s)", record.voice_id, judgement.outcome)
         return record
 
+    def enroll_designed(self, tenant: str, record: StoredVoice) -> StoredVoice:
+        """Keep a designed voice (made by :mod:`cosyclone.emulator.api.design`): counted against the quota."""
+        with self._state(write=True):
+            self._check_quota(tenant)
+            self._serial += 1
+            record.serial = self._serial
+            self._voices.setdefault(tenant, {})[record.voice_id] = record
+        log.info("voice designed: %s", record.voice_id)
+        return record
+
     def list_voices(self, tenant: str, request: ReceivedListVoiceInput) -> list[VoiceSummary]:
         """``list_voice``: one page, newest first, optionally only voices with exactly this prefix."""
         if request.page_index < 0:
@@ -97,6 +107,8 @@ class VoiceRules(UploadRules):
                     gmt_create=_gmt(v.created_at),
                     gmt_modified=_gmt(v.modified_at),
                     status=v.status_at(now),
+                    voice_prompt=v.voice_prompt,
+                    preview_text=v.preview_text,
                 )
                 for v in page
             ]
@@ -108,16 +120,19 @@ class VoiceRules(UploadRules):
             return QueryVoiceOutput(
                 gmt_create=_gmt(v.created_at),
                 gmt_modified=_gmt(v.modified_at),
-                resource_link=v.resource_link,
+                resource_link=v.resource_link or None,
                 target_model=v.target_model,
                 status=v.status_at(now),
+                voice_prompt=v.voice_prompt,
+                preview_text=v.preview_text,
             )
 
     def update_voice(self, tenant: str, voice_id: str, url: str, *, model: str, oss_resolve: bool) -> None:
         """``update_voice``: judge the new sample and send the voice back through review (and, with the speech
         engine, through a new binding in the background). Blocking (download, analysis)."""
         with self._state():
-            self._voice(tenant, voice_id)
+            if self._voice(tenant, voice_id).voice_prompt is not None:
+                raise errors.invalid_parameter("voice_id", detail="a designed voice cannot be updated (§11.1)")
         self._check_url(url)
         data, name = self._fetch_url(tenant, url, model=model, oss_resolve=oss_resolve)
         judgement = judge_sample(data, name=name)
@@ -141,7 +156,7 @@ class VoiceRules(UploadRules):
             v = self._voices.get(tenant, {}).get(voice_id)
             if v is None:
                 return None
-            return VoiceSnapshot(v.voice_id, v.target_model, v.status_at(now), v.f0_hz)
+            return VoiceSnapshot(v.voice_id, v.target_model, v.status_at(now), v.f0_hz, v.pace)
 
     def voice(self, tenant: str, voice_id: str) -> StoredVoice:
         """A tenant's voice record (a copy is not made: read, do not mutate). Raises EmulatorApiError."""

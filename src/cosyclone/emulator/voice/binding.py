@@ -42,6 +42,8 @@ __all__ = [
     "SpeechVoice",
     "bind_sample",
     "engine_f0_hz",
+    "envelope_residual",
+    "smoothed_eq",
     "voice_without_sample",
 ]
 
@@ -102,6 +104,11 @@ def _smooth(curve: NDArray[np.float64]) -> NDArray[np.float64]:
     kernel = np.ones(5) / 5.0
     padded = np.pad(curve, 2, mode="edge")
     return np.clip(np.convolve(padded, kernel, mode="valid"), -_EQ_LIMIT_DB, _EQ_LIMIT_DB)
+
+
+#: The envelope fit and the equaliser curve, shared with the Mandarin binding (:mod:`.mandarin_binding`).
+envelope_residual = _residual
+smoothed_eq = _smooth
 
 
 def bind_sample(samples: NDArray[Any], rate: int, *, f0_hz: float | None, embed: Embedder | None = None) -> SpeechVoice:

@@ -28,11 +28,12 @@ The pipeline, per sentence:
    voiced span, a comma counting as four phonemes (a number or a Latin word is one unit).
 5. :func:`cosyclone.emulator.voice.transform.transform` (WORLD) moves the audio to the voice's pitch × ``pitch``,
    formant scale and equaliser curve, measured against the Kokoro voice's own reference reading
-   (:mod:`cosyclone.emulator.voice.mandarin_binding`); then resampling and the level as the English engine does.
+   (:func:`reference`, :func:`engine_voice`); then resampling and the level as the English engine does.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -47,7 +48,22 @@ from numpy.typing import NDArray
 from cosyclone.emulator.voice.rendering import RenderedSentence, SpeechVoice, WordTiming
 from cosyclone.emulator.voice.zh_text import has_han, read_tokens
 
-__all__ = ["BASE_VOICES", "ENGINE_RATE", "available", "render_speech", "speaks", "speech_timeline", "warm_up"]
+__all__ = [
+    "BASE_VOICES",
+    "ENGINE_RATE",
+    "REFERENCE_TEXT",
+    "available",
+    "base_f0_hz",
+    "base_voice_for",
+    "engine_voice",
+    "fit_formant",
+    "mandarin_voice",
+    "reference",
+    "render_speech",
+    "speaks",
+    "speech_timeline",
+    "warm_up",
+]
 
 log = logging.getLogger(__name__)
 
@@ -341,12 +357,11 @@ def render_speech(
     """``text`` (Chinese, possibly with English words) read aloud in ``voice``; deterministic.
 
     ``voice`` is the voice's Mandarin binding (its preset one of :data:`BASE_VOICES`); an English binding is
-    turned into one first (:func:`cosyclone.emulator.voice.mandarin_binding.mandarin_voice`). Returns mono float32
+    turned into one first (:func:`mandarin_voice`). Returns mono float32
     samples in [-1, 1] at ``sample_rate`` and the timing of every character, number and Latin word spoken.
     Raises ImportError when the speech extra is missing.
     """
     from cosyclone.audio.dsp import resample_mono
-    from cosyclone.emulator.voice.mandarin_binding import base_f0_hz, mandarin_voice
     from cosyclone.emulator.voice.transform import transform
 
     voice = mandarin_voice(voice)
@@ -371,3 +386,71 @@ def _word_timings(text: str, spans: list[tuple[int, int, float, float]]) -> tupl
         old = found.get((begin, end))
         found[(begin, end)] = (begin_s, end_s) if old is None else (min(old[0], begin_s), max(old[1], end_s))
     return tuple(WordTiming(text[b:e], b, e, times[0], times[1]) for (b, e), times in sorted(found.items()))
+
+
+# ----- the Kokoro voices' reference readings, and a Mandarin voice from any binding -----
+
+#: "The North Wind and the Sun" in Mandarin (the IPA handbook's passage): what every Kokoro voice is measured on.
+REFERENCE_TEXT = (
+    "北风跟太阳在那儿争论谁的本事大。争来争去，就是分不出高低来。这时候路上来了个走道儿的，他身上穿着件厚袍子。"
+)
+_LOW_VOICE_HZ = 165.0
+_FORMANT_GRID = np.round(np.arange(0.82, 1.3001, 0.01), 3)
+
+
+def base_voice_for(f0_hz: float) -> tuple[str, ...]:
+    """The Kokoro voice(s) a speaker of this pitch is bound to: the male one below 165 Hz."""
+    return ("jm_kumo",) if f0_hz < _LOW_VOICE_HZ else ("jf_nezumi",)
+
+
+@functools.lru_cache(maxsize=8)
+def reference(base: str) -> tuple[NDArray[np.float32], NDArray[np.float64], float]:
+    """Kokoro voice ``base`` reading :data:`REFERENCE_TEXT` (24 kHz), its envelope and its median pitch."""
+    from cosyclone.emulator.voice.transform import envelope_db
+
+    audio, _ = speech_timeline(REFERENCE_TEXT, base=base, speed=1.0, rate=1.0)
+    envelope, f0 = envelope_db(audio, ENGINE_RATE)
+    return audio, envelope, float(f0 or 200.0)
+
+
+def base_f0_hz(base: str) -> float:
+    """A Kokoro voice's median pitch, measured on the reference (renders it on first call)."""
+    return reference(base)[2]
+
+
+def fit_formant(sample_env: NDArray[np.float64], base: str) -> float:
+    """The formant scale that best fits Kokoro voice ``base``'s reference envelope to ``sample_env``."""
+    from cosyclone.emulator.voice.binding import envelope_residual
+
+    reference_env = reference(base)[1]
+    return float(min(_FORMANT_GRID, key=lambda k: envelope_residual(sample_env, reference_env, float(k))[0]))
+
+
+def engine_voice(base: str, f0: float, sample_env: NDArray[np.float64], formant: float, strength: float) -> SpeechVoice:
+    """Kokoro voice ``base`` moved to a sample's pitch and envelope (formant scale, equaliser × ``strength``)."""
+    from cosyclone.emulator.voice.binding import envelope_residual, smoothed_eq
+
+    eq = smoothed_eq(envelope_residual(sample_env, reference(base)[1], formant)[1]) * strength
+    return SpeechVoice(
+        preset=base,
+        f0_hz=round(float(f0), 1),
+        formant=round(float(formant), 3),
+        eq_db=tuple(round(float(v), 2) for v in eq) if strength > 0 else (),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def mandarin_voice(voice: SpeechVoice) -> SpeechVoice:
+    """``voice`` if it is a Mandarin binding, else one made from the English binding ``voice``."""
+    if voice.preset in BASE_VOICES:
+        return voice
+    from cosyclone.emulator.voice.speech_engine import reference as english_reference
+    from cosyclone.emulator.voice.transform import ENVELOPE_HZ
+
+    log_hz = np.log(ENVELOPE_HZ)
+    joe_env = english_reference()[1]
+    sample_env = np.interp(log_hz - np.log(voice.formant), log_hz, joe_env)
+    if len(voice.eq_db) == len(ENVELOPE_HZ):
+        sample_env = sample_env + np.asarray(voice.eq_db, dtype=np.float64)
+    base = base_voice_for(voice.f0_hz)[0]
+    return engine_voice(base, voice.f0_hz, sample_env, fit_formant(sample_env, base), 1.0 if voice.eq_db else 0.0)

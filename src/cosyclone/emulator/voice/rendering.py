@@ -69,8 +69,10 @@ class VoiceTimbre:
     formant_scale: float = 1.0
     engine: str = "formant"
     speech: SpeechVoice | None = None
+    #: Multiplies the speaking rate (a designed voice's pace, contract §11.1); 1.0 for every other voice.
+    pace: float = 1.0
     #: The voice's Mandarin binding (voices enrolled with the ``zh`` hint); others speak Chinese with one made
-    #: from ``speech`` (:func:`cosyclone.emulator.voice.mandarin_binding.mandarin_voice`).
+    #: from ``speech`` (:func:`cosyclone.emulator.voice.mandarin_engine.mandarin_voice`).
     mandarin: SpeechVoice | None = None
 
 

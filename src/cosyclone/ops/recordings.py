@@ -1,4 +1,5 @@
-"""Where the studio keeps what the browser sends and what it makes: ``$COSYCLONE_HOME/studio/``.
+"""Recordings a front end receives (the studio's browser uploads), kept in the user's home:
+``$COSYCLONE_HOME/studio/``.
 
 - ``samples/`` and ``consent/``: each upload, named by kind and the SHA-256 of what is kept. A file in a format the
   service takes (WAV, MP3, M4A) is kept byte for byte, so the preflight judges exactly what a clone sends; anything
@@ -7,9 +8,9 @@
 - ``pictures/``: preflight pictures; ``speech/``: what a voice said.
 
 Never a temporary folder that is cleaned behind the user's back; every file is written as ``name.part`` and renamed.
-Names the page sends back are checked against :data:`NAME` (no path ever comes from the page).
+Names a page sends back are checked against :data:`NAME` (no path ever comes from the page).
 
-Who may import it: :mod:`cosyclone.studio`.
+Who may import it: the front ends (``studio/``) and the library layer.
 """
 
 from __future__ import annotations
