@@ -37,7 +37,7 @@ def clone_options_from(values: dict[str, Any]) -> CloneOptions:
 
     from cosyclone._exceptions import InvalidRequestError
     from cosyclone.schema.clone_options import CloneOptions
-    from cosyclone.voice_clone import problems_from_validation_error
+    from cosyclone._exceptions import problems_from_validation_error
 
     given = {k: v for k, v in values.items() if v is not None and k in CloneOptions.model_fields}
     try:
