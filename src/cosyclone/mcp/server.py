@@ -118,7 +118,7 @@ def _badly_typed_arguments(tool: str, registered: Any, arguments: dict[str, Any]
     pydantic's raw report: checked with the tool's own argument model before the SDK does it."""
     from pydantic import ValidationError
 
-    from cosyclone.ops.validation import invalid_request_from
+    from cosyclone._exceptions import problems_from_validation_error
 
     metadata = getattr(registered, "fn_metadata", None)
     if metadata is None:
@@ -126,7 +126,8 @@ def _badly_typed_arguments(tool: str, registered: Any, arguments: dict[str, Any]
     try:
         metadata.arg_model.model_validate(metadata.pre_parse_json(arguments))
     except ValidationError as error:
-        return invalid_request_from(error, hint=f"fix the named argument(s) of {tool}: see the tool's input schema")
+        problems = problems_from_validation_error(error)
+        return InvalidRequestError(problems, hint=f"fix the named argument(s) of {tool}: see the tool's input schema")
     return None
 
 
