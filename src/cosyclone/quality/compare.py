@@ -206,8 +206,9 @@ def compare_models(
     say = on_progress or (lambda _message: None)
     key = _run_key(client, plan)
     state: dict[str, Any] = registry.compare_run(key) or {"made": {}}
-    if state.get("finished") or "started_at" not in state:  # a new run (not the resume of an interrupted one)
+    if state.get("finished") or "known_before" not in state:  # a new run (not the resume of an interrupted one)
         state["started_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        state["known_before"] = sorted(r.voice_id for r in registry.list(account=client.account, include_deleted=True))
         state.pop("finished", None)
         registry.save_compare_run(key, state)
     probe_set = probe_set_for(language).version
@@ -219,7 +220,8 @@ def compare_models(
             preflight=False, skip_catalog_check=False,
         )  # fmt: skip
         crash_point("compare:after-clone")
-        if not outcome.reused or _made_by_run(outcome.record.created_at, outcome.record.prefix, state, prefix):
+        made_now = _made_by_run(outcome.voice_id, outcome.record.created_at, outcome.record.prefix, state, prefix)
+        if not outcome.reused or made_now:
             state["made"][model] = outcome.voice_id
             registry.save_compare_run(key, state)
         made = state["made"].get(model) == outcome.voice_id
@@ -243,11 +245,17 @@ def compare_models(
     return CompareOutcome(plan, ranking, _recommend(entries, judged), deleted, judged, notes)
 
 
-def _made_by_run(created_at: str, voice_prefix: str | None, state: dict[str, Any], run_prefix: str) -> bool:
+def _made_by_run(
+    voice_id: str, created_at: str, voice_prefix: str | None, state: dict[str, Any], run_prefix: str
+) -> bool:
     """Whether a voice the registry already knew was made by this run (or by its interrupted first part, killed
-    before it could note the voice as its own): it carries the run's prefix and was recorded after the run
-    started. The prefix matters: timestamps have whole seconds, and a user's own voice of the same sample made
-    the same second must never be taken for one of ours (it would be deleted as a loser)."""
+    before it could note the voice as its own): it was not in the registry when the run started. A run state
+    saved before ``known_before`` existed falls back to: it carries the run's prefix and was recorded after the
+    run started (timestamps have whole seconds, and a user's own voice of the same sample made the same second
+    must never be taken for one of ours: it would be deleted as a loser)."""
+    before = state.get("known_before")
+    if before is not None:
+        return voice_id not in before
     started = state.get("started_at")
     return voice_prefix == run_prefix and bool(started and created_at and created_at >= started)
 
