@@ -10,9 +10,6 @@ UV      := $(BIN)/uv
 INSTALL := $(BIN)/python .ci/uv_pip.py install --quiet
 # One stamp per install level: the demo needs only the package; tests add the dev tools.
 RUNTIME := $(VENV)/.installed-runtime
-# Speaker-embedding weights (GE2E, Apache-2.0) ship inside resemblyzer's wheel. --no-deps: its dependencies
-# (torch, librosa, an sdist webrtcvad) are never used; cosyclone.audio.speaker reads the weights with numpy.
-SPEAKER_MODEL := resemblyzer==0.1.4
 DEV     := $(VENV)/.installed-dev
 # The emulator's speaking voice (the optional `speech` extra): the demo installs it; the dev extra pulls it too.
 SPEECH  := $(VENV)/.installed-speech
@@ -27,7 +24,6 @@ $(UV): | $(BIN)/python
 
 $(RUNTIME): pyproject.toml | $(UV)
 	$(INSTALL) -e .
-	$(INSTALL) --no-deps $(SPEAKER_MODEL)
 	touch $@
 
 $(DEV): pyproject.toml $(RUNTIME)

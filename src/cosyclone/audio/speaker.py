@@ -1,10 +1,9 @@
 """Speaker embedding on the CPU without torch: resemblyzer's GE2E voice encoder, run in numpy.
 
-The weights are the ``pretrained.pt`` that ships inside the ``resemblyzer`` wheel (Apache-2.0; a 3-layer LSTM,
-40 mel bands in, 256-d embedding out, trained with the GE2E loss). We never import ``resemblyzer`` (it imports
-torch): the file is located with ``importlib.util.find_spec`` and read as PyTorch's legacy serialisation (a
-sequence of pickles followed by raw little-endian storages) with a restricted unpickler that only knows the
-three globals the file uses. The forward pass reproduces ``resemblyzer.VoiceEncoder.embed_utterance``:
+The weights are resemblyzer 0.1.4's ``pretrained.pt`` (Apache-2.0; a 3-layer LSTM, 40 mel bands in, 256-d
+embedding out, trained with the GE2E loss), shipped inside cosyclone as a float16 ``.npz`` with its licence and
+NOTICE (:mod:`cosyclone.audio.speaker_weights` made it and loads it): no resemblyzer, no torch. The forward pass
+reproduces ``resemblyzer.VoiceEncoder.embed_utterance``:
 
 1. preprocessing (``preprocess_wav``): resample to 16 kHz, raise the level to -30 dBFS (never lower it), and
    trim long silences with webrtcvad (mode 3, 30 ms windows, moving average of 8, dilation of 6 windows);
@@ -19,24 +18,22 @@ about 0.25 s of CPU on one core; BLAS is held to one thread for the LSTM (thread
 only spin-wait on 480 small products and cost 2-10x the CPU on a shared machine.
 
 Who may import it: anything in the package (the quality scoring, the emulator's voice binding). It imports
-nothing of ours but ``cosyclone._exceptions`` and ``cosyclone.audio.io`` (for resampling).
+nothing of ours but ``cosyclone._exceptions``, ``cosyclone.audio.io`` (for resampling) and
+``cosyclone.audio.speaker_weights``.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.util
-import pickle
-import struct
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from cosyclone._exceptions import CosycloneError
+from cosyclone.audio.speaker_weights import SpeakerModelMissingError
 
 __all__ = [
     "EMBEDDING_SIZE",
@@ -69,14 +66,6 @@ _VAD_WINDOW = 480  # 30 ms at 16 kHz
 _VAD_AVERAGE_WIDTH = 8
 _VAD_MAX_SILENCE = 6
 _INT16_MAX = 32767
-_LSTM_LAYERS = 3
-_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
-
-
-class SpeakerModelMissingError(CosycloneError):
-    """The speaker-embedding weights (the ``resemblyzer`` wheel) are not installed."""
-
-    hint = "install them without torch: pip install --no-deps resemblyzer==0.1.4 (or make venv)"
 
 
 class SpeakerEmbeddingError(CosycloneError):
@@ -99,89 +88,25 @@ class EncoderWeights:
 
 
 def encoder_weights_path() -> Path:
-    """Where the installed ``resemblyzer`` wheel keeps ``pretrained.pt`` (found without importing it)."""
-    spec = importlib.util.find_spec("resemblyzer")
-    if spec is None or spec.origin is None:
-        raise SpeakerModelMissingError("the speaker-embedding model (package resemblyzer) is not installed")
-    path = Path(spec.origin).parent / "pretrained.pt"
-    if not path.is_file():
-        raise SpeakerModelMissingError(f"the resemblyzer package has no weights file at {path}")
-    return path
+    """Where the packaged weights are (``cosyclone/data/ge2e/ge2e_encoder.npz``; see :mod:`.speaker_weights`)."""
+    from cosyclone.audio.speaker_weights import weights_resource
 
-
-@dataclass(frozen=True)
-class _TensorRef:
-    storage_key: str
-    offset: int
-    size: tuple[int, ...]
-    stride: tuple[int, ...]
-
-
-class _FloatStorage:
-    """Stands for ``torch.FloatStorage`` in the pickle: only its name is needed."""
-
-
-def _rebuild_tensor(storage: str, offset: int, size: tuple[int, ...], stride: tuple[int, ...], *_: Any) -> _TensorRef:
-    return _TensorRef(storage, offset, tuple(size), tuple(stride))
-
-
-class _RestrictedUnpickler(pickle.Unpickler):
-    """Knows only the globals of a legacy PyTorch state dict of float tensors; refuses anything else."""
-
-    _ALLOWED: dict[tuple[str, str], Any] = {  # noqa: RUF012
-        ("collections", "OrderedDict"): OrderedDict,
-        ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
-        ("torch", "FloatStorage"): _FloatStorage,
-    }
-
-    def find_class(self, module: str, name: str) -> Any:
-        try:
-            return self._ALLOWED[(module, name)]
-        except KeyError:
-            raise pickle.UnpicklingError(f"refusing to load {module}.{name} from the weights file") from None
-
-    def persistent_load(self, pid: Any) -> Any:
-        # ('storage', storage_type, key, location, numel, view_metadata)
-        if not (isinstance(pid, tuple) and pid and pid[0] == "storage" and pid[1] is _FloatStorage):
-            raise pickle.UnpicklingError(f"unexpected persistent id in the weights file: {pid!r:.80}")
-        return str(pid[2])
-
-
-def _read_legacy_state(stream: IO[bytes]) -> dict[str, FloatArray]:
-    """Read a legacy (pre-zip) ``torch.save`` file of float tensors into numpy arrays, without torch."""
-    # Every pickle in the file, headers included, goes through the restricted unpickler.
-    if _RestrictedUnpickler(stream).load() != _LEGACY_MAGIC:
-        raise SpeakerModelMissingError("the speaker-embedding weights file is not in the expected format")
-    _RestrictedUnpickler(stream).load()  # protocol version
-    _RestrictedUnpickler(stream).load()  # system info (endianness, type sizes)
-    checkpoint = _RestrictedUnpickler(stream).load()
-    keys = _RestrictedUnpickler(stream).load()  # storage keys, in the order their bytes follow
-    storages: dict[str, FloatArray] = {}
-    for key in keys:
-        (count,) = struct.unpack("<q", stream.read(8))
-        storages[str(key)] = np.frombuffer(stream.read(4 * count), dtype="<f4")
-    state: dict[str, FloatArray] = {}
-    for name, ref in checkpoint["model_state"].items():
-        base = storages[ref.storage_key]
-        view = np.lib.stride_tricks.as_strided(
-            base[ref.offset :], shape=ref.size, strides=tuple(4 * s for s in ref.stride), writeable=False
-        )
-        state[name] = np.ascontiguousarray(view, dtype=np.float32)
-    return state
+    return weights_resource()
 
 
 @functools.cache
 def load_encoder() -> EncoderWeights:
-    """Load (once per process) the GE2E encoder's weights from the installed resemblyzer wheel."""
-    with encoder_weights_path().open("rb") as stream:
-        state = _read_legacy_state(stream)
+    """Load (once per process) the GE2E encoder's weights packaged with cosyclone (float16 → float32)."""
+    from cosyclone.audio.speaker_weights import LSTM_LAYERS, load_state
+
+    state = load_state()
     layers = tuple(
         (
             state[f"lstm.weight_ih_l{n}"],
             state[f"lstm.weight_hh_l{n}"],
             state[f"lstm.bias_ih_l{n}"] + state[f"lstm.bias_hh_l{n}"],
         )
-        for n in range(_LSTM_LAYERS)
+        for n in range(LSTM_LAYERS)
     )
     return EncoderWeights(lstm=layers, linear_weight=state["linear.weight"], linear_bias=state["linear.bias"])
 

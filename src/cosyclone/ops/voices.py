@@ -106,8 +106,9 @@ def list_voices(session: Session, *, prefix: str | None = None, local: bool = Fa
 def show_voice(session: Session, name: str, *, wait: bool = False, timeout_s: float = 300.0) -> dict[str, Any]:
     """One voice as the service reports it (waiting until OK with ``wait``); the registry's status is refreshed.
     A voice that was scored (``cosyclone score`` / ``score_voice``) also carries its latest score under
-    ``score``: ``{verdict, similarity, word_error_rate, sanity, scored_at, summary}``. ``consent`` is the verified
-    consent's provenance (``{verified, text, speaker_similarity, sha256, at, …}``), or None."""
+    ``score``: ``{verdict, similarity, word_error_rate, character_error_rate, sanity, scored_at, summary}``.
+    ``consent`` is the verified consent's provenance (``{verified, text, speaker_similarity, sha256, at, …}``),
+    or None."""
     voice_id = resolve_voice(session, name)
     client = session.client()
     found = client.voices.wait_until_ready(voice_id, timeout=timeout_s) if wait else client.voices.get(voice_id)
@@ -131,6 +132,7 @@ def stored_score_view(registry: VoiceRegistry, voice_id: str) -> dict[str, Any] 
         "verdict": stored.get("verdict"),
         "similarity": stored.get("similarity", {}).get("score"),
         "word_error_rate": stored.get("intelligibility", {}).get("word_error_rate"),
+        "character_error_rate": stored.get("intelligibility", {}).get("character_error_rate"),
         "sanity": stored.get("sanity", {}).get("findings", []),
         "scored_at": stored.get("scored_at"),
         "summary": stored.get("summary"),

@@ -1,11 +1,12 @@
 """Calibrate the similarity bands on the fixture speakers: ``python -m cosyclone.quality.calibrate [DIR]``.
 
-Speakers: the four flite voices (awb, kal16, rms, slt) and the LibriVox reader in ``tests/fixtures/audio/good``
-(the same files as ``/work/shared/fixtures/audio``). Clips: each file whole, and each file cut into two halves
-(different words, 4–8 s, as short as a probe set's speech); the reader's MP3 and M4A copies and the noisy awb
-(``warn/noisy-speech.wav``) are added as harder same-speaker cases. Every pair of clips from different files is
-scored (halves of one file are also paired: same speaker, different words). Prints the distributions, their
-overlap, and the error rates of the chosen thresholds as Markdown (pasted into ``docs/quality.md``).
+Speakers: the four flite voices (awb, kal16, rms, slt) and the LibriVox reader in ``tests/fixtures/audio/good``, and
+two real Mandarin readers in ``tests/fixtures/audio/zh`` (the same files as ``/work/shared/fixtures/audio``). Clips:
+each file whole, and each file cut into two halves (different words, 4–8 s, as short as a probe set's speech); the
+reader's MP3 and M4A copies and the noisy awb (``warn/noisy-speech.wav``) are added as harder same-speaker cases.
+Every pair of clips from different files is scored (halves of one file are also paired: same speaker, different
+words). Prints the distributions, their overlap, and the error rates of the chosen thresholds as Markdown (pasted
+into ``docs/quality.md``).
 
 Who may import it: nobody (a script). Uses :mod:`cosyclone.audio`.
 """
@@ -38,6 +39,9 @@ _SPEAKERS = {
     "good/librivox-reader-15s.mp3": "reader",
     "good/librivox-reader-15s.m4a": "reader",
     "warn/noisy-speech.wav": "awb",
+    # real Mandarin readers (AISHELL-1 S0002, THCHS-30 D4; Apache-2.0)
+    "zh/aishell1-s0002-14s.wav": "zh-S0002",
+    "zh/thchs30-d4-8s.wav": "zh-D4",
 }
 
 Clip = tuple[str, str, str]  # (file, part, speaker)
@@ -59,11 +63,12 @@ def _clips(root: Path) -> dict[Clip, npt.NDArray[np.float32]]:
 
 def _pairs(
     embeddings: dict[Clip, npt.NDArray[np.float32]],
-) -> tuple[list[float], list[float], list[float], list[str]]:
+) -> tuple[list[float], list[float], list[float], list[str], dict[str, list[float]]]:
     same: list[float] = []
     noisy: list[float] = []
     different: list[float] = []
     notes: list[str] = []
+    mandarin: dict[str, list[float]] = {"same": [], "different, both Mandarin": [], "different, one Mandarin": []}
     for (a, ea), (b, eb) in itertools.combinations(embeddings.items(), 2):
         if a[0] == b[0] and "whole" in (a[1], b[1]):
             continue  # a clip against a part of itself says nothing
@@ -74,8 +79,12 @@ def _pairs(
             different.append(score)
         else:
             (noisy if "noisy" in a[0] + b[0] else same).append(score)
+        zh = a[2].startswith("zh-") + b[2].startswith("zh-")
+        if zh:
+            kind = "same" if a[2] == b[2] else ("different, both Mandarin" if zh == 2 else "different, one Mandarin")
+            mandarin[kind].append(score)
         notes.append(f"{score:.3f}\t{a[2]}\t{b[2]}\t{a[0]} ({a[1]})\t{b[0]} ({b[1]})")
-    return same, noisy, different, notes
+    return same, noisy, different, notes, mandarin
 
 
 def _describe(name: str, values: list[float]) -> str:
@@ -89,7 +98,7 @@ def main(argv: list[str]) -> int:
     root = Path(paths[0]) if paths else Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "audio"
     started = time.process_time()
     embeddings = _clips(root)
-    same, noisy, different, notes = _pairs(embeddings)
+    same, noisy, different, notes, mandarin = _pairs(embeddings)
     cpu = time.process_time() - started
     bands = DEFAULT_BANDS
     print(f"{len(embeddings)} clips embedded in {cpu:.1f} s CPU\n")
@@ -97,6 +106,8 @@ def main(argv: list[str]) -> int:
     print(_describe("same speaker, clean", same))
     print(_describe("same speaker, one clip noisy (16 dB SNR)", noisy))
     print(_describe("different speakers", different))
+    for kind, values in mandarin.items():
+        print(_describe(f"of which Mandarin: {kind}", values))
     overlap = sum(s <= max(different) for s in same) + sum(d >= min(same) for d in different)
     print(f"\nhighest different {max(different):.3f}, lowest same {min(same):.3f}; pairs in the overlap: {overlap}")
     s, d = np.array(same), np.array(different)

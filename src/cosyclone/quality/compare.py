@@ -6,11 +6,12 @@ for which this sample was already cloned (same bytes, region, account: the regis
 The CLI shows the count and asks before ``compare_models`` spends it.
 
 ``compare_models``: for each model, ``enrollment.clone_voice`` (dedupe and claims included, no second preflight),
-then ``quality.score_voice``; a ranked list by ``ranking_score`` (similarity less a WER penalty) and a
-recommendation. The voices this comparison made that lost are deleted unless ``keep``; voices that existed
-before are never deleted, nor voices tied with the best (within ``TIE_MARGIN``: then the recommendation says
-they clone the voice alike). With an emulator that cannot judge resemblance nothing is deleted (the ranking means
-nothing there).
+then ``quality.score_voice``; a ranked list by ``ranking_score`` (similarity less a WER penalty, CER for Chinese)
+and a recommendation. The probes are in ``language`` if given, else Mandarin when the offline recogniser hears
+Mandarin in the sample, else English. The voices this comparison made that lost are deleted unless ``keep``; voices
+that existed before are never deleted, nor voices tied with the best (within ``TIE_MARGIN``: then the recommendation
+says they clone the voice alike). With an emulator that cannot judge resemblance nothing is deleted (the ranking
+means nothing there).
 
 **Resuming.** The run's state (which voices it made) is saved in the registry (``compare_runs``, keyed by
 account, region, workspace and sample hash) after every enrollment, and every score is stored with its voice.
@@ -36,7 +37,7 @@ from cosyclone._exceptions import InvalidRequestError, Problem, SamplePreflightE
 from cosyclone.audio.io import is_url
 from cosyclone.catalog import TARGET_MODELS
 from cosyclone.client import Client
-from cosyclone.quality.probes import probe_set_for
+from cosyclone.quality.probes import check_probe_request, probe_set_for
 from cosyclone.quality.scoring import score_voice
 from cosyclone.registry import VoiceRegistry
 from cosyclone.registry.store import claim_key
@@ -204,6 +205,7 @@ def compare_models(
     from cosyclone.ops.enrollment import clone_voice
 
     say = on_progress or (lambda _message: None)
+    check_probe_request(language, None)
     key = _run_key(client, plan)
     state: dict[str, Any] = registry.compare_run(key) or {"made": {}}
     if state.get("finished") or "known_before" not in state:  # a new run (not the resume of an interrupted one)
@@ -211,6 +213,7 @@ def compare_models(
         state["known_before"] = sorted(r.voice_id for r in registry.list(account=client.account, include_deleted=True))
         state.pop("finished", None)
         registry.save_compare_run(key, state)
+    language, language_note = _probe_language(plan, language)
     probe_set = probe_set_for(language).version
     entries: list[dict[str, Any]] = []
     for model in plan.models:
@@ -242,7 +245,25 @@ def compare_models(
     state["made"] = {m: v for m, v in state["made"].items() if v not in deleted}
     state["finished"] = True
     registry.save_compare_run(key, state)
-    return CompareOutcome(plan, ranking, _recommend(entries, judged), deleted, judged, notes)
+    return CompareOutcome(plan, ranking, _recommend(entries, judged), deleted, judged, language_note + notes)
+
+
+def _probe_language(plan: ComparePlan, language: str | None) -> tuple[str | None, list[str]]:
+    """``language`` if given; else the language the recogniser hears in the sample (compare's voices carry no
+    language hint), when it is Mandarin; else None (English probes)."""
+    if language is not None:
+        return language, []
+    from cosyclone.audio.io import AudioDecodeError, decode
+    from cosyclone.audio.recognize import detect_language
+
+    try:
+        audio = decode(_sample_bytes(plan.sample))
+        heard = detect_language(audio.samples, sample_rate_hz=audio.sample_rate)
+    except (AudioDecodeError, InvalidRequestError):
+        return None, []
+    if heard == "zh":
+        return "zh", ["Mandarin probes: the recogniser hears Mandarin in the sample (--language overrides)"]
+    return None, []
 
 
 def _made_by_run(
@@ -270,6 +291,7 @@ def _row(entry: dict[str, Any]) -> dict[str, Any]:
         "verdict": score["verdict"],
         "similarity": score["similarity"]["score"],
         "word_error_rate": score["intelligibility"]["word_error_rate"],
+        "character_error_rate": score["intelligibility"].get("character_error_rate"),
         "ranking_score": score["ranking_score"],
         "sanity": score["sanity"]["findings"],
     }

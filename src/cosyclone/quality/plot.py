@@ -89,7 +89,7 @@ def _draw_similarities(axes: Any, score: VoiceScore) -> None:
     axes.set_ylim(max(0.0, min(float(clone.min()), float(own.min())) - 0.1), 1.12)  # room for the legend
     axes.set_xlabel("1.6 s window")
     axes.set_ylabel("cosine similarity")
-    wer = f"WER {score.word_error_rate:.2f}" if score.word_error_rate is not None else "WER skipped"
+    wer = score.error_rate_text()
     note = "" if score.engine.judgeable else f"  — not judged ({score.engine.kind} {score.engine.engine or ''} engine)"
     axes.set_title(f"speaker-embedding similarity to the sample · {wer}{note}", fontsize=9, color="#455a64")
     axes.legend(loc="upper center", fontsize=8, ncols=5, framealpha=0.9)

@@ -3,21 +3,24 @@
 ``score_voice`` (behind ``cosyclone score`` and the MCP tool ``score_voice``):
 
 1. resolve the voice (voice_id or registry prefix) and its reference sample: ``sample`` if given, else the sample
-   a previous score or ``compare`` recorded (if the file is still there with the same bytes), else the voice's
-   ``sample_url`` when it is http(s); otherwise it asks for ``--sample`` (exit 2) before any synthesis;
-2. one synthesis task: the probe set of the voice's language (:mod:`~cosyclone.quality.probes`), WAV 16 kHz;
+   a previous score or ``compare`` recorded, else the local file the voice was cloned from (each if the file is
+   still there with the same bytes), else the voice's ``sample_url`` when it is http(s); otherwise it asks for
+   ``--sample`` (exit 2) before any synthesis;
+2. one synthesis task: the probe set (:mod:`~cosyclone.quality.probes`) of the language given (``language``), else
+   of the script of ``text`` (one's own probe text), else of the voice's language hint, else English; WAV 16 kHz;
 3. locally: speaker embeddings of the sample and the speech (:mod:`cosyclone.audio.speaker`) → cosine
    similarity → band (:mod:`~cosyclone.quality.bands`); the word error rate of the offline recogniser when it is
-   installed and knows the language (else the score says why it was skipped); sanity (loudness, clipping,
-   speaking rate, pitch) against the sample;
+   installed and knows the language — the character error rate for Chinese text — (else the score says why it
+   was skipped); sanity (loudness, clipping, speaking rate, pitch) against the sample;
 4. the score is stored with the voice in the registry (``voice_scores``).
 
 **The emulator.** Against a local emulator the resemblance can only be judged when it speaks with its *speech*
 engine (a voice bound to the sample). The engine is read from the emulator's control plane,
 ``GET /_emulator/settings`` → ``"voice_engine"`` (an emulator that does not report one has only the formant
-engine, which renders vowels at the sample's pitch, no words): with ``formant`` — or with Mandarin probes, which
-the speech engine hands to the formant engine — everything is still measured, the verdict is ``not judged`` and
-the score says why. Only loopback base URLs are asked; the real service never sees that request.
+engine, which renders vowels at the sample's pitch, no words): with ``formant`` — or with probes in a language
+the speech engine does not read (``"speech_languages"`` in the settings, English when absent), which it hands to
+the formant engine — everything is still measured, the verdict is ``not judged`` and the score says why. Only
+loopback base URLs are asked; the real service never sees that request.
 
 Who may import it: :mod:`cosyclone.quality` (compare, agent tools) and the CLI.
 """
@@ -38,12 +41,12 @@ from cosyclone._exceptions import InvalidRequestError, Problem
 from cosyclone.audio.io import AudioDecodeError, DecodedAudio, decode, is_url
 from cosyclone.client import Client
 from cosyclone.quality.bands import DEFAULT_BANDS, Band, SimilarityBands
-from cosyclone.quality.probes import ProbeSet, probe_set_for
+from cosyclone.quality.probes import ProbeSet, check_probe_request, probe_set_for
 from cosyclone.quality.sanity import Sanity, SpeechMeasures, compare_speech, measure_speech
 from cosyclone.registry import VoiceRecord, VoiceRegistry
 from cosyclone.registry.names import resolve_voice_name
 
-__all__ = ["EngineInfo", "VoiceScore", "detect_engine", "score_voice"]
+__all__ = ["EngineInfo", "Intelligibility", "VoiceScore", "choose_language", "detect_engine", "score_voice"]
 
 _PROBE_RATE_HZ = 16_000
 #: How much a word error rate costs in the ranking score (a WER of 0.4 costs 0.1 of similarity).
@@ -81,8 +84,13 @@ def detect_engine(client: Client, *, language: str = "en") -> EngineInfo:
             "cannot be judged for resemblance; measured anyway. Use the speech engine or the real service."
         )
         return EngineInfo("emulator", engine, False, note)
-    if language != "en":
-        note = "the emulator's speech engine reads English only (other text falls back to the formant engine)"
+    # An emulator whose speech engine reads more than English says so in "speech_languages" (default: English).
+    spoken = settings.get("speech_languages") or ["en"]
+    if language not in spoken:
+        note = (
+            f"the emulator's speech engine does not read {language!r} (it reads {', '.join(map(str, spoken))}; "
+            "other text falls back to the formant engine)"
+        )
         return EngineInfo("emulator", engine, False, note)
     return EngineInfo("emulator", engine, True)
 
@@ -106,6 +114,10 @@ class VoiceScore:
     cost: dict[str, float]
     bands: SimilarityBands = DEFAULT_BANDS
     notes: list[str] = field(default_factory=list)
+    #: for Chinese probes (then ``word_error_rate`` is None)
+    character_error_rate: float | None = None
+    recognizer: str | None = None
+    language_source: str = "default"
     # for the picture; not serialised
     reference_audio: DecodedAudio | None = None
     clone_audio: DecodedAudio | None = None
@@ -113,12 +125,24 @@ class VoiceScore:
     clone_windows: npt.NDArray[np.float32] | None = None
 
     @property
+    def error_rate(self) -> float | None:
+        """The word error rate, or for Chinese probes the character error rate (None when not measured)."""
+        return self.character_error_rate if self.character_error_rate is not None else self.word_error_rate
+
+    @property
     def ranking_score(self) -> float:
-        """Similarity, less ``WER_WEIGHT`` × the word error rate (when measured): higher is better."""
-        return self.similarity - WER_WEIGHT * min(self.word_error_rate or 0.0, 1.0)
+        """Similarity, less ``WER_WEIGHT`` × the error rate (WER, or CER for Chinese; when measured): higher is
+        better."""
+        return self.similarity - WER_WEIGHT * min(self.error_rate or 0.0, 1.0)
+
+    def error_rate_text(self) -> str:
+        """``WER 0.05``, ``CER 0.12`` or ``WER skipped``."""
+        if self.character_error_rate is not None:
+            return f"CER {self.character_error_rate:.2f}"
+        return f"WER {self.word_error_rate:.2f}" if self.word_error_rate is not None else "WER skipped"
 
     def summary(self) -> str:
-        wer = f"WER {self.word_error_rate:.2f}" if self.word_error_rate is not None else "WER skipped"
+        wer = self.error_rate_text()
         issues = "; ".join(self.sanity.findings) or "no sanity findings"
         return f"{self.verdict} (similarity {self.similarity:.3f}), {wer}; {issues}"
 
@@ -137,16 +161,27 @@ class VoiceScore:
             },
             "intelligibility": {
                 "word_error_rate": None if self.word_error_rate is None else round(self.word_error_rate, 4),
+                "character_error_rate": _rounded(self.character_error_rate),
                 "skipped": self.wer_skipped,
                 "transcript": self.transcript,
+                "recognizer": self.recognizer,
             },
             "sanity": self.sanity.to_dict(),
             "engine": {"kind": self.engine.kind, "engine": self.engine.engine, "judgeable": self.engine.judgeable},
-            "probes": {"language": self.probes.language, "set": self.probes.version, "text": self.probes.text},
+            "probes": {
+                "language": self.probes.language,
+                "language_source": self.language_source,
+                "set": self.probes.version,
+                "text": self.probes.text,
+            },
             "reference": self.reference,
             "cost": {k: round(v, 3) for k, v in self.cost.items()},
             "notes": ([self.engine.note] if self.engine.note else []) + self.notes,
         }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def _load_reference(
@@ -236,15 +271,55 @@ def _analyse_reference(
     return analysis
 
 
-def _intelligibility(clone: DecodedAudio, probes: ProbeSet) -> tuple[float | None, str | None, str | None]:
-    from cosyclone.audio.recognize import recognizer_available, recognizer_languages, transcribe, word_error_rate
+@dataclass(frozen=True)
+class Intelligibility:
+    """What the recogniser heard and the error rate: words for English, characters for Chinese."""
+
+    word_error_rate: float | None = None
+    character_error_rate: float | None = None
+    skipped: str | None = None
+    transcript: str | None = None
+    recognizer: str | None = None
+
+    @property
+    def error_rate(self) -> float | None:
+        return self.character_error_rate if self.character_error_rate is not None else self.word_error_rate
+
+
+def _intelligibility(clone: DecodedAudio, probes: ProbeSet) -> Intelligibility:
+    from cosyclone.audio.recognize import (
+        error_rate,
+        language_of_text,
+        recognizer_available,
+        recognizer_languages,
+        transcribe,
+    )
 
     if not recognizer_available():
-        return None, "no offline recogniser installed (pip install 'cosyclone[quality]')", None
+        return Intelligibility(skipped="no offline recogniser installed (pip install 'cosyclone[quality]')")
     if probes.language not in recognizer_languages():
-        return None, f"the offline recogniser does not transcribe {probes.language!r} (English only)", None
+        return Intelligibility(skipped=f"no offline recogniser for {probes.language!r} is installed")
     heard = transcribe(clone.samples, sample_rate_hz=clone.sample_rate, language=probes.language)
-    return word_error_rate(probes.text, heard.text), None, heard.text
+    # the script of the text read decides the unit: characters for Chinese text, words otherwise
+    unit = language_of_text(probes.text)
+    rate = error_rate(probes.text, heard.text, language=unit)
+    if unit == "zh":
+        return Intelligibility(character_error_rate=rate, transcript=heard.text, recognizer=heard.recognizer)
+    return Intelligibility(word_error_rate=rate, transcript=heard.text, recognizer=heard.recognizer)
+
+
+def choose_language(language: str | None, text: str | None, record: VoiceRecord | None) -> tuple[str | None, str]:
+    """The probe language and where it came from: ``--language``, else the script of ``--text``, else the
+    voice's language hint, else English."""
+    from cosyclone.audio.recognize import language_of_text
+
+    if language:
+        return language, "--language"
+    if text:
+        return language_of_text(text), "the text's script"
+    if record is not None and record.language_hint:
+        return record.language_hint, "the voice's language hint"
+    return None, "default"
 
 
 def score_voice(
@@ -254,12 +329,15 @@ def score_voice(
     *,
     sample: str | os.PathLike[str] | None = None,
     language: str | None = None,
+    text: str | None = None,
     intelligibility: bool = True,
     store: bool = True,
     bands: SimilarityBands = DEFAULT_BANDS,
     replace_score: bool = False,
 ) -> VoiceScore:
     """Score ``voice`` (a voice_id or registry prefix) against its reference sample; see the module docstring.
+    ``text`` replaces the fixed probe sentences; ``language`` (``en`` or ``zh``) overrides the language chosen
+    from the text's script or the voice's hint.
     A ``sample`` that is not the audio the voice was cloned from (by hash) is scored and said so in the notes,
     but its score is not stored over the voice's own unless ``replace_score``.
 
@@ -269,11 +347,13 @@ def score_voice(
     """
     from cosyclone.audio import speaker
 
+    check_probe_request(language, text)
     voice_id = resolve_voice_name(registry, voice, account=client.account)
     record = registry.get(voice_id)
     reference_audio, reference = _load_reference(registry, record, voice_id, sample)
     foreign = _foreign_sample_note(record, reference)
-    probes = probe_set_for(language or (record.language_hint if record else None))
+    chosen, language_source = choose_language(language, text, record)
+    probes = probe_set_for(chosen, text=text)
     engine = detect_engine(client, language=probes.language)
 
     started = time.perf_counter()
@@ -285,7 +365,7 @@ def score_voice(
     ref_windows, ref_measures = _analyse_reference(reference_audio, reference)
     clone_windows = speaker.embed_partials(clone_audio.samples, sample_rate_hz=clone_audio.sample_rate)
     similarity = speaker.similarity(ref_windows.mean(axis=0), clone_windows.mean(axis=0))
-    wer, skipped, transcript = _intelligibility(clone_audio, probes) if intelligibility else (None, "not asked", None)
+    heard = _intelligibility(clone_audio, probes) if intelligibility else Intelligibility(skipped="not asked")
     sanity = compare_speech(measure_speech(clone_audio.samples, sample_rate_hz=clone_audio.sample_rate), ref_measures)
     band = bands.band(similarity)
     cost = {
@@ -303,12 +383,15 @@ def score_voice(
         similarity=similarity,
         band=band,
         verdict=band if engine.judgeable else "not judged",
-        word_error_rate=wer,
-        wer_skipped=skipped,
-        transcript=transcript,
+        word_error_rate=heard.word_error_rate,
+        wer_skipped=heard.skipped,
+        transcript=heard.transcript,
         sanity=sanity,
         cost=cost,
         bands=bands,
+        character_error_rate=heard.character_error_rate,
+        recognizer=heard.recognizer,
+        language_source=language_source,
         reference_audio=reference_audio,
         clone_audio=clone_audio,
         reference_windows=ref_windows,

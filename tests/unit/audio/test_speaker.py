@@ -1,18 +1,21 @@
-"""The torch-free GE2E speaker encoder: it reads the wheel's weights safely and tells speakers apart."""
+"""The torch-free GE2E speaker encoder: its packaged weights load without torch, the converter reads a .pt
+safely, and it tells speakers apart."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import pickle
 import sys
 import time
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 
-from cosyclone.audio import speaker
+from cosyclone.audio import speaker, speaker_weights
 from cosyclone.audio.io import decode
 from tests.conftest import AUDIO_FIXTURES
 from tests.unit.audio.signals import sine
@@ -26,18 +29,37 @@ def _embedding(name: str) -> npt.NDArray[np.float32]:
     return speaker.embed_speaker(audio.samples, sample_rate_hz=audio.sample_rate)
 
 
-def test_weights_load_from_the_wheel_without_torch() -> None:
+def test_packaged_weights_load_without_torch_with_their_licence() -> None:
     weights = speaker.load_encoder()
     assert [w_ih.shape for w_ih, _, _ in weights.lstm] == [(1024, 40), (1024, 256), (1024, 256)]
     assert weights.linear_weight.shape == (256, 256)
+    assert all(w.dtype == np.float32 for layer in weights.lstm for w in layer)  # widened from float16
     assert speaker.load_encoder() is weights  # cached
     assert "torch" not in sys.modules and "resemblyzer" not in sys.modules
+    folder = speaker.encoder_weights_path().parent
+    assert "Apache License" in (folder / "LICENSE").read_text()
+    assert "Resemble.AI" in (folder / "NOTICE").read_text()
 
 
 def test_the_weights_reader_refuses_any_other_global() -> None:
     payload = pickle.dumps({"model_state": print}, protocol=2)  # pickles builtins.print by reference
     with pytest.raises(pickle.UnpicklingError, match=r"refusing to load .*print"):
-        speaker._RestrictedUnpickler(io.BytesIO(payload)).load()
+        speaker_weights._RestrictedUnpickler(io.BytesIO(payload)).load()
+
+
+def test_conversion_from_the_resemblyzer_wheel_gives_the_packaged_weights(tmp_path: Path) -> None:
+    spec = importlib.util.find_spec("resemblyzer")  # only where someone installed it (never needed)
+    if spec is None or spec.origin is None:
+        pytest.skip("resemblyzer's pretrained.pt is not installed here; the packaged .npz is what runs")
+    target = tmp_path / "ge2e.npz"
+    shapes = speaker_weights.main([str(Path(spec.origin).parent / "pretrained.pt"), str(target)])
+    assert shapes == 0 and not (tmp_path / "ge2e.npz.part").exists()
+    with np.load(target) as fresh, np.load(speaker.encoder_weights_path()) as packaged:
+        assert sorted(fresh.files) == sorted(packaged.files)
+        for name in fresh.files:
+            assert np.array_equal(fresh[name], packaged[name]), name
+    with pytest.raises(FileExistsError):
+        speaker_weights.main([str(Path(spec.origin).parent / "pretrained.pt"), str(target)])
 
 
 def test_mel_filterbank_matches_librosa_layout() -> None:

@@ -82,6 +82,7 @@ def test_migration_3_upgrades_an_existing_registry_and_stores_scores(tmp_path: P
             "verdict": "same speaker",
             "similarity": 0.9,
             "word_error_rate": None,
+            "character_error_rate": None,
             "sanity": [],
             "scored_at": stored["scored_at"],
             "summary": None,
