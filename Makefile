@@ -60,7 +60,7 @@ bench: $(DEV)
 
 docs: $(DEV)
 	$(BIN)/python -m cosyclone.cli.docgen > docs/cli.md
-	$(BIN)/python -m cosyclone.cli.settings_doc README.md
+	$(BIN)/python -m cosyclone.ops.settings_doc README.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

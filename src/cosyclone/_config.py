@@ -50,7 +50,7 @@ _CONFIG_KEYS = ("api_key", "base_url", "workspace", "region")
 
 
 #: Where each setting comes from, in the order it is looked for: the README's configuration table is generated
-#: from this (``python -m cosyclone.cli.settings_doc``), and a guard test checks that every environment variable
+#: from this (``python -m cosyclone.ops.settings_doc``), and a guard test checks that every environment variable
 #: this module reads is named here — so the table cannot go stale.
 SETTING_SOURCES: dict[str, tuple[str, ...]] = {
     "API key": (

@@ -38,9 +38,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cosyclone.schema import error_codes as codes
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class CosycloneError(Exception):
@@ -384,3 +387,24 @@ def error_for(
     """Map a DashScope error (HTTP reply or WebSocket ``task-failed``) to the exception class for its meaning."""
     cls = _class_for(status_code, code, message)
     return cls(message, status_code=status_code, code=code, request_id=request_id, retry_after_s=retry_after_s)
+
+
+def problems_from_validation_error(error: ValidationError) -> list[Problem]:
+    """Turn a pydantic error into plain-words problems: field, value, rule."""
+    problems = []
+    for item in error.errors(include_url=False):
+        loc = ".".join(str(part) for part in item["loc"]) or "request"
+        kind = item["type"]
+        if kind == "missing":
+            rule = "is required"
+            value: object = None
+        elif kind == "extra_forbidden":
+            rule = "is not a field of this request (check the spelling)"
+            value = item.get("input")
+        else:
+            message = str(item["msg"])
+            rule = message.removeprefix("Value error, ")
+            rule = rule[0].lower() + rule[1:] if rule else rule
+            value = item.get("input")
+        problems.append(Problem(loc, value, rule))
+    return problems

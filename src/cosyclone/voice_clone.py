@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from cosyclone._exceptions import InvalidRequestError, Problem
+from cosyclone._exceptions import InvalidRequestError, Problem, problems_from_validation_error
 from cosyclone.catalog import check_enrollment
 from cosyclone.schema.clone import VoiceCloneRequest, VoiceCloneResponse
 from cosyclone.schema.enrollment import (
@@ -38,27 +38,6 @@ class PreparedClone:
     wire: EnrollmentRequest
     notes: list[str] = field(default_factory=list)
     disputed: list[str] = field(default_factory=list)
-
-
-def problems_from_validation_error(error: ValidationError) -> list[Problem]:
-    """Turn a pydantic error into plain-words problems: field, value, rule."""
-    problems = []
-    for item in error.errors(include_url=False):
-        loc = ".".join(str(part) for part in item["loc"]) or "request"
-        kind = item["type"]
-        if kind == "missing":
-            rule = "is required"
-            value: object = None
-        elif kind == "extra_forbidden":
-            rule = "is not a field of this request (check the spelling)"
-            value = item.get("input")
-        else:
-            message = str(item["msg"])
-            rule = message.removeprefix("Value error, ")
-            rule = rule[0].lower() + rule[1:] if rule else rule
-            value = item.get("input")
-        problems.append(Problem(loc, value, rule))
-    return problems
 
 
 def validate_request(fields: Mapping[str, Any]) -> VoiceCloneRequest:

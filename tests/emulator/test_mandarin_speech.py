@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
+import httpx
 import numpy as np
 import pytest
 
@@ -90,3 +91,9 @@ def test_a_system_voice_speaks_chinese_too(client: Client) -> None:
         ).audio
     )
     assert 0.8 < samples.shape[0] / 16000 < 6 and np.max(np.abs(samples)) > 0.1
+
+
+def test_the_emulator_says_which_languages_it_speaks(speaking: EmulatorServer) -> None:
+    assert speaking.backend.settings()["speech_languages"] == ["en", "zh"]
+    reply = httpx.get(f"{speaking.control_url}/settings", timeout=5)
+    assert reply.status_code == 200 and reply.json()["speech_languages"] == ["en", "zh"]

@@ -1,6 +1,6 @@
 """The README's configuration tables are generated from the code and cannot go stale (issue 22).
 
-- the block between the README's markers is exactly what ``python -m cosyclone.cli.settings_doc`` renders;
+- the block between the README's markers is exactly what ``python -m cosyclone.ops.settings_doc`` renders;
 - every environment variable ``_config`` reads is named in ``SETTING_SOURCES`` (the table's source), and every
   region the catalog knows has a row.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cosyclone import _config
 from cosyclone.catalog import REGIONS
-from cosyclone.cli import settings_doc
+from cosyclone.ops import settings_doc
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,11 +11,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from cosyclone._exceptions import InvalidRequestError, ModelContradictionError, Problem
+from cosyclone._exceptions import InvalidRequestError, ModelContradictionError, Problem, problems_from_validation_error
 from cosyclone.catalog import TARGET_MODELS, check_synthesis_model, check_system_voice, model_from_voice_id
 from cosyclone.schema.synthesis import SynthesisParameters
 from cosyclone.schema.synthesis_params import OPUS_SAMPLE_RATES, SAMPLE_RATES, SynthesisOptions, synthesis_params
-from cosyclone.voice_clone import problems_from_validation_error
 
 #: The user-facing synthesis parameters: the one declaration in ``schema/synthesis_params.py``.
 SpeechOptions = SynthesisOptions

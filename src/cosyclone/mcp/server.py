@@ -118,7 +118,7 @@ def _badly_typed_arguments(tool: str, registered: Any, arguments: dict[str, Any]
     pydantic's raw report: checked with the tool's own argument model before the SDK does it."""
     from pydantic import ValidationError
 
-    from cosyclone.voice_clone import problems_from_validation_error
+    from cosyclone._exceptions import problems_from_validation_error
 
     metadata = getattr(registered, "fn_metadata", None)
     if metadata is None:

@@ -35,9 +35,8 @@ def clone_options_from(values: dict[str, Any]) -> CloneOptions:
     """
     from pydantic import ValidationError
 
-    from cosyclone._exceptions import InvalidRequestError
+    from cosyclone._exceptions import InvalidRequestError, problems_from_validation_error
     from cosyclone.schema.clone_options import CloneOptions
-    from cosyclone.voice_clone import problems_from_validation_error
 
     given = {k: v for k, v in values.items() if v is not None and k in CloneOptions.model_fields}
     try:

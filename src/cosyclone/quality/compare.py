@@ -219,7 +219,7 @@ def compare_models(
             preflight=False, skip_catalog_check=False,
         )  # fmt: skip
         crash_point("compare:after-clone")
-        if not outcome.reused or _made_since(outcome.record.created_at, state):
+        if not outcome.reused or _made_by_run(outcome.record.created_at, outcome.record.prefix, state, prefix):
             state["made"][model] = outcome.voice_id
             registry.save_compare_run(key, state)
         made = state["made"].get(model) == outcome.voice_id
@@ -243,11 +243,13 @@ def compare_models(
     return CompareOutcome(plan, ranking, _recommend(entries, judged), deleted, judged, notes)
 
 
-def _made_since(created_at: str, state: dict[str, Any]) -> bool:
+def _made_by_run(created_at: str, voice_prefix: str | None, state: dict[str, Any], run_prefix: str) -> bool:
     """Whether a voice the registry already knew was made by this run (or by its interrupted first part, killed
-    before it could note the voice as its own): it was recorded after the run started."""
+    before it could note the voice as its own): it carries the run's prefix and was recorded after the run
+    started. The prefix matters: timestamps have whole seconds, and a user's own voice of the same sample made
+    the same second must never be taken for one of ours (it would be deleted as a loser)."""
     started = state.get("started_at")
-    return bool(started and created_at and created_at >= started)
+    return voice_prefix == run_prefix and bool(started and created_at and created_at >= started)
 
 
 def _row(entry: dict[str, Any]) -> dict[str, Any]:

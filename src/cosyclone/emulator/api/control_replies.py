@@ -29,6 +29,8 @@ class SettingsState(BaseModel):
     keys_restricted: bool
     persistent: bool
     voice_engine: str
+    #: Languages the speech engine reads aloud (``en``, and ``zh`` with the Mandarin engine); empty with formant.
+    speech_languages: list[str] = []
 
 
 class StateReply(BaseModel):

@@ -123,6 +123,8 @@ class Steering(VoiceRules):
         raise KeyError(voice_id)
 
     def settings(self) -> dict[str, Any]:
+        from cosyclone.emulator.voice.engines import speech_languages
+
         return {
             "ready_delay_s": self.ready_delay_s,
             "voice_quota": self.voice_quota,
@@ -132,6 +134,7 @@ class Steering(VoiceRules):
             "keys_restricted": self.config.keys is not None,
             "persistent": self._storage.persistent,
             "voice_engine": self.voice_engine,
+            "speech_languages": speech_languages(self.voice_engine),
         }
 
     def snapshot(self) -> dict[str, Any]:

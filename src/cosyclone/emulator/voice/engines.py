@@ -31,7 +31,7 @@ from cosyclone.emulator.voice.rendering import (
     system_voice_f0_hz,
 )
 
-__all__ = ["LANGUAGE_ENGINES", "engine_for", "render_sentence", "voice_for"]
+__all__ = ["LANGUAGE_ENGINES", "engine_for", "render_sentence", "speech_languages", "voice_for"]
 
 #: The speech engines, first match wins: each says which text it speaks (English: Latin letters, no CJK;
 #: Mandarin: Chinese characters, with any English words in them).
@@ -65,6 +65,14 @@ def _installed(engine: LanguageEngine) -> bool:
     if id(engine) not in _INSTALLED:
         _INSTALLED[id(engine)] = engine.available()
     return _INSTALLED[id(engine)]
+
+
+def speech_languages(engine: str) -> list[str]:
+    """The languages an emulator with ``engine`` reads aloud (``GET /_emulator/settings`` → ``speech_languages``):
+    ``en``, plus ``zh`` when the Mandarin engine is installed; none with the formant engine."""
+    if engine != SPEECH:
+        return []
+    return [lang for lang, module in (("en", speech_engine), ("zh", mandarin_engine)) if _installed(module)]
 
 
 def engine_for(text: str, *, mandarin_voice: bool = False) -> LanguageEngine | None:
