@@ -157,22 +157,14 @@ def _clone_voice_tool(guard: ToolGuard) -> Callable[..., dict[str, Any]]:
         text, speaker_similarity, sha256, at)}. A consent that is not verified is refused ("consent refused: …")
         and nothing is sent. Then call synthesize(voice=voice_id, …).
         """
-        from cosyclone.ops.clone import clone, clone_options_from
+        from cosyclone.ops.clone import clone_parsed
 
         values = {spec.name: options.get(spec.mcp_name) for spec in clone_options()}
         if values["language_hints"] is not None:
             values["language_hints"] = [values["language_hints"]]
-        declared = clone_options_from({**values, "prefix": prefix, "target_model": target_model})
-        cloned = clone(
-            guard.session,
-            sample,
-            declared,
-            force=force,
-            new=new,
-            skip_catalog_check=skip_catalog_check,
-            consent=consent,
-            consent_text=consent_text,
-        )
+        own = {"prefix": prefix, "target_model": target_model, "force": force, "new": new}
+        own |= {"skip_catalog_check": skip_catalog_check, "consent": consent, "consent_text": consent_text}
+        cloned = clone_parsed(guard.session, sample, {**values, **own})
         voice_id = cloned.outcome.voice_id
         cloned.summary["next_step"] = (
             f"synthesize(voice={voice_id!r}, text=…); the model follows the voice"
