@@ -114,43 +114,37 @@ def _qwen_audio(name: str, *, version_source: Fact) -> ModelCapabilities:
     )
 
 
+def _cosyvoice_v35(name: str) -> ModelCapabilities:
+    """cosyvoice-v3.5-plus and -flash: Beijing only, no system voices (SEED, D-CLONE-HTTP, D-CE)."""
+    return ModelCapabilities(
+        name,
+        clone_regions=("cn-beijing",),
+        synthesis_regions=("cn-beijing",),
+        language_hints=_V3_PLUS_HINTS,
+        has_system_voices=False,
+        sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-CE")),
+    )
+
+
+def _cosyvoice_v3(name: str, *, language_hints: tuple[str, ...]) -> ModelCapabilities:
+    """cosyvoice-v3-plus and -flash: cloning in Beijing (Singapore disputed), speech in both, system voices."""
+    return ModelCapabilities(
+        name,
+        clone_regions=("cn-beijing",),
+        disputed_clone_regions=("ap-southeast-1",),
+        synthesis_regions=("cn-beijing", "ap-southeast-1"),
+        language_hints=language_hints,
+        has_system_voices=True,
+        sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-GUIDE"), _SINGAPORE_V3_DISPUTE),
+    )
+
+
 TARGET_MODELS: dict[str, ModelCapabilities] = {
     m.name: m
     for m in (
-        ModelCapabilities(
-            "cosyvoice-v3.5-plus",
-            clone_regions=("cn-beijing",),
-            synthesis_regions=("cn-beijing",),
-            language_hints=_V3_PLUS_HINTS,
-            has_system_voices=False,
-            sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-CE")),
-        ),
-        ModelCapabilities(
-            "cosyvoice-v3.5-flash",
-            clone_regions=("cn-beijing",),
-            synthesis_regions=("cn-beijing",),
-            language_hints=_V3_PLUS_HINTS,
-            has_system_voices=False,
-            sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-CE")),
-        ),
-        ModelCapabilities(
-            "cosyvoice-v3-plus",
-            clone_regions=("cn-beijing",),
-            disputed_clone_regions=("ap-southeast-1",),
-            synthesis_regions=("cn-beijing", "ap-southeast-1"),
-            language_hints=_BASE_HINTS,
-            has_system_voices=True,
-            sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-GUIDE"), _SINGAPORE_V3_DISPUTE),
-        ),
-        ModelCapabilities(
-            "cosyvoice-v3-flash",
-            clone_regions=("cn-beijing",),
-            disputed_clone_regions=("ap-southeast-1",),
-            synthesis_regions=("cn-beijing", "ap-southeast-1"),
-            language_hints=_V3_PLUS_HINTS,
-            has_system_voices=True,
-            sources=(Fact("SEED"), Fact("D-CLONE-HTTP"), Fact("D-GUIDE"), _SINGAPORE_V3_DISPUTE),
-        ),
+        *(_cosyvoice_v35(name) for name in ("cosyvoice-v3.5-plus", "cosyvoice-v3.5-flash")),
+        _cosyvoice_v3("cosyvoice-v3-plus", language_hints=_BASE_HINTS),
+        _cosyvoice_v3("cosyvoice-v3-flash", language_hints=_V3_PLUS_HINTS),
         ModelCapabilities(
             "cosyvoice-v2",
             clone_regions=("cn-beijing",),

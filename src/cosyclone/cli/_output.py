@@ -48,6 +48,14 @@ def emit_json(data: Any) -> None:
     sys.stdout.flush()
 
 
+def report_result(data: Any, *, as_json: bool, line: str) -> None:
+    """A command's result: ``data`` as JSON on stdout with ``--json``, else the human ``line`` on stderr."""
+    if as_json:
+        emit_json(data)
+    else:
+        say(line)
+
+
 def say(message: str) -> None:
     """A human line on stderr (never mixed into stdout, which may carry JSON or audio)."""
     typer.echo(message, err=True)

@@ -50,25 +50,16 @@ def clone(
     `consent refused: …` and nothing is sent. With `require_consent = true` in $COSYCLONE_HOME/config.toml or
     COSYCLONE_REQUIRE_CONSENT=1, a clone without --consent is refused (exit 2).
     """
-    from cosyclone.ops.clone import clone as run_clone
-    from cosyclone.ops.clone import clone_options_from
+    from cosyclone.ops.clone import clone_parsed
 
     state: Session = ctx.obj
     with reporting(as_json=as_json):
         if state.use_emulator:
             say("using the in-process emulator (no key, no quota)")
-        declared = clone_options_from(clone_values("clone", options))
+        flags: dict[str, Any] = {"new": new, "force": force, "skip_catalog_check": skip_catalog_check}
+        flags |= {"consent": consent, "consent_text": consent_text}
         try:
-            cloned = run_clone(
-                state,
-                sample,
-                declared,
-                force=force,
-                new=new,
-                skip_catalog_check=skip_catalog_check,
-                consent=consent,
-                consent_text=consent_text,
-            )
+            cloned = clone_parsed(state, sample, {**clone_values("clone", options), **flags})
         except Exception as error:
             report = getattr(error, "report", None)
             if report is not None and not as_json:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from cosyclone._exceptions import InvalidRequestError, Problem
-from cosyclone.cli._output import confirmed, emit_json, reporting, say, table
+from cosyclone.cli._output import confirmed, emit_json, report_result, reporting, say, table
 from cosyclone.ops import voices as voice_ops
 from cosyclone.ops.session import Session
 
@@ -91,10 +91,8 @@ def update(
     state: Session = ctx.obj
     with reporting(as_json=as_json):
         result = voice_ops.update_voice(state, voice, sample, force=force, wait=wait)
-    if as_json:
-        emit_json(result)
-    else:
-        say(f"updated {result['voice_id']} (status {result['status']}, request_id {result['request_id']})")
+    line = f"updated {result['voice_id']} (status {result['status']}, request_id {result['request_id']})"
+    report_result(result, as_json=as_json, line=line)
 
 
 @voices_app.command("delete")
@@ -117,10 +115,7 @@ def delete(
                 hint=f"run `cosyclone voices delete {voice_id} --yes` to delete it without asking",
             )
         result = voice_ops.delete_voice(state, voice_id)
-    if as_json:
-        emit_json(result)
-    else:
-        say(f"deleted {voice_id} (request_id {result['request_id']})")
+    report_result(result, as_json=as_json, line=f"deleted {voice_id} (request_id {result['request_id']})")
 
 
 @voices_app.command("sync")
@@ -164,10 +159,7 @@ def import_voice(
     state: Session = ctx.obj
     with reporting(as_json=as_json):
         record = voice_ops.import_voice(state, voice_id)
-    if as_json:
-        emit_json({"ok": True, **record.to_dict()})
-    else:
-        say(f"imported {voice_id}")
+    report_result({"ok": True, **record.to_dict()}, as_json=as_json, line=f"imported {voice_id}")
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,7 @@ from cosyclone.client._refusal import RefusalJudge
 from cosyclone.client._retry import DEFAULT_MAX_RETRIES, RetryPolicy
 from cosyclone.client._transport import DEFAULT_TIMEOUT_S, AsyncTransport, SyncTransport, request_headers
 from cosyclone.client._tts_ws_async import DEFAULT_MAX_STREAMS
-from cosyclone.client.speech import AsyncSpeech, Speech
+from cosyclone.client.speech import AsyncSpeech, Speech, SpeechWiring
 from cosyclone.client.uploads import AsyncUploads, Uploads
 from cosyclone.client.voices import AsyncVoices, Voices
 
@@ -55,6 +55,8 @@ class _ClientBase:
     voice operations, uploads and synthesis before its first audio all follow it; ``batch`` uses it too.
     """
 
+    retry_policy: RetryPolicy
+
     def __init__(
         self,
         *,
@@ -85,6 +87,18 @@ class _ClientBase:
 
     def _headers(self) -> dict[str, str]:
         return request_headers(self._key, self.endpoints)
+
+    def _speech_wiring(self, judge: RefusalJudge) -> SpeechWiring:
+        """What both speech fronts are built from (after ``retry_policy`` is set from the transport)."""
+        return SpeechWiring(
+            ws_url=self.endpoints.ws_url,
+            http_base_url=self.endpoints.http_base_url,
+            headers=self._headers(),
+            timeout_s=self.timeout,
+            model_lookup=judge.model_for,
+            retry_policy=self.retry_policy,
+            refusals=judge,
+        )
 
     def _refusal_judge(
         self, *, query: Callable[[str], Voice] | None = None, aquery: Callable[[str], Awaitable[Voice]] | None = None
@@ -121,20 +135,11 @@ class Client(_ClientBase):
         self._transport = SyncTransport(
             key=self._key, endpoints=self.endpoints, timeout_s=timeout, max_retries=max_retries, http_client=http_client
         )
-        self.retry_policy: RetryPolicy = self._transport.retry_policy
+        self.retry_policy = self._transport.retry_policy
         self.uploads = Uploads(self._transport)
         self.voices = Voices(self._transport, self.uploads, region=self.region)
         judge = self._refusal_judge(query=self.voices.get)
-        self.speech = Speech(
-            ws_url=self.endpoints.ws_url,
-            http_base_url=self.endpoints.http_base_url,
-            headers=self._headers(),
-            http=lambda: self._transport.http,
-            timeout_s=timeout,
-            model_lookup=judge.model_for,
-            retry_policy=self.retry_policy,
-            refusals=judge,
-        )
+        self.speech = Speech(self._speech_wiring(judge), http=lambda: self._transport.http)
 
     def close(self) -> None:
         self.speech.close()
@@ -178,20 +183,12 @@ class AsyncClient(_ClientBase):
         self._transport = AsyncTransport(
             key=self._key, endpoints=self.endpoints, timeout_s=timeout, max_retries=max_retries, http_client=http_client
         )
-        self.retry_policy: RetryPolicy = self._transport.retry_policy
+        self.retry_policy = self._transport.retry_policy
         self.uploads = AsyncUploads(self._transport)
         self.voices = AsyncVoices(self._transport, self.uploads, region=self.region)
         judge = self._refusal_judge(aquery=self.voices.get)
         self.speech = AsyncSpeech(
-            ws_url=self.endpoints.ws_url,
-            http_base_url=self.endpoints.http_base_url,
-            headers=self._headers(),
-            http=lambda: self._transport.http,
-            timeout_s=timeout,
-            model_lookup=judge.model_for,
-            retry_policy=self.retry_policy,
-            refusals=judge,
-            max_streams=max_speech_streams,
+            self._speech_wiring(judge), http=lambda: self._transport.http, max_streams=max_speech_streams
         )
 
     async def close(self) -> None:

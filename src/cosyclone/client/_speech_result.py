@@ -1,15 +1,19 @@
-"""What a synthesis returns (:class:`SpeechResult`) and how a stream of chunks is folded into it. Shared by the
-sync and async speech front (``client/speech.py``), which re-exports the public names. Imported by client/ only.
+"""What a synthesis returns (:class:`SpeechResult`), how a stream of chunks is folded into it, and how
+``to_file`` writes it (:class:`ResultFile`). Shared by the sync and async speech front (``client/speech.py``),
+which re-exports the public names. Imported by client/ only.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 
-from cosyclone.client._audio_sink import wav_header
+from cosyclone._exceptions import ResultNotWrittenError
+from cosyclone.client._audio_sink import AudioFile, WriteRescue, wav_header
 from cosyclone.client._tts_protocol import SentenceInfo, SpeechChunk
 from cosyclone.schema.synthesis_params import SynthesisOptions
 
@@ -67,3 +71,48 @@ class Collector:
                 body = wav_header(sample_rate=self.result.sample_rate, data_bytes=len(body)) + body
             self.result.audio = body
         return self.result
+
+
+class ResultFile:
+    """What ``to_file`` does with the chunks, the same for both fronts (no network here): each chunk is written
+    to ``path.part`` through a :class:`WriteRescue` and collected; :meth:`commit` renames the file, or raises
+    ResultNotWrittenError with what was billed and the audio kept in memory; leaving the block without
+    committing removes the partial file."""
+
+    def __init__(self, path: str | os.PathLike[str], opts: SynthesisOptions, model: str, voice: str) -> None:
+        self._collector = Collector(opts, model, voice, keep_audio=False)
+        self._file = AudioFile(path, wav_sample_rate=opts.sample_rate if opts.format == "wav" else None)
+        self._rescue = WriteRescue(self._file)
+
+    def __enter__(self) -> ResultFile:
+        self._file.__enter__()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._file.__exit__(exc_type, exc, tb)
+
+    def add(self, chunk: SpeechChunk) -> None:
+        if chunk.kind == "audio":
+            self._rescue.write(chunk.audio)
+        self._collector.add(chunk)
+
+    def commit(self) -> None:
+        try:
+            self._collector.result.path = self._rescue.commit()
+        except OSError as error:
+            billed = self._collector.finish()
+            raise ResultNotWrittenError(
+                self._file.path,
+                error.strerror or str(error),
+                characters=billed.characters,
+                request_id=billed.request_id or None,
+                audio=self._rescue.audio(),
+            ) from error
+
+    def result(self) -> SpeechResult:
+        """The finished result (after the block): its path and the bytes written."""
+        result = self._collector.finish()
+        result.bytes_written = result.path.stat().st_size if result.path else 0
+        return result

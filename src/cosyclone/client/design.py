@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from pydantic import ValidationError
 
@@ -32,6 +32,7 @@ from cosyclone._exceptions import (
 from cosyclone.client._retry import NOT_ACTED_STATUSES, retry_delay
 from cosyclone.client._steps import Call, Flow, Sleep
 from cosyclone.client._voice_flows import RECONCILE_WINDOW, get_flow, wait_flow
+from cosyclone.client.types import Reconciliation
 from cosyclone.schema.design import DesignOptions, DesignVoiceOutput
 from cosyclone.schema.enrollment import (
     CUSTOMIZATION_PATH,
@@ -48,7 +49,7 @@ _RECONCILE_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
-class DesignedVoice:
+class DesignedVoice(Reconciliation):
     """The outcome of ``voices.design``: the new voice and its preview (empty when the reply was lost)."""
 
     voice_id: str
@@ -62,10 +63,6 @@ class DesignedVoice:
     preview_audio: bytes
     preview_format: str
     preview_sample_rate: int
-    #: True when the design reply was lost and the voice was found again by listing the prefix.
-    reconciled: bool = False
-    attempts: int = 1
-    notes: list[str] = field(default_factory=list)
 
 
 def design_options(**values: object) -> DesignOptions:

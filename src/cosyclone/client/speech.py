@@ -23,6 +23,7 @@ import contextlib
 import functools
 import os
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Literal
@@ -30,9 +31,9 @@ from typing import Literal
 import httpx
 from typing_extensions import Unpack
 
-from cosyclone._exceptions import InvalidRequestError, Problem, ResultNotWrittenError
+from cosyclone._exceptions import InvalidRequestError, Problem
 from cosyclone.catalog import speech_protocol
-from cosyclone.client._audio_sink import AudioFile, WriteRescue, wav_header
+from cosyclone.client._audio_sink import wav_header
 from cosyclone.client._refusal import RefusalJudge
 from cosyclone.client._retry import RetryPolicy
 from cosyclone.client._speech_options import (
@@ -42,7 +43,7 @@ from cosyclone.client._speech_options import (
     resolve_model,
     wire_parameters,
 )
-from cosyclone.client._speech_result import Collector, SpeechResult
+from cosyclone.client._speech_result import Collector, ResultFile, SpeechResult
 from cosyclone.client._speech_retry import retrying, retrying_async
 from cosyclone.client._tts_http import synthesize_http, synthesize_http_async
 from cosyclone.client._tts_protocol import SentenceInfo, SpeechChunk
@@ -93,20 +94,29 @@ def _http_pieces(text: str, opts: SpeechOptions) -> list[str]:
     return [text] if opts.enable_ssml else chunk_text(text, max_chars=MAX_CHARS_PER_TASK)
 
 
+@dataclass(frozen=True)
+class SpeechWiring:
+    """What a client hands its speech front, the same for sync and async: the endpoints and headers, the read
+    timeout, the model-follows-voice lookup, the retry policy and the refusal judge."""
+
+    ws_url: str
+    http_base_url: str
+    headers: dict[str, str]
+    timeout_s: float
+    model_lookup: Callable[[str], str | None] | None = None
+    retry_policy: RetryPolicy | None = None
+    refusals: RefusalJudge | None = None
+
+
 class _SpeechBase:
     """What both fronts share: every check made before any call, and the wire parameters."""
 
-    def __init__(
-        self,
-        *,
-        retry_policy: RetryPolicy | None,
-        model_lookup: Callable[[str], str | None] | None,
-        refusals: RefusalJudge | None,
-    ) -> None:
-        self.retry_policy = retry_policy or RetryPolicy()
-        self._model_lookup = model_lookup
+    def __init__(self, wiring: SpeechWiring) -> None:
+        self.retry_policy = wiring.retry_policy or RetryPolicy()
+        self._model_lookup = wiring.model_lookup
         # Tells why the engine refused a voice (unknown, not ready, another account's, or a model mismatch).
-        self._refusals = refusals or RefusalJudge(registry=None, account=lambda: "", query=None)
+        self._refusals = wiring.refusals or RefusalJudge(registry=None, account=lambda: "", query=None)
+        self._http_base_url = wiring.http_base_url
 
     def plan(
         self, voice: str, *, model: str | None = None, protocol: SynthesisProtocol = "websocket"
@@ -147,22 +157,10 @@ class _SpeechBase:
 class Speech(_SpeechBase):
     """Synchronous synthesis. Get it as ``client.speech``."""
 
-    def __init__(
-        self,
-        *,
-        ws_url: str,
-        http_base_url: str,
-        headers: dict[str, str],
-        http: Callable[[], httpx.Client],
-        timeout_s: float,
-        model_lookup: Callable[[str], str | None] | None = None,
-        retry_policy: RetryPolicy | None = None,
-        refusals: RefusalJudge | None = None,
-    ) -> None:
-        super().__init__(retry_policy=retry_policy, model_lookup=model_lookup, refusals=refusals)
-        self._ws = WebSocketSynthesizer(url=ws_url, headers=headers, read_timeout_s=timeout_s)
+    def __init__(self, wiring: SpeechWiring, *, http: Callable[[], httpx.Client]) -> None:
+        super().__init__(wiring)
+        self._ws = WebSocketSynthesizer(url=wiring.ws_url, headers=wiring.headers, read_timeout_s=wiring.timeout_s)
         self._http = http  # the client's pooled httpx client, made when first asked for
-        self._http_base_url = http_base_url
 
     def close(self) -> None:
         self._ws.close()
@@ -264,32 +262,12 @@ class Speech(_SpeechBase):
         else:
             resolved, opts = self._prepare_duplex(voice, model, options)
             chunks = self._raw_text(text, voice, resolved, opts)
-        collector = Collector(opts, resolved, voice, keep_audio=False)
-        with AudioFile(path, wav_sample_rate=opts.sample_rate if opts.format == "wav" else None) as sink:
-            rescue = WriteRescue(sink)
+        with ResultFile(path, opts, resolved, voice) as out:
             with contextlib.closing(chunks):
                 for chunk in chunks:
-                    if chunk.kind == "audio":
-                        rescue.write(chunk.audio)
-                    collector.add(chunk)
-            try:
-                collector.result.path = rescue.commit()
-            except OSError as error:
-                raise _not_written(sink.path, error, collector.finish(), rescue) from error
-        result = collector.finish()
-        result.bytes_written = result.path.stat().st_size if result.path else 0
-        return result
-
-
-def _not_written(path: Path, error: OSError, result: SpeechResult, rescue: WriteRescue) -> ResultNotWrittenError:
-    """A synthesis done (billed) whose file could not be written: what was sent, and the audio kept in memory."""
-    return ResultNotWrittenError(
-        path,
-        error.strerror or str(error),
-        characters=result.characters,
-        request_id=result.request_id or None,
-        audio=rescue.audio(),
-    )
+                    out.add(chunk)
+            out.commit()
+        return out.result()
 
 
 class SpeechStream:
@@ -330,24 +308,13 @@ class AsyncSpeech(_SpeechBase):
     """
 
     def __init__(
-        self,
-        *,
-        ws_url: str,
-        http_base_url: str,
-        headers: dict[str, str],
-        http: Callable[[], httpx.AsyncClient],
-        timeout_s: float,
-        model_lookup: Callable[[str], str | None] | None = None,
-        retry_policy: RetryPolicy | None = None,
-        refusals: RefusalJudge | None = None,
-        max_streams: int = DEFAULT_MAX_STREAMS,
+        self, wiring: SpeechWiring, *, http: Callable[[], httpx.AsyncClient], max_streams: int = DEFAULT_MAX_STREAMS
     ) -> None:
-        super().__init__(retry_policy=retry_policy, model_lookup=model_lookup, refusals=refusals)
+        super().__init__(wiring)
         self._ws = AsyncWebSocketSynthesizer(
-            url=ws_url, headers=headers, read_timeout_s=timeout_s, max_streams=max_streams
+            url=wiring.ws_url, headers=wiring.headers, read_timeout_s=wiring.timeout_s, max_streams=max_streams
         )
         self._http = http
-        self._http_base_url = http_base_url
 
     async def aclose(self) -> None:
         """Close the pooled connections (streams still running close theirs when they end)."""
@@ -461,21 +428,12 @@ class AsyncSpeech(_SpeechBase):
         else:
             resolved, opts = self._prepare_duplex(voice, model, options)
             chunks = self._raw_text(text, voice, resolved, opts)
-        collector = Collector(opts, resolved, voice, keep_audio=False)
-        with AudioFile(path, wav_sample_rate=opts.sample_rate if opts.format == "wav" else None) as sink:
-            rescue = WriteRescue(sink)
+        with ResultFile(path, opts, resolved, voice) as out:
             async with contextlib.aclosing(chunks):
                 async for chunk in chunks:
-                    if chunk.kind == "audio":
-                        rescue.write(chunk.audio)
-                    collector.add(chunk)
-            try:
-                collector.result.path = rescue.commit()
-            except OSError as error:
-                raise _not_written(sink.path, error, collector.finish(), rescue) from error
-        result = collector.finish()
-        result.bytes_written = result.path.stat().st_size if result.path else 0
-        return result
+                    out.add(chunk)
+            out.commit()
+        return out.result()
 
 
 async def _async_with_wav_header(

@@ -29,28 +29,39 @@ class Voice:
 
     @classmethod
     def from_summary(cls, summary: VoiceSummary, request_id: str = "") -> Voice:
-        return cls(
-            voice_id=summary.voice_id,
-            status=summary.status,
-            created_at=parse_gmt(summary.gmt_create),
-            modified_at=parse_gmt(summary.gmt_modified),
-            request_id=request_id,
-            voice_prompt=summary.voice_prompt,
-            preview_text=summary.preview_text,
-        )
+        return cls._from_wire(summary, summary.voice_id, request_id)
 
     @classmethod
     def from_query(cls, voice_id: str, output: QueryVoiceOutput, request_id: str = "") -> Voice:
-        return cls(
-            voice_id=output.voice_id or voice_id,
-            status=output.status,
+        return cls._from_wire(
+            output,
+            output.voice_id or voice_id,
+            request_id,
             target_model=output.target_model,
             resource_link=output.resource_link,
-            created_at=parse_gmt(output.gmt_create),
-            modified_at=parse_gmt(output.gmt_modified),
+        )
+
+    @classmethod
+    def _from_wire(
+        cls,
+        source: VoiceSummary | QueryVoiceOutput,
+        voice_id: str,
+        request_id: str,
+        *,
+        target_model: str | None = None,
+        resource_link: str | None = None,
+    ) -> Voice:
+        """The fields a list entry and a query reply share, read once."""
+        return cls(
+            voice_id=voice_id,
+            status=source.status,
+            target_model=target_model,
+            resource_link=resource_link,
+            created_at=parse_gmt(source.gmt_create),
+            modified_at=parse_gmt(source.gmt_modified),
             request_id=request_id,
-            voice_prompt=output.voice_prompt,
-            preview_text=output.preview_text,
+            voice_prompt=source.voice_prompt,
+            preview_text=source.preview_text,
         )
 
 
@@ -66,8 +77,19 @@ class VoicePage:
         return len(self.voices) < self.page_size
 
 
+@dataclass(frozen=True, kw_only=True)
+class Reconciliation:
+    """How a new voice (cloned or designed) was obtained, shared by :class:`CreatedVoice` and
+    :class:`~cosyclone.client.design.DesignedVoice`: keyword-only, after their own fields."""
+
+    #: True when the create/design reply was lost and the voice was found again by listing the prefix.
+    reconciled: bool = False
+    attempts: int = 1
+    notes: list[str] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
-class CreatedVoice:
+class CreatedVoice(Reconciliation):
     """The outcome of ``voices.create``: the normalized response plus how it was obtained."""
 
     voice_id: str
@@ -76,10 +98,6 @@ class CreatedVoice:
     target_model: str
     prefix: str
     sample_url: str
-    #: True when the create call's reply was lost and the voice was found again by reconciliation.
-    reconciled: bool = False
-    attempts: int = 1
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from typing_extensions import Unpack
 
 from cosyclone._exceptions import InvalidRequestError, Problem
-from cosyclone.client._steps import drive_async, drive_sync
+from cosyclone.client._steps import Flow, drive_async, drive_sync
 from cosyclone.client._transport import AsyncTransport, SyncTransport
 from cosyclone.client._voice_flows import (
     UPLOAD_MODES,
@@ -71,6 +71,54 @@ def check_before_upload(
     return prepare_clone(probe, region=region, skip_catalog_check=skip_catalog_check)
 
 
+def _create_from_flow(
+    transport: SyncTransport | AsyncTransport,
+    request: VoiceCloneRequest,
+    *,
+    region: str,
+    skip_catalog_check: bool,
+    exclude: Iterable[str],
+) -> Flow[CreatedVoice]:
+    """What ``create_from`` drives (both twins): every rule checked now, then the create at most once."""
+    prepared = prepare_clone(request, region=region, skip_catalog_check=skip_catalog_check)
+    return create_flow(prepared, max_retries=transport.max_retries, settle_s=transport.timeout_s, exclude=exclude)
+
+
+def _create_sample_flow(
+    transport: SyncTransport | AsyncTransport,
+    sample: Sample,
+    options: CloneWireOptionsDict,
+    *,
+    region: str,
+    prefix: str,
+    target_model: str,
+    upload: str,
+    skip_catalog_check: bool,
+    exclude: Iterable[str],
+) -> Flow[CreatedVoice]:
+    """What ``create`` drives (both twins): every rule checked now (nothing sent yet), then a URL enrolled as
+    given or a local file sent inline / uploaded first, as ``upload`` says."""
+    mode = check_upload_mode(upload)
+    prepared = check_before_upload(
+        sample, prefix, target_model, region=region, skip_catalog_check=skip_catalog_check, **options
+    )
+    if is_remote(sample):
+        request = _request(str(sample), prefix, target_model, options)
+        return _create_from_flow(
+            transport, request, region=region, skip_catalog_check=skip_catalog_check, exclude=exclude
+        )
+    name, data = read_upload(sample)
+    return create_local_flow(
+        prepared,
+        name,
+        data,
+        upload=mode,
+        max_retries=transport.max_retries,
+        settle_s=transport.timeout_s,
+        exclude=exclude,
+    )
+
+
 class Voices:
     """Voice management over the synchronous client."""
 
@@ -104,21 +152,15 @@ class Voices:
             APIStatusError subclasses: the service refused (SampleRejectedError, VoiceQuotaExceededError, …).
             APIConnectionError: the service could not be reached.
         """
-        upload = check_upload_mode(upload)
-        prepared = check_before_upload(
-            sample, prefix, target_model, region=self._region, skip_catalog_check=skip_catalog_check, **options
-        )
-        if is_remote(sample):
-            request = _request(str(sample), prefix, target_model, options)
-            return self.create_from(request, skip_catalog_check=skip_catalog_check, exclude=exclude)
-        name, data = read_upload(sample)
-        flow = create_local_flow(
-            prepared,
-            name,
-            data,
+        flow = _create_sample_flow(
+            self._transport,
+            sample,
+            options,
+            region=self._region,
+            prefix=prefix,
+            target_model=target_model,
             upload=upload,
-            max_retries=self._transport.max_retries,
-            settle_s=self._transport.timeout_s,
+            skip_catalog_check=skip_catalog_check,
             exclude=exclude,
         )
         return drive_sync(flow, self._transport)
@@ -127,13 +169,10 @@ class Voices:
         self, request: VoiceCloneRequest, *, skip_catalog_check: bool = False, exclude: Iterable[str] = ()
     ) -> CreatedVoice:
         """Enroll from a normalized ``cosyvoice.voice_clone`` request (its URL must already be reachable)."""
-        prepared = prepare_clone(request, region=self._region, skip_catalog_check=skip_catalog_check)
-        return drive_sync(
-            create_flow(
-                prepared, max_retries=self._transport.max_retries, settle_s=self._transport.timeout_s, exclude=exclude
-            ),
-            self._transport,
+        flow = _create_from_flow(
+            self._transport, request, region=self._region, skip_catalog_check=skip_catalog_check, exclude=exclude
         )
+        return drive_sync(flow, self._transport)
 
     def design(
         self,
@@ -221,21 +260,15 @@ class AsyncVoices:
         exclude: Iterable[str] = (),
         **options: Unpack[CloneWireOptionsDict],
     ) -> CreatedVoice:
-        upload = check_upload_mode(upload)
-        prepared = check_before_upload(
-            sample, prefix, target_model, region=self._region, skip_catalog_check=skip_catalog_check, **options
-        )
-        if is_remote(sample):
-            request = _request(str(sample), prefix, target_model, options)
-            return await self.create_from(request, skip_catalog_check=skip_catalog_check, exclude=exclude)
-        name, data = read_upload(sample)
-        flow = create_local_flow(
-            prepared,
-            name,
-            data,
+        flow = _create_sample_flow(
+            self._transport,
+            sample,
+            options,
+            region=self._region,
+            prefix=prefix,
+            target_model=target_model,
             upload=upload,
-            max_retries=self._transport.max_retries,
-            settle_s=self._transport.timeout_s,
+            skip_catalog_check=skip_catalog_check,
             exclude=exclude,
         )
         return await drive_async(flow, self._transport)
@@ -243,13 +276,10 @@ class AsyncVoices:
     async def create_from(
         self, request: VoiceCloneRequest, *, skip_catalog_check: bool = False, exclude: Iterable[str] = ()
     ) -> CreatedVoice:
-        prepared = prepare_clone(request, region=self._region, skip_catalog_check=skip_catalog_check)
-        return await drive_async(
-            create_flow(
-                prepared, max_retries=self._transport.max_retries, settle_s=self._transport.timeout_s, exclude=exclude
-            ),
-            self._transport,
+        flow = _create_from_flow(
+            self._transport, request, region=self._region, skip_catalog_check=skip_catalog_check, exclude=exclude
         )
+        return await drive_async(flow, self._transport)
 
     async def design(
         self,

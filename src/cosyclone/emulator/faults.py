@@ -51,6 +51,7 @@ Imported by the backend (which owns the plan), the control plane, the ports and 
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import dataclass
 from typing import Literal, get_args
@@ -165,6 +166,15 @@ class Drop:
 
 
 FaultAction = Delay | Refuse | Drop
+
+
+async def after_delay(action: FaultAction | None) -> Refuse | Drop | None:
+    """A fault's action as every handler starts it: a delay is slept here and the handler goes on (None); a
+    refusal or a drop is returned for the handler to carry out in its own protocol."""
+    if isinstance(action, Delay):
+        await asyncio.sleep(action.seconds)
+        return None
+    return action
 
 
 class ArmedFault:

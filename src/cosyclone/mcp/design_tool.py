@@ -17,6 +17,7 @@ from cosyclone.schema.design import (
     MAX_PREVIEW_TEXT_CHARS,
     MAX_VOICE_PROMPT_CHARS,
     DesignOptions,
+    DesignTargetModel,
 )
 
 if TYPE_CHECKING:
@@ -33,14 +34,6 @@ def _described(name: str) -> str:
     return DesignOptions.model_fields[name].description or name
 
 
-DesignTargetModel = Literal[
-    "cosyvoice-v3.5-plus",
-    "cosyvoice-v3.5-flash",
-    "cosyvoice-v3-plus",
-    "cosyvoice-v3-flash",
-    "qwen-audio-3.0-tts-plus",
-    "qwen-audio-3.0-tts-flash",
-]
 VoicePrompt = Annotated[str, Field(description=_described("voice_prompt"), max_length=MAX_VOICE_PROMPT_CHARS)]
 DesignPrefix = Annotated[str, Field(description=_described("prefix"), pattern=r"^[A-Za-z0-9]{1,10}$")]
 DesignTarget = Annotated[DesignTargetModel, Field(description=_described("target_model"))]

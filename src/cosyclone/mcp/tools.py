@@ -157,22 +157,14 @@ def _clone_voice_tool(guard: ToolGuard) -> Callable[..., dict[str, Any]]:
         text, speaker_similarity, sha256, at)}. A consent that is not verified is refused ("consent refused: …")
         and nothing is sent. Then call synthesize(voice=voice_id, …).
         """
-        from cosyclone.ops.clone import clone, clone_options_from
+        from cosyclone.ops.clone import clone_parsed
 
         values = {spec.name: options.get(spec.mcp_name) for spec in clone_options()}
         if values["language_hints"] is not None:
             values["language_hints"] = [values["language_hints"]]
-        declared = clone_options_from({**values, "prefix": prefix, "target_model": target_model})
-        cloned = clone(
-            guard.session,
-            sample,
-            declared,
-            force=force,
-            new=new,
-            skip_catalog_check=skip_catalog_check,
-            consent=consent,
-            consent_text=consent_text,
-        )
+        own = {"prefix": prefix, "target_model": target_model, "force": force, "new": new}
+        own |= {"skip_catalog_check": skip_catalog_check, "consent": consent, "consent_text": consent_text}
+        cloned = clone_parsed(guard.session, sample, {**values, **own})
         voice_id = cloned.outcome.voice_id
         cloned.summary["next_step"] = (
             f"synthesize(voice={voice_id!r}, text=…); the model follows the voice"
@@ -395,40 +387,23 @@ def _compare_models_tool(guard: ToolGuard) -> Callable[..., dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------------- the list
 
 _READ_ONLY = {"read_only_hint": True, "open_world_hint": True}
+
+
+def _changes(*, destructive: bool, idempotent: bool) -> dict[str, bool]:
+    """The annotations of a tool that changes something: whether it can destroy and whether a repeat is harmless."""
+    return {"read_only_hint": False, "destructive_hint": destructive, "idempotent_hint": idempotent}
+
+
 #: Every tool: its factory, title and annotations, in the order the server lists them.
 TOOLS: tuple[tuple[Callable[[ToolGuard], Callable[..., dict[str, Any]]], str, dict[str, bool]], ...] = (
     (_check_sample_tool, "Check a voice sample", _READ_ONLY),
-    (
-        _clone_voice_tool,
-        "Clone a voice",
-        {"read_only_hint": False, "destructive_hint": False, "idempotent_hint": True},
-    ),
+    (_clone_voice_tool, "Clone a voice", _changes(destructive=False, idempotent=True)),
     (design_voice_tool, "Design a voice from a description", DESIGN_TOOL_HINTS),
     (_list_voices_tool, "List cloned voices", _READ_ONLY),
     (_get_voice_tool, "Show one voice", _READ_ONLY),
-    (
-        _update_voice_tool,
-        "Re-enroll a voice from a new sample",
-        {"read_only_hint": False, "destructive_hint": True, "idempotent_hint": False},
-    ),
-    (
-        _delete_voice_tool,
-        "Delete a voice",
-        {"read_only_hint": False, "destructive_hint": True, "idempotent_hint": True},
-    ),
-    (
-        _synthesize_tool,
-        "Speak with a voice",
-        {"read_only_hint": False, "destructive_hint": False, "idempotent_hint": False},
-    ),
-    (
-        _score_voice_tool,
-        "Score a cloned voice",
-        {"read_only_hint": False, "destructive_hint": False, "idempotent_hint": True},
-    ),
-    (
-        _compare_models_tool,
-        "Compare target models for a sample",
-        {"read_only_hint": False, "destructive_hint": True, "idempotent_hint": False},
-    ),
+    (_update_voice_tool, "Re-enroll a voice from a new sample", _changes(destructive=True, idempotent=False)),
+    (_delete_voice_tool, "Delete a voice", _changes(destructive=True, idempotent=True)),
+    (_synthesize_tool, "Speak with a voice", _changes(destructive=False, idempotent=False)),
+    (_score_voice_tool, "Score a cloned voice", _changes(destructive=False, idempotent=True)),
+    (_compare_models_tool, "Compare target models for a sample", _changes(destructive=True, idempotent=False)),
 )

@@ -45,6 +45,21 @@ def clone_options_from(values: dict[str, Any]) -> CloneOptions:
         raise InvalidRequestError(problems_from_validation_error(error)) from None
 
 
+#: The flags of a clone beside its declared options, as every front end passes them on (see :func:`clone`).
+CLONE_FLAGS = ("force", "new", "skip_catalog_check", "consent", "consent_text")
+
+
+def clone_parsed(session: Session, sample: str | os.PathLike[str], values: dict[str, Any]) -> CloneResult:
+    """:func:`clone` from a front end's parsed values, keyed by name: the declared clone options (``None``: the
+    default; see :func:`clone_options_from`) and the flags named in :data:`CLONE_FLAGS`.
+
+    Raises:
+        InvalidRequestError: a value breaks its declared type or bounds, naming the option (nothing sent).
+    """
+    declared = clone_options_from({k: v for k, v in values.items() if k not in CLONE_FLAGS})
+    return clone(session, sample, declared, **{name: values[name] for name in CLONE_FLAGS if name in values})
+
+
 def clone(
     session: Session,
     sample: str | os.PathLike[str],

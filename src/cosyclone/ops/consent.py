@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -139,8 +138,8 @@ def verify_consent(
         recording: the consent recording (a local audio file, any format ``cosyclone check`` reads).
         sample: the voice sample to be cloned (a local file).
         text: the words the speaker was asked to read; default: the default sentence in ``language``.
-        language: ``en`` or ``zh`` (compared by characters); default: ``zh`` when ``text`` is written in Chinese
-            characters, else ``en``.
+        language: ``en`` or ``zh`` (compared by characters); default: the script of ``text``, or without ``text``
+            the language the recogniser hears in the sample (``en`` when it cannot tell).
 
     Returns:
         The :class:`~cosyclone.ConsentVerdict`: ``verified``, the text, what was heard, the error rate and the
@@ -163,20 +162,31 @@ def _verify(
 
     from cosyclone.quality.consent import measure_consent
 
-    if language is None:  # own wording in Chinese characters is compared as Chinese
-        language = "zh" if text is not None and re.search(r"[\u3400-\u9fff]", text) else "en"
+    heard = _decoded(recorded_bytes, "consent", recording)
+    voice = _decoded(_read(sample, "sample"), "sample", sample)
+    if language is None:
+        language = _language_of(text, voice)
     language = language.split("-")[0].lower()
     wanted = default_consent_text(language) if text is None else text
     if not wanted.strip():
         raise InvalidRequestError([Problem("consent_text", text, "must not be empty")])
-    heard = _decoded(recorded_bytes, "consent", recording)
-    voice = _decoded(_read(sample, "sample"), "sample", sample)
     verdict = measure_consent(
         heard.samples, heard.sample_rate, voice.samples, voice.sample_rate, text=wanted, language=language
     )
     return dataclasses.replace(
         verdict, sha256=hashlib.sha256(recorded_bytes).hexdigest(), recording=str(Path(recording).resolve())
     )
+
+
+def _language_of(text: str | None, voice: Any) -> str:
+    """The language to hold the recording to: own wording's script (Chinese characters: ``zh``), else the language
+    the multilingual recogniser hears in the sample (``zh`` or ``en``; ``en`` when it cannot tell)."""
+    from cosyclone.audio.recognize import detect_language, language_of_text
+
+    if text is not None:
+        return language_of_text(text)
+    heard = detect_language(voice.samples, sample_rate_hz=voice.sample_rate)
+    return heard if heard in consent_languages() else "en"
 
 
 def consent_for_clone(

@@ -22,6 +22,7 @@ from cosyclone.registry import VoiceRegistry
 from cosyclone.schema.clone import DEFAULT_TARGET_MODEL
 
 if TYPE_CHECKING:
+    from cosyclone.audio.preflight import PreflightReport
     from cosyclone.ops.session import Session
 
 DEMO_PREFIX = "demo"
@@ -48,6 +49,24 @@ class DemoResult:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
+def _check_sample(
+    source: Path, evidence: Evidence, out_dir: Path, step: Callable[[str], None]
+) -> tuple[PreflightReport, Path | None]:
+    """The demo's step 1: the preflight of ``source``, its picture and ``preflight.json``; raises when it fails."""
+    from cosyclone.audio.plot import plot_report
+    from cosyclone.audio.preflight import load_and_check
+
+    report, decoded = load_and_check(source)
+    picture = None
+    if decoded is not None:
+        picture = plot_report(report, decoded, out_dir / "preflight.png")
+    evidence.write_json("preflight.json", report.to_dict())
+    step(f"          verdict {report.verdict}" + (f" — picture {picture}" if picture else ""))
+    if report.verdict == "fail":
+        raise SamplePreflightError("the demo sample fails the preflight", report=report)
+    return report, picture
+
+
 def run_demo(
     client: Client,
     registry: VoiceRegistry,
@@ -63,8 +82,6 @@ def run_demo(
     """Run the demo; ``step`` is told what happens (one line per step). ``language`` ``zh`` clones the bundled
     Mandarin reader with the ``zh`` language hint and speaks Chinese (unless ``sample``/``text`` are given).
     Refused when consent is required (the bundled reader gave none)."""
-    from cosyclone.audio.plot import plot_report
-    from cosyclone.audio.preflight import load_and_check
     from cosyclone.ops.consent import refuse_unconsented
 
     refuse_unconsented("demo")
@@ -76,15 +93,8 @@ def run_demo(
     hints = [language] if language != "en" else None
 
     step(f"1/4 check   {source.name}")
-    report, decoded = load_and_check(source)
+    report, picture = _check_sample(source, evidence, out_dir, step)
     timings["check_s"] = time.perf_counter() - started
-    picture = None
-    if decoded is not None:
-        picture = plot_report(report, decoded, out_dir / "preflight.png")
-    evidence.write_json("preflight.json", report.to_dict())
-    step(f"          verdict {report.verdict}" + (f" — picture {picture}" if picture else ""))
-    if report.verdict == "fail":
-        raise SamplePreflightError("the demo sample fails the preflight", report=report)
 
     step(f"2/4 clone   prefix {DEMO_PREFIX!r} for {target_model}")
     outcome = clone_voice(

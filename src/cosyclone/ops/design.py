@@ -16,7 +16,9 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from typing_extensions import Required, Unpack
 
 from cosyclone._exceptions import InvalidRequestError, Problem
 
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from cosyclone.client.design import DesignedVoice
     from cosyclone.ops.session import Session
     from cosyclone.registry.store import VoiceRecord
+    from cosyclone.schema.design import DesignOptions
 
 #: Where previews go when no file is named (relative to the working directory, beside the evidence folder).
 DEFAULT_PREVIEW_DIR = Path("output") / "designs"
@@ -96,21 +99,43 @@ def region_notes(region: str, target_model: str) -> list[str]:
     return notes
 
 
+class DesignFields(TypedDict, total=False):
+    """What a caller of :func:`design_with_evidence` and :func:`prepare_design` says about the voice (checked by
+    :class:`cosyclone.schema.design.DesignOptions`; ``None`` meaning the default)."""
+
+    voice_prompt: Required[str]
+    prefix: Required[str]
+    target_model: str | None
+    preview_text: str | None
+    language_hints: list[str] | None
+    preview_format: str | None
+    preview_sample_rate: int | None
+
+
+def _checked(fields: DesignFields, *, preview_format: str | None) -> DesignOptions:
+    """``fields`` as DesignOptions, or InvalidRequestError naming each broken field (nothing sent)."""
+    from cosyclone.client.design import design_options
+
+    return design_options(
+        voice_prompt=fields["voice_prompt"],
+        prefix=fields["prefix"],
+        target_model=fields.get("target_model"),
+        preview_text=fields.get("preview_text"),
+        language_hints=fields.get("language_hints"),
+        response_format=preview_format,
+        sample_rate=fields.get("preview_sample_rate"),
+    )
+
+
 def design_with_evidence(
     session: Session,
     *,
-    voice_prompt: str,
-    prefix: str,
-    target_model: str | None = None,
-    preview_text: str | None = None,
-    language_hints: list[str] | None = None,
-    preview_format: str | None = None,
-    preview_sample_rate: int | None = None,
     output: Path | None = None,
     overwrite: bool = False,
     preview_dir: Path | None = None,
     wait: bool = True,
     wait_timeout_s: float = 300.0,
+    **fields: Unpack[DesignFields],
 ) -> DesignResult:
     """Design a voice and keep everything about it (see the module docstring).
 
@@ -118,18 +143,7 @@ def design_with_evidence(
         InvalidRequestError: a field, or ``output``, breaks a rule (nothing sent).
         APIStatusError subclasses, APIConnectionError: the service refused or could not be reached.
     """
-    from cosyclone.client.design import design_options
-
-    preview_format = preview_format_for(output, preview_format)
-    options = design_options(
-        voice_prompt=voice_prompt,
-        prefix=prefix,
-        target_model=target_model,
-        preview_text=preview_text,
-        language_hints=language_hints,
-        response_format=preview_format,
-        sample_rate=preview_sample_rate,
-    )
+    options = _checked(fields, preview_format=preview_format_for(output, fields.get("preview_format")))
     check_preview_output(output, overwrite=overwrite)
     client = session.client()
     if not session.evidence_failures_are_warnings:
@@ -212,30 +226,10 @@ def design_summary(designed: DesignedVoice, preview_file: Path | None, *, region
     }
 
 
-def prepare_design(
-    *,
-    voice_prompt: str,
-    prefix: str,
-    target_model: str | None = None,
-    preview_text: str | None = None,
-    language_hints: list[str] | None = None,
-    preview_format: str | None = None,
-    preview_sample_rate: int | None = None,
-    region: str,
-) -> tuple[dict[str, Any], list[str]]:
+def prepare_design(*, region: str, **fields: Unpack[DesignFields]) -> tuple[dict[str, Any], list[str]]:
     """The wire JSON of a design request and the notes about it (``cosyclone prepare --voice-prompt``): every rule
     checked, nothing sent. Raises InvalidRequestError naming each broken field."""
-    from cosyclone.client.design import design_options
-
-    options = design_options(
-        voice_prompt=voice_prompt,
-        prefix=prefix,
-        target_model=target_model,
-        preview_text=preview_text,
-        language_hints=language_hints,
-        response_format=preview_format,
-        sample_rate=preview_sample_rate,
-    )
+    options = _checked(fields, preview_format=fields.get("preview_format"))
     return options.to_request().to_wire(), region_notes(region, options.target_model)
 
 

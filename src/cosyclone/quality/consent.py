@@ -4,9 +4,9 @@ A voice clone needs the speaker's agreement. We check it the way a voice captcha
 
 - **words**: the offline recogniser (:mod:`cosyclone.audio.recognize`) transcribes the recording; the word error
   rate against the consent text must be at most :data:`MAX_ERROR_RATE` (0.3). Mandarin is compared character by
-  character (the character error rate: :func:`~cosyclone.audio.recognize.normalize_words` makes each Han character
-  one "word"). Both texts are lower-cased and stripped of punctuation; numbers count the same written as digits or
-  as words (``"3 voices"`` = ``"three voices"``; Mandarin: ``"3"`` = ``"三"``).
+  character (:func:`~cosyclone.audio.recognize.character_error_rate`: traditional characters as simplified). Both
+  texts are lower-cased and stripped of punctuation; numbers count the same written as digits or as words
+  (``"3 voices"`` = ``"three voices"``; Mandarin: ``"15"`` = ``"十五"`` or ``"一五"``).
 - **speaker**: the GE2E speaker embedding (:mod:`cosyclone.audio.speaker`) of the recording against the sample's;
   the cosine similarity must reach ``score``'s ``same_min`` (0.80, :data:`~cosyclone.quality.bands.DEFAULT_BANDS`).
   The band between ``different_max`` and ``same_min`` (*inconclusive*) is refused too.
@@ -167,12 +167,16 @@ class ConsentVerdict:
 
 
 def _words_check(heard: str | None, text: str, language: str, why_not: str) -> ConsentCheck:
-    from cosyclone.audio.recognize import word_error_rate
+    from cosyclone.audio.recognize import character_error_rate, word_error_rate
 
-    metric = "character error rate" if language.startswith("zh") else "word error rate"
+    chinese = language.startswith("zh")
+    metric = "character error rate" if chinese else "word error rate"
     if heard is None:
         return ConsentCheck("words", metric, None, MAX_ERROR_RATE, False, why_not)
-    rate = word_error_rate(spell_numbers(text, language), spell_numbers(heard, language))
+    if chinese:  # traditional → simplified, numbers right in either reading (the recogniser module's CER)
+        rate = character_error_rate(text, heard)
+    else:
+        rate = word_error_rate(spell_numbers(text, language), spell_numbers(heard, language))
     passed = rate <= MAX_ERROR_RATE
     return ConsentCheck("words", metric, rate, MAX_ERROR_RATE, passed, "" if passed else f'heard "{heard}"')
 

@@ -397,16 +397,24 @@ def score_voice(
         reference_windows=ref_windows,
         clone_windows=clone_windows,
     )
+    _store_score(registry, score, foreign=foreign, store=store, replace_score=replace_score)
+    return score
+
+
+def _store_score(
+    registry: VoiceRegistry, score: VoiceScore, *, foreign: str | None, store: bool, replace_score: bool
+) -> None:
+    """Store ``score`` as the voice's score, unless it was measured against a ``foreign`` sample (another audio
+    than the voice was cloned from) and ``replace_score`` was not asked: then the note says what was kept."""
     if foreign:
         kept = (
             "this score was stored as the voice's score (asked)"
             if replace_score
-            else ("the stored score and the remembered sample are kept (pass --replace-score to store this one)")
+            else "the stored score and the remembered sample are kept (pass --replace-score to store this one)"
         )
         score.notes.append(f"{foreign}: {kept}")
     if store and (not foreign or replace_score):
-        registry.save_score(voice_id, score.to_dict())
-    return score
+        registry.save_score(score.voice_id, score.to_dict())
 
 
 def _foreign_sample_note(record: VoiceRecord | None, reference: dict[str, Any]) -> str | None:

@@ -27,14 +27,15 @@ from cosyclone.schema.model_names import ENROLLMENT_MODEL
 
 #: The models a voice can be designed for (§11.1: D-CLONE-DESIGN-EN, 3P-SKILL-VD; Qwen-Audio 3.0 per
 #: 3P-BAILIAN-TTS, UNCERTAIN). Not v2, not v1.
-DESIGN_TARGET_MODELS: tuple[str, ...] = (
+DesignTargetModel = Literal[
     "cosyvoice-v3.5-plus",
     "cosyvoice-v3.5-flash",
     "cosyvoice-v3-plus",
     "cosyvoice-v3-flash",
     "qwen-audio-3.0-tts-plus",
     "qwen-audio-3.0-tts-flash",
-)
+]
+DESIGN_TARGET_MODELS: tuple[str, ...] = get_args(DesignTargetModel)
 DEFAULT_DESIGN_TARGET_MODEL = "cosyvoice-v3.5-plus"
 MAX_VOICE_PROMPT_CHARS = 500
 MAX_PREVIEW_TEXT_CHARS = 200

@@ -6,7 +6,6 @@ Imported by the HTTP handlers (:mod:`cosyclone.emulator.api.enrollment_http`,
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 
@@ -14,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from cosyclone.emulator.api.drop import DropResponse
 from cosyclone.emulator.errors import EmulatorApiError
-from cosyclone.emulator.faults import Delay, Drop, FaultAction
+from cosyclone.emulator.faults import Drop, FaultAction, after_delay
 from cosyclone.schema.errors import ErrorEnvelope
 
 log = logging.getLogger("cosyclone.emulator")
@@ -39,10 +38,8 @@ def error_response(error: EmulatorApiError, request_id: str) -> JSONResponse:
 
 async def carry_out(action: FaultAction | None, request_id: str) -> Response | None:
     """Do what a fault says over HTTP: the reply that replaces handling, or None to go on (after any delay)."""
+    action = await after_delay(action)
     if action is None:
-        return None
-    if isinstance(action, Delay):
-        await asyncio.sleep(action.seconds)
         return None
     if isinstance(action, Drop):
         return DropResponse(action.style)

@@ -58,7 +58,7 @@ from cosyclone.emulator.api.synthesis_rules import (
     words_of,
 )
 from cosyclone.emulator.errors import EmulatorApiError, invalid_api_key, invalid_parameter
-from cosyclone.emulator.faults import ArmedFault, Delay, Drop, FaultAction
+from cosyclone.emulator.faults import ArmedFault, Drop, FaultAction, after_delay
 from cosyclone.emulator.ports import SynthesisBackend
 from cosyclone.emulator.voice.rendering import RenderedSentence
 from cosyclone.schema.errors import ErrorEnvelope
@@ -267,10 +267,8 @@ async def _sse_events(job: _Job, backend: SynthesisBackend, request: Request) ->
 
 async def _sse_fault(action: FaultAction | None, job: _Job, event_id: int) -> str | None:
     """A fault's action in an SSE stream: None to go on, the ``event:error`` frame that ends it, or :class:`_Cut`."""
+    action = await after_delay(action)
     if action is None:
-        return None
-    if isinstance(action, Delay):
-        await asyncio.sleep(action.seconds)
         return None
     if isinstance(action, Drop):
         raise _Cut(action.style)

@@ -63,7 +63,7 @@ from cosyclone.emulator.api.synthesis_rules import (
     words_of,
 )
 from cosyclone.emulator.errors import EmulatorApiError, invalid_api_key, invalid_parameter
-from cosyclone.emulator.faults import ArmedFault, Delay, DropStyle, FaultAction, Refuse
+from cosyclone.emulator.faults import ArmedFault, DropStyle, FaultAction, Refuse, after_delay
 from cosyclone.emulator.ports import SynthesisBackend
 from cosyclone.schema import errors as codes
 from cosyclone.schema.errors import ErrorEnvelope
@@ -216,10 +216,8 @@ class _Session:
 
     async def _carry_out(self, action: FaultAction | None) -> bool:
         """Do what a fault says; False when it ended the task (``task-failed``). A drop raises :class:`_Closed`."""
+        action = await after_delay(action)
         if action is None:
-            return True
-        if isinstance(action, Delay):
-            await asyncio.sleep(action.seconds)
             return True
         if isinstance(action, Refuse):
             await self._fail_with(action.error)

@@ -17,6 +17,7 @@ to :data:`LANGUAGE_ENGINES`.
 from __future__ import annotations
 
 import numpy as np
+from typing_extensions import Unpack
 
 from cosyclone.emulator.voice import mandarin_engine, speech_engine
 from cosyclone.emulator.voice.binding import voice_without_sample
@@ -25,6 +26,7 @@ from cosyclone.emulator.voice.formant_engine import render_formant
 from cosyclone.emulator.voice.rendering import (
     LanguageEngine,
     RenderedSentence,
+    RenderOptions,
     SpeechVoice,
     VoiceTimbre,
     stable_hash,
@@ -86,24 +88,13 @@ def engine_for(text: str, *, mandarin_voice: bool = False) -> LanguageEngine | N
     return None
 
 
-def render_sentence(
-    text: str,
-    *,
-    voice: VoiceTimbre,
-    sample_rate: int,
-    volume: int = 50,
-    rate: float = 1.0,
-    pitch: float = 1.0,
-    seed: int = 0,
-) -> RenderedSentence:
+def render_sentence(text: str, *, voice: VoiceTimbre, **options: Unpack[RenderOptions]) -> RenderedSentence:
     """Audio for one sentence of ``text`` in ``voice``: spoken by a speech engine when the voice has one and
-    an engine speaks the text, else by the formant engine. Arguments as
-    :func:`cosyclone.emulator.voice.formant_engine.render_formant`; never empty (at least 0.1 s)."""
+    an engine speaks the text, else by the formant engine. Options as
+    :class:`~cosyclone.emulator.voice.rendering.RenderSettings`; never empty (at least 0.1 s)."""
     if voice.engine == SPEECH and voice.speech is not None:
         engine = engine_for(text, mandarin_voice=voice.mandarin is not None)
         if engine is not None:
             speaker = voice.mandarin if engine is mandarin_engine and voice.mandarin else voice.speech
-            return engine.render_speech(
-                text, voice=speaker, sample_rate=sample_rate, volume=volume, rate=rate, pitch=pitch, seed=seed
-            )
-    return render_formant(text, voice=voice, sample_rate=sample_rate, volume=volume, rate=rate, pitch=pitch, seed=seed)
+            return engine.render_speech(text, voice=speaker, **options)
+    return render_formant(text, voice=voice, **options)

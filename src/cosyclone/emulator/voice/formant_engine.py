@@ -33,9 +33,17 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from typing_extensions import Unpack
 
 from cosyclone.audio.dsp import sos_filter_mono
-from cosyclone.emulator.voice.rendering import RenderedSentence, VoiceTimbre, WordTiming, stable_hash
+from cosyclone.emulator.voice.rendering import (
+    RenderedSentence,
+    RenderOptions,
+    RenderSettings,
+    VoiceTimbre,
+    WordTiming,
+    stable_hash,
+)
 
 __all__ = ["CJK_CHARS_PER_S", "LATIN_CHARS_PER_S", "render_formant", "sentence_duration_s"]
 
@@ -188,30 +196,25 @@ def _envelope(n: int) -> NDArray[np.float32]:
     return env
 
 
-def render_formant(
-    text: str,
-    *,
-    voice: VoiceTimbre,
-    sample_rate: int,
-    volume: int = 50,
-    rate: float = 1.0,
-    pitch: float = 1.0,
-    seed: int = 0,
-) -> RenderedSentence:
+def render_formant(text: str, *, voice: VoiceTimbre, **options: Unpack[RenderOptions]) -> RenderedSentence:
     """Speech-like audio (a buzz with syllables, no words) for one sentence of ``text`` in ``voice``.
 
     Args:
         text: the sentence (any language; CJK and Latin timing differ).
         voice: pitch and timbre, see :func:`cosyclone.emulator.voice.engines.voice_for`.
-        sample_rate: output rate in Hz.
-        volume: 0–100, linear level (0 is silence of the right length).
-        rate: 0.5–2.0, speed; durations are divided by it.
-        pitch: 0.5–2.0, multiplies the voice's f0.
-        seed: varies syllable choices; same inputs and seed, same samples.
+        options: as :class:`~cosyclone.emulator.voice.rendering.RenderSettings`; ``seed`` varies syllable choices.
 
     Returns:
         The samples (float32, mono) and each word's timing. Never empty: at least 0.1 s.
     """
+    settings = RenderSettings(**options)
+    sample_rate, volume, rate, pitch, seed = (
+        settings.sample_rate,
+        settings.volume,
+        settings.rate,
+        settings.pitch,
+        settings.seed,
+    )
     units = _plan(text)
     rng = np.random.default_rng(stable_hash("sentence", text, seed))
     bank = _syllable_bank(round(voice.f0_hz * pitch, 1), voice.formant_scale, sample_rate)

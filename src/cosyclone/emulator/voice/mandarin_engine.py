@@ -44,8 +44,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from typing_extensions import Unpack
 
-from cosyclone.emulator.voice.rendering import RenderedSentence, SpeechVoice, WordTiming
+from cosyclone.emulator.voice.rendering import RenderedSentence, RenderOptions, RenderSettings, SpeechVoice, WordTiming
+from cosyclone.emulator.voice.speech_output import finish_speech, seed_factor, voiced_span
 from cosyclone.emulator.voice.zh_text import has_han, read_tokens
 
 __all__ = [
@@ -288,19 +290,6 @@ def _synthesise(ids: list[int], base: str, speed: float) -> NDArray[np.float32]:
     return np.asarray(audio, dtype=np.float32).reshape(-1)
 
 
-def _voiced_span(audio: NDArray[np.float32]) -> tuple[int, int]:
-    """First and last sample of the part louder than 40 dB below the peak (10 ms frames)."""
-    frame = ENGINE_RATE // 100
-    n = audio.shape[0] // frame
-    if n == 0:
-        return 0, audio.shape[0]
-    energy = np.sqrt(np.mean(audio[: n * frame].reshape(n, frame) ** 2, axis=1))
-    loud = np.flatnonzero(energy > (np.max(energy) or 1.0) * 0.01)
-    if loud.size == 0:
-        return 0, audio.shape[0]
-    return int(loud[0] * frame), int(min(audio.shape[0], (loud[-1] + 1) * frame))
-
-
 def _weight(phonemes: str) -> float:
     return float(max(1, sum(1 for ch in phonemes if ch not in _NOT_WEIGHED)))
 
@@ -317,7 +306,7 @@ def speech_timeline(
         audio = _synthesise(_ids(chunk, vocab), base, speed)
         if audio.size == 0:
             continue
-        first, last = _voiced_span(audio)
+        first, last = voiced_span(audio, ENGINE_RATE)
         # every unit weighs its phonemes; a comma inside the chunk weighs as a pause the model makes there
         units: list[_Unit | None] = []
         for phrase in chunk:
@@ -340,20 +329,7 @@ def speech_timeline(
     return np.concatenate(parts), spans
 
 
-def _seed_factor(seed: int) -> float:
-    return 1.0 + 0.03 * (((seed * 2654435761) % 61) - 30) / 30.0 if seed else 1.0
-
-
-def render_speech(
-    text: str,
-    *,
-    voice: SpeechVoice,
-    sample_rate: int,
-    volume: int = 50,
-    rate: float = 1.0,
-    pitch: float = 1.0,
-    seed: int = 0,
-) -> RenderedSentence:
+def render_speech(text: str, *, voice: SpeechVoice, **options: Unpack[RenderOptions]) -> RenderedSentence:
     """``text`` (Chinese, possibly with English words) read aloud in ``voice``; deterministic.
 
     ``voice`` is the voice's Mandarin binding (its preset one of :data:`BASE_VOICES`); an English binding is
@@ -361,23 +337,19 @@ def render_speech(
     samples in [-1, 1] at ``sample_rate`` and the timing of every character, number and Latin word spoken.
     Raises ImportError when the speech extra is missing.
     """
-    from cosyclone.audio.dsp import resample_mono
-    from cosyclone.emulator.voice.transform import transform
-
+    settings = RenderSettings(**options)
     voice = mandarin_voice(voice)
-    audio, spans = speech_timeline(text, base=voice.preset, speed=_SPEED * rate / _seed_factor(seed), rate=rate)
-    f0_ratio = voice.f0_hz * pitch / base_f0_hz(voice.preset)
-    if abs(f0_ratio - 1.0) > 0.01 or abs(voice.formant - 1.0) > 0.005 or voice.eq_db:
-        eq = np.asarray(voice.eq_db, dtype=np.float64) if voice.eq_db else None
-        audio = transform(audio, ENGINE_RATE, f0_ratio=f0_ratio, formant=voice.formant, eq_db=eq, d4c=True)
-    if sample_rate != ENGINE_RATE:
-        audio = resample_mono(audio, from_hz=ENGINE_RATE, to_hz=sample_rate)
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-    gain = 0.9 * min(max(volume, 0), 100) / 100.0 / (peak or 1.0)
-    samples = np.clip(audio * gain, -1.0, 1.0).astype(np.float32)
-    if samples.shape[0] == 0:
-        samples = np.zeros(max(1, sample_rate // 10), dtype=np.float32)
-    return RenderedSentence(samples=samples, sample_rate=sample_rate, words=_word_timings(text, spans))
+    speed = _SPEED * settings.rate / seed_factor(settings.seed)
+    audio, spans = speech_timeline(text, base=voice.preset, speed=speed, rate=settings.rate)
+    return finish_speech(
+        audio,
+        _word_timings(text, spans),
+        engine_rate=ENGINE_RATE,
+        engine_f0_hz=base_f0_hz(voice.preset),
+        voice=voice,
+        settings=settings,
+        d4c=True,
+    )
 
 
 def _word_timings(text: str, spans: list[tuple[int, int, float, float]]) -> tuple[WordTiming, ...]:

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
+from typing_extensions import Required, Unpack
 
 __all__ = [
     "LanguageEngine",
+    "RenderOptions",
+    "RenderSettings",
     "RenderedSentence",
     "SpeechVoice",
     "VoiceTimbre",
@@ -100,6 +103,33 @@ class RenderedSentence:
         return len(self.samples) / self.sample_rate
 
 
+class RenderOptions(TypedDict, total=False):
+    """The keyword arguments every engine's render function takes (``**options: Unpack[RenderOptions]``);
+    defaults and meaning in :class:`RenderSettings`."""
+
+    sample_rate: Required[int]
+    volume: int
+    rate: float
+    pitch: float
+    seed: int
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """How a sentence is rendered, the same for every engine.
+
+    ``sample_rate``: output rate in Hz. ``volume``: 0–100, linear level (0 is silence of the right length).
+    ``rate``: 0.5–2.0, speed; durations are divided by it. ``pitch``: 0.5–2.0, multiplies the voice's f0.
+    ``seed``: varies the rendering; same inputs and seed, same samples.
+    """
+
+    sample_rate: int
+    volume: int = 50
+    rate: float = 1.0
+    pitch: float = 1.0
+    seed: int = 0
+
+
 class LanguageEngine(Protocol):
     """A speech engine for some languages, as :func:`cosyclone.emulator.voice.engines.render_sentence` asks it.
 
@@ -116,16 +146,6 @@ class LanguageEngine(Protocol):
         """Whether this engine reads ``text`` aloud."""
         ...
 
-    def render_speech(
-        self,
-        text: str,
-        *,
-        voice: SpeechVoice,
-        sample_rate: int,
-        volume: int = 50,
-        rate: float = 1.0,
-        pitch: float = 1.0,
-        seed: int = 0,
-    ) -> RenderedSentence:
+    def render_speech(self, text: str, *, voice: SpeechVoice, **options: Unpack[RenderOptions]) -> RenderedSentence:
         """``text`` read aloud in ``voice``; deterministic for the same arguments."""
         ...

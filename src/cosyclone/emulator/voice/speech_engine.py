@@ -34,10 +34,12 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from typing_extensions import Unpack
 
 from cosyclone.emulator.voice.engine_choice import speech_available as available
-from cosyclone.emulator.voice.rendering import RenderedSentence, SpeechVoice, WordTiming
+from cosyclone.emulator.voice.rendering import RenderedSentence, RenderOptions, RenderSettings, SpeechVoice, WordTiming
 from cosyclone.emulator.voice.speech_frontend import source_words
+from cosyclone.emulator.voice.speech_output import finish_speech, seed_factor, voiced_span
 
 __all__ = [
     "ENGINE_RATE",
@@ -133,25 +135,8 @@ def _synthesise(words: list[str], end_mark: str, *, length_scale: float) -> NDAr
     return np.asarray(audio, dtype=np.float32).reshape(-1)
 
 
-def _voiced_span(audio: NDArray[np.float32]) -> tuple[int, int]:
-    """First and last sample of the part louder than 40 dB below the peak (10 ms frames)."""
-    frame = ENGINE_RATE // 100
-    n = audio.shape[0] // frame
-    if n == 0:
-        return 0, audio.shape[0]
-    energy = np.sqrt(np.mean(audio[: n * frame].reshape(n, frame) ** 2, axis=1))
-    loud = np.flatnonzero(energy > (np.max(energy) or 1.0) * 0.01)
-    if loud.size == 0:
-        return 0, audio.shape[0]
-    return int(loud[0] * frame), int(min(audio.shape[0], (loud[-1] + 1) * frame))
-
-
 def _weight(ipa: str) -> float:
     return float(max(1, sum(1 for ch in ipa if ch not in _STRESS)))
-
-
-def _seed_factor(seed: int) -> float:
-    return 1.0 + 0.03 * (((seed * 2654435761) % 61) - 30) / 30.0 if seed else 1.0
 
 
 def speech_timeline(
@@ -167,7 +152,7 @@ def speech_timeline(
     for phrase in phrases:
         ipa = [w.phonemes for w in phrase.words]
         audio = _synthesise(ipa, phrase.end_mark, length_scale=length_scale)
-        first, last = _voiced_span(audio)
+        first, last = voiced_span(audio, ENGINE_RATE)
         weights = np.asarray([_weight(p) for p in ipa])
         edges = first + np.concatenate(([0.0], np.cumsum(weights) / np.sum(weights))) * (last - first)
         for k, word in enumerate(phrase.words):
@@ -179,38 +164,23 @@ def speech_timeline(
     return np.concatenate(parts), spans
 
 
-def render_speech(
-    text: str,
-    *,
-    voice: SpeechVoice,
-    sample_rate: int,
-    volume: int = 50,
-    rate: float = 1.0,
-    pitch: float = 1.0,
-    seed: int = 0,
-) -> RenderedSentence:
+def render_speech(text: str, *, voice: SpeechVoice, **options: Unpack[RenderOptions]) -> RenderedSentence:
     """``text`` (English) read aloud in ``voice``; the same arguments always give the same samples.
 
     Returns mono float32 samples in [-1, 1] at ``sample_rate`` and each text word's timing (words the engine
     did not speak, e.g. lone symbols, get none). Raises ImportError when the speech extra is missing.
     """
-    from cosyclone.audio.dsp import resample_mono
-    from cosyclone.emulator.voice.transform import transform
-
-    length_scale = _seed_factor(seed) / rate
-    audio, spans = speech_timeline(text, length_scale=length_scale, rate=rate)
-    f0_ratio = voice.f0_hz * pitch / engine_f0_hz()
-    if abs(f0_ratio - 1.0) > 0.01 or abs(voice.formant - 1.0) > 0.005 or voice.eq_db:
-        eq = np.asarray(voice.eq_db, dtype=np.float64) if voice.eq_db else None
-        audio = transform(audio, ENGINE_RATE, f0_ratio=f0_ratio, formant=voice.formant, eq_db=eq)
-    if sample_rate != ENGINE_RATE:
-        audio = resample_mono(audio, from_hz=ENGINE_RATE, to_hz=sample_rate)
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-    gain = 0.9 * min(max(volume, 0), 100) / 100.0 / (peak or 1.0)
-    samples = np.clip(audio * gain, -1.0, 1.0).astype(np.float32)
-    if samples.shape[0] == 0:
-        samples = np.zeros(max(1, sample_rate // 10), dtype=np.float32)
-    return RenderedSentence(samples=samples, sample_rate=sample_rate, words=_word_timings(text, spans))
+    settings = RenderSettings(**options)
+    length_scale = seed_factor(settings.seed) / settings.rate
+    audio, spans = speech_timeline(text, length_scale=length_scale, rate=settings.rate)
+    return finish_speech(
+        audio,
+        _word_timings(text, spans),
+        engine_rate=ENGINE_RATE,
+        engine_f0_hz=engine_f0_hz(),
+        voice=voice,
+        settings=settings,
+    )
 
 
 @functools.lru_cache(maxsize=1)
