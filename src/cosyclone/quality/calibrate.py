@@ -1,7 +1,7 @@
 """Calibrate the similarity bands on the fixture speakers: ``python -m cosyclone.quality.calibrate [DIR]``.
 
 Speakers: the four flite voices (awb, kal16, rms, slt) and the LibriVox reader in ``tests/fixtures/audio/good``, and
-two real Mandarin readers in ``tests/fixtures/audio/zh`` (the same files as ``/work/shared/fixtures/audio``). Clips:
+two real Mandarin readers in ``tests/fixtures/audio/zh`` (copies of the project's shared audio fixtures). Clips:
 each file whole, and each file cut into two halves (different words, 4–8 s, as short as a probe set's speech); the
 reader's MP3 and M4A copies and the noisy awb (``warn/noisy-speech.wav``) are added as harder same-speaker cases.
 Every pair of clips from different files is scored (halves of one file are also paired: same speaker, different
