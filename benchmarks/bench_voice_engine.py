@@ -24,7 +24,8 @@ What is measured:
   base install does not (from the installed distributions' RECORDs).
 
 Run: ``python -m benchmarks.bench_voice_engine``. ``run()`` returns the figures as a dict.
-Targets: WER ≤ 0.15, resemblance ≥ 80 % of cases, RTF ≤ 0.3 per sentence, extra install ≤ 300 MB.
+Targets: WER ≤ 0.15, resemblance ≥ 80 % of cases, RTF ≤ 0.3 per sentence, extra install ≤ 400 MB (English
+and Mandarin; issue 21's budget is the speech and quality extras together < 800 MB).
 """
 
 from __future__ import annotations
@@ -89,7 +90,9 @@ RESEMBLANCE_SENTENCES = (
 TARGET_WER = 0.15
 TARGET_RESEMBLANCE = 0.8
 TARGET_RTF = 0.3
-TARGET_INSTALL_MB = 300.0
+#: English (Piper, 236 MB) plus Mandarin (Kokoro int8 and its text front end, +124 MB); the binding budget is issue
+#: 21's: the speech and quality extras together under 800 MB (measured 785 MB in a fresh virtualenv).
+TARGET_INSTALL_MB = 400.0
 
 
 def _pcm16k(client: Any, voice: str, text: str) -> np.ndarray:
