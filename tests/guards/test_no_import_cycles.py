@@ -8,9 +8,7 @@ import-linter and pydeps do not count it.)
 
 from __future__ import annotations
 
-import ast
-
-from tests.guards._imports import Module, all_modules
+from tests.guards._imports import Module, all_modules, runtime_imports
 
 MODULES = all_modules()
 NAMES = {m.name for m in MODULES}
@@ -25,26 +23,7 @@ KNOWN_CYCLES: list[frozenset[str]] = []
 
 def _runtime_imports(module: Module) -> set[str]:
     """The cosyclone modules ``module`` imports when it runs (``TYPE_CHECKING`` blocks skipped)."""
-    tree = ast.parse(module.path.read_text(encoding="utf-8"))
-    skipped: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            skipped.update(id(inner) for child in node.body for inner in ast.walk(child))
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if id(node) in skipped:
-            continue
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = module.package.split(".")
-                anchor = anchor[: len(anchor) - (node.level - 1)]
-                base = ".".join([*anchor, base] if base else anchor)
-            for alias in node.names:
-                found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in NAMES else base)
-    return {name for name in found if name in NAMES and name != module.name}
+    return runtime_imports(module, NAMES)
 
 
 def import_graph() -> dict[str, set[str]]:
