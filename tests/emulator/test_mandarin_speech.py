@@ -4,7 +4,6 @@ through WebSocket synthesis with the Mandarin engine (Kokoro), its characters ti
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
 import httpx
 import numpy as np
@@ -15,7 +14,7 @@ from cosyclone.emulator.server import EmulatorServer
 from cosyclone.emulator.voice import mandarin_engine, speech_engine
 from cosyclone.emulator.voice.rendering import SpeechVoice
 from tests.emulator._api import create_ok
-from tests.helpers.emulator_fixtures import EMULATOR_API_KEY, SampleServer
+from tests.helpers.emulator_fixtures import SampleServer
 
 pytestmark = [
     pytest.mark.slow,
@@ -30,17 +29,9 @@ MODEL = "cosyvoice-v3-plus"
 TEXT = "今天是2024年3月5日，我们用Python写了一个小程序。"
 
 
-@pytest.fixture(scope="module")
-def speaking() -> Iterator[EmulatorServer]:
-    with EmulatorServer(port=0, voice_engine="speech") as server:
-        yield server
-
-
 @pytest.fixture
-def client(speaking: EmulatorServer) -> Iterator[Client]:
-    speaking.backend.reset()
-    with Client(api_key=EMULATOR_API_KEY, base_url=speaking.http_base_url, max_retries=3) as made:
-        yield made
+def client(speaking_client: Client) -> Client:
+    return speaking_client
 
 
 def _pcm(audio: bytes) -> np.ndarray:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,7 @@ from cosyclone.emulator.server import EmulatorServer
 from cosyclone.emulator.voice import speech_engine
 from tests.conftest import AUDIO_FIXTURES
 from tests.emulator._api import create_ok
-from tests.helpers.emulator_fixtures import EMULATOR_API_KEY, SampleServer
+from tests.helpers.emulator_fixtures import SampleServer
 
 pytestmark = [
     pytest.mark.slow,
@@ -32,17 +31,9 @@ TEXT = "The quick brown fox jumps over the lazy dog."
 MODEL = "cosyvoice-v3-plus"
 
 
-@pytest.fixture(scope="module")
-def speaking() -> Iterator[EmulatorServer]:
-    with EmulatorServer(port=0, voice_engine="speech") as server:
-        yield server
-
-
 @pytest.fixture
-def client(speaking: EmulatorServer) -> Iterator[Client]:
-    speaking.backend.reset()
-    with Client(api_key=EMULATOR_API_KEY, base_url=speaking.http_base_url, max_retries=3) as made:
-        yield made
+def client(speaking_client: Client) -> Client:
+    return speaking_client
 
 
 def _pcm(client: Client, voice: str, text: str = TEXT, **params: object) -> np.ndarray:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from cosyclone.client import Client
     from cosyclone.emulator.server import EmulatorServer
 
 AUDIO_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "audio"
@@ -108,3 +109,22 @@ def sample_server() -> Iterator[SampleServer]:
     """Serves ``tests/fixtures/audio/`` over HTTP on 127.0.0.1 for the whole session."""
     with SampleServer() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def speaking() -> Iterator[EmulatorServer]:
+    """An emulator that speaks with its speech engine, one per test module (binding samples is slow)."""
+    from cosyclone.emulator.server import EmulatorServer
+
+    with EmulatorServer(port=0, voice_engine="speech") as server:
+        yield server
+
+
+@pytest.fixture
+def speaking_client(speaking: EmulatorServer) -> Iterator[Client]:
+    """A client of :func:`speaking`, whose state is reset for each test."""
+    from cosyclone.client import Client
+
+    speaking.backend.reset()
+    with Client(api_key=EMULATOR_API_KEY, base_url=speaking.http_base_url, max_retries=3) as made:
+        yield made
