@@ -147,23 +147,17 @@ class _GatheringStream(httpcore.NetworkStream):
 
 
 class _GatheringBackend(httpcore.NetworkBackend):
+    """httpcore's blocking backend with every stream it opens wrapped in a :class:`_GatheringStream` (the
+    connection options are httpcore's, passed through as they come)."""
+
     def __init__(self, inner: httpcore.NetworkBackend) -> None:
         self._inner = inner
 
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        return _GatheringStream(self._inner.connect_tcp(host, port, timeout, local_address, socket_options))
+    def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        return _GatheringStream(self._inner.connect_tcp(host, port, *args, **kwargs))
 
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        return _GatheringStream(self._inner.connect_unix_socket(path, timeout, socket_options))
+    def connect_unix_socket(self, path: str, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        return _GatheringStream(self._inner.connect_unix_socket(path, *args, **kwargs))
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
