@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from typing import Generic, TypedDict, TypeVar
 
-from typing_extensions import Unpack
+from typing_extensions import Required, Unpack
 
 from cosyclone._exceptions import InvalidRequestError, Problem
 from cosyclone.client._steps import Flow, drive_async, drive_sync
@@ -33,6 +34,8 @@ from cosyclone.voice_clone import PreparedClone, prepare_clone, validate_request
 
 DEFAULT_READY_TIMEOUT_S = 300.0
 Sample = str | os.PathLike[str]
+T = TypeVar("T", SyncTransport, AsyncTransport)
+U = TypeVar("U", Uploads, AsyncUploads)
 
 
 def is_remote(sample: Sample) -> bool:
@@ -71,63 +74,41 @@ def check_before_upload(
     return prepare_clone(probe, region=region, skip_catalog_check=skip_catalog_check)
 
 
-def _create_from_flow(
-    transport: SyncTransport | AsyncTransport,
-    request: VoiceCloneRequest,
-    *,
-    region: str,
-    skip_catalog_check: bool,
-    exclude: Iterable[str],
-) -> Flow[CreatedVoice]:
-    """What ``create_from`` drives (both twins): every rule checked now, then the create at most once."""
-    prepared = prepare_clone(request, region=region, skip_catalog_check=skip_catalog_check)
-    return create_flow(prepared, max_retries=transport.max_retries, settle_s=transport.timeout_s, exclude=exclude)
+class CreateRequest(CloneWireOptionsDict, total=False):
+    """The keywords of ``voices.create`` (both clients); their defaults: :meth:`_VoicesCore._create`."""
+
+    prefix: Required[str]
+    sample: Required[Sample]
+    target_model: str
+    upload: UploadMode
+    skip_catalog_check: bool
+    exclude: Iterable[str]
 
 
-def _create_sample_flow(
-    transport: SyncTransport | AsyncTransport,
-    sample: Sample,
-    options: CloneWireOptionsDict,
-    *,
-    region: str,
-    prefix: str,
-    target_model: str,
-    upload: str,
-    skip_catalog_check: bool,
-    exclude: Iterable[str],
-) -> Flow[CreatedVoice]:
-    """What ``create`` drives (both twins): every rule checked now (nothing sent yet), then a URL enrolled as
-    given or a local file sent inline / uploaded first, as ``upload`` says."""
-    mode = check_upload_mode(upload)
-    prepared = check_before_upload(
-        sample, prefix, target_model, region=region, skip_catalog_check=skip_catalog_check, **options
-    )
-    if is_remote(sample):
-        request = _request(str(sample), prefix, target_model, options)
-        return _create_from_flow(
-            transport, request, region=region, skip_catalog_check=skip_catalog_check, exclude=exclude
-        )
-    name, data = read_upload(sample)
-    return create_local_flow(
-        prepared,
-        name,
-        data,
-        upload=mode,
-        max_retries=transport.max_retries,
-        settle_s=transport.timeout_s,
-        exclude=exclude,
-    )
+class DesignRequest(TypedDict, total=False):
+    """The keywords of ``voices.design`` after the description (both clients); defaults: :meth:`_VoicesCore._design`."""
+
+    prefix: Required[str]
+    target_model: str | None
+    preview_text: str | None
+    language_hints: Sequence[str] | None
+    preview_format: str | None
+    preview_sample_rate: int | None
+    wait: bool
+    timeout: float
+    exclude: Iterable[str]
 
 
-class Voices:
-    """Voice management over the synchronous client."""
+class _VoicesCore(Generic[T, U]):
+    """What both clients' ``voices`` share: every argument resolved and checked, and the flow to drive — each
+    public method of :class:`Voices` / :class:`AsyncVoices` only drives it (blocking or awaited)."""
 
-    def __init__(self, transport: SyncTransport, uploads: Uploads, *, region: str) -> None:
-        self._transport = transport
-        self._uploads = uploads
+    def __init__(self, transport: T, uploads: U, *, region: str) -> None:
+        self._transport: T = transport
+        self._uploads: U = uploads
         self._region = region
 
-    def create(
+    def _create(
         self,
         *,
         prefix: str,
@@ -137,44 +118,31 @@ class Voices:
         skip_catalog_check: bool = False,
         exclude: Iterable[str] = (),
         **options: Unpack[CloneWireOptionsDict],
-    ) -> CreatedVoice:
-        """Enroll a voice from ``sample``: an http(s)/oss URL, or a local file, sent inline as a data URI or
-        uploaded to temporary storage first (``upload``: ``auto`` tries inline and falls back to the upload if
-        the service refuses it; ``data-uri`` / ``oss`` force one path). ``options``: the declared clone options
-        (``language_hints``, ``max_prompt_audio_length``, ``enable_preprocess``, ``enable_volume_normalization``;
-        see :mod:`cosyclone.schema.clone_options`).
-
-        Every rule is checked before any call. The create call is never repeated blindly: after an ambiguous
-        failure the voice is looked for (``exclude``: voice ids known not to be ours) before trying again.
-
-        Raises:
-            InvalidRequestError: a field breaks a rule (nothing sent).
-            APIStatusError subclasses: the service refused (SampleRejectedError, VoiceQuotaExceededError, …).
-            APIConnectionError: the service could not be reached.
-        """
-        flow = _create_sample_flow(
-            self._transport,
-            sample,
-            options,
-            region=self._region,
-            prefix=prefix,
-            target_model=target_model,
-            upload=upload,
-            skip_catalog_check=skip_catalog_check,
-            exclude=exclude,
+    ) -> Flow[CreatedVoice]:
+        """Every rule checked now (nothing sent yet), then a URL enrolled as given or a local file sent inline /
+        uploaded first, as ``upload`` says."""
+        mode = check_upload_mode(upload)
+        prepared = check_before_upload(
+            sample, prefix, target_model, region=self._region, skip_catalog_check=skip_catalog_check, **options
         )
-        return drive_sync(flow, self._transport)
+        if is_remote(sample):
+            request = _request(str(sample), prefix, target_model, options)
+            return self._create_from(request, skip_catalog_check=skip_catalog_check, exclude=exclude)
+        name, data = read_upload(sample)
+        max_retries, settle_s = self._transport.max_retries, self._transport.timeout_s
+        return create_local_flow(
+            prepared, name, data, upload=mode, max_retries=max_retries, settle_s=settle_s, exclude=exclude
+        )
 
-    def create_from(
+    def _create_from(
         self, request: VoiceCloneRequest, *, skip_catalog_check: bool = False, exclude: Iterable[str] = ()
-    ) -> CreatedVoice:
-        """Enroll from a normalized ``cosyvoice.voice_clone`` request (its URL must already be reachable)."""
-        flow = _create_from_flow(
-            self._transport, request, region=self._region, skip_catalog_check=skip_catalog_check, exclude=exclude
-        )
-        return drive_sync(flow, self._transport)
+    ) -> Flow[CreatedVoice]:
+        """Every rule checked now, then the create at most once."""
+        prepared = prepare_clone(request, region=self._region, skip_catalog_check=skip_catalog_check)
+        transport = self._transport
+        return create_flow(prepared, max_retries=transport.max_retries, settle_s=transport.timeout_s, exclude=exclude)
 
-    def design(
+    def _design(
         self,
         voice_prompt: str,
         *,
@@ -187,14 +155,7 @@ class Voices:
         wait: bool = True,
         timeout: float = DEFAULT_READY_TIMEOUT_S,
         exclude: Iterable[str] = (),
-    ) -> DesignedVoice:
-        """Design a voice from a description (contract §11.1): its id and preview audio (see
-        :mod:`cosyclone.client.design`). Every rule is checked before any call; the request is never sent twice.
-
-        Raises:
-            InvalidRequestError: a field breaks a rule (nothing sent).
-            APIStatusError subclasses, APIConnectionError: as for :meth:`create`.
-        """
+    ) -> Flow[DesignedVoice]:
         options = design_options(
             voice_prompt=voice_prompt,
             prefix=prefix,
@@ -204,10 +165,52 @@ class Voices:
             response_format=preview_format,
             sample_rate=preview_sample_rate,
         )
-        flow = design_flow(
-            options, max_retries=self._transport.max_retries, wait=wait, timeout_s=timeout, exclude=exclude
-        )
+        max_retries = self._transport.max_retries
+        return design_flow(options, max_retries=max_retries, wait=wait, timeout_s=timeout, exclude=exclude)
+
+
+class Voices(_VoicesCore[SyncTransport, Uploads]):
+    """Voice management over the synchronous client."""
+
+    def create(self, **request: Unpack[CreateRequest]) -> CreatedVoice:
+        """Enroll a voice from ``sample`` with ``prefix``: an http(s)/oss URL, or a local file, sent inline as a
+        data URI or uploaded to temporary storage first.
+
+        Keywords: ``prefix`` and ``sample`` (required); ``target_model`` (default ``cosyvoice-v3.5-plus``);
+        ``upload`` (``auto``, the default, tries inline and falls back to the upload if the service refuses it;
+        ``data-uri`` / ``oss`` force one path); ``skip_catalog_check``; ``exclude`` (voice ids known not to be
+        ours); and the declared clone options (``language_hints``, ``max_prompt_audio_length``,
+        ``enable_preprocess``, ``enable_volume_normalization``; see :mod:`cosyclone.schema.clone_options`).
+
+        Every rule is checked before any call. The create call is never repeated blindly: after an ambiguous
+        failure the voice is looked for (not among ``exclude``) before trying again.
+
+        Raises:
+            InvalidRequestError: a field breaks a rule (nothing sent).
+            APIStatusError subclasses: the service refused (SampleRejectedError, VoiceQuotaExceededError, …).
+            APIConnectionError: the service could not be reached.
+        """
+        return drive_sync(self._create(**request), self._transport)
+
+    def create_from(
+        self, request: VoiceCloneRequest, *, skip_catalog_check: bool = False, exclude: Iterable[str] = ()
+    ) -> CreatedVoice:
+        """Enroll from a normalized ``cosyvoice.voice_clone`` request (its URL must already be reachable)."""
+        flow = self._create_from(request, skip_catalog_check=skip_catalog_check, exclude=exclude)
         return drive_sync(flow, self._transport)
+
+    def design(self, voice_prompt: str, **request: Unpack[DesignRequest]) -> DesignedVoice:
+        """Design a voice from a description (contract §11.1): its id and preview audio (see
+        :mod:`cosyclone.client.design`). Keywords: ``prefix`` (required), ``target_model``, ``preview_text``,
+        ``language_hints``, ``preview_format``, ``preview_sample_rate`` (``None``: the service's default);
+        ``wait`` (default True: until the voice is OK), ``timeout`` (seconds, default 300), ``exclude``.
+        Every rule is checked before any call; the request is never sent twice.
+
+        Raises:
+            InvalidRequestError: a field breaks a rule (nothing sent).
+            APIStatusError subclasses, APIConnectionError: as for :meth:`create`.
+        """
+        return drive_sync(self._design(voice_prompt, **request), self._transport)
 
     def list(self, *, prefix: str | None = None, page_index: int = 0, page_size: int = 10) -> VoicePage:
         """One page of voices (the service gives no totals), optionally filtered by prefix."""
@@ -241,74 +244,21 @@ class Voices:
         return drive_sync(wait_flow(voice_id, timeout_s=timeout), self._transport)
 
 
-class AsyncVoices:
+class AsyncVoices(_VoicesCore[AsyncTransport, AsyncUploads]):
     """Async twin of :class:`Voices`."""
 
-    def __init__(self, transport: AsyncTransport, uploads: AsyncUploads, *, region: str) -> None:
-        self._transport = transport
-        self._uploads = uploads
-        self._region = region
-
-    async def create(
-        self,
-        *,
-        prefix: str,
-        sample: Sample,
-        target_model: str = DEFAULT_TARGET_MODEL,
-        upload: UploadMode = "auto",
-        skip_catalog_check: bool = False,
-        exclude: Iterable[str] = (),
-        **options: Unpack[CloneWireOptionsDict],
-    ) -> CreatedVoice:
-        flow = _create_sample_flow(
-            self._transport,
-            sample,
-            options,
-            region=self._region,
-            prefix=prefix,
-            target_model=target_model,
-            upload=upload,
-            skip_catalog_check=skip_catalog_check,
-            exclude=exclude,
-        )
-        return await drive_async(flow, self._transport)
+    async def create(self, **request: Unpack[CreateRequest]) -> CreatedVoice:
+        return await drive_async(self._create(**request), self._transport)
 
     async def create_from(
         self, request: VoiceCloneRequest, *, skip_catalog_check: bool = False, exclude: Iterable[str] = ()
     ) -> CreatedVoice:
-        flow = _create_from_flow(
-            self._transport, request, region=self._region, skip_catalog_check=skip_catalog_check, exclude=exclude
-        )
+        flow = self._create_from(request, skip_catalog_check=skip_catalog_check, exclude=exclude)
         return await drive_async(flow, self._transport)
 
-    async def design(
-        self,
-        voice_prompt: str,
-        *,
-        prefix: str,
-        target_model: str | None = None,
-        preview_text: str | None = None,
-        language_hints: Sequence[str] | None = None,
-        preview_format: str | None = None,
-        preview_sample_rate: int | None = None,
-        wait: bool = True,
-        timeout: float = DEFAULT_READY_TIMEOUT_S,
-        exclude: Iterable[str] = (),
-    ) -> DesignedVoice:
+    async def design(self, voice_prompt: str, **request: Unpack[DesignRequest]) -> DesignedVoice:
         """Async twin of :meth:`Voices.design`."""
-        options = design_options(
-            voice_prompt=voice_prompt,
-            prefix=prefix,
-            target_model=target_model,
-            preview_text=preview_text,
-            language_hints=list(language_hints) if language_hints is not None else None,
-            response_format=preview_format,
-            sample_rate=preview_sample_rate,
-        )
-        flow = design_flow(
-            options, max_retries=self._transport.max_retries, wait=wait, timeout_s=timeout, exclude=exclude
-        )
-        return await drive_async(flow, self._transport)
+        return await drive_async(self._design(voice_prompt, **request), self._transport)
 
     async def list(self, *, prefix: str | None = None, page_index: int = 0, page_size: int = 10) -> VoicePage:
         return await drive_async(list_flow(prefix=prefix, page_index=page_index, page_size=page_size), self._transport)
