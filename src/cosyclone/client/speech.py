@@ -29,7 +29,7 @@ from types import TracebackType
 from typing import Literal
 
 import httpx
-from typing_extensions import Unpack
+from typing_extensions import Required, Unpack
 
 from cosyclone._exceptions import InvalidRequestError, Problem
 from cosyclone.catalog import speech_protocol
@@ -108,8 +108,35 @@ class SpeechWiring:
     refusals: RefusalJudge | None = None
 
 
+class DuplexRequest(SynthesisOptionsDict, total=False):
+    """The keywords of a duplex synthesis (``stream_text``, both clients): the voice, the model (``None``: the
+    voice's own) and the synthesis options of :class:`~cosyclone.schema.synthesis_params.SynthesisOptions`."""
+
+    voice: Required[str]
+    model: str | None
+
+
+class SpeechRequest(DuplexRequest, total=False):
+    """The keywords of ``stream`` / ``synthesize`` / ``to_file`` (both clients): those of :class:`DuplexRequest`
+    and the protocol (``websocket``, the default; ``http``; ``sse``)."""
+
+    protocol: SynthesisProtocol
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One synthesis as checked before any call: the voice, the model it resolved to, the options, the protocol
+    it will use and the parameters on the wire."""
+
+    voice: str
+    model: str
+    opts: SpeechOptions
+    protocol: SynthesisProtocol
+    parameters: SynthesisParameters
+
+
 class _SpeechBase:
-    """What both fronts share: every check made before any call, and the wire parameters."""
+    """What both fronts share: every check made before any call, and the wire parameters (:meth:`_job`)."""
 
     def __init__(self, wiring: SpeechWiring) -> None:
         self.retry_policy = wiring.retry_policy or RetryPolicy()
@@ -126,32 +153,32 @@ class _SpeechBase:
         resolved = resolve_model(voice, model, self._model_lookup)
         return resolved, speech_protocol(resolved, protocol)
 
-    def _prepare(
-        self, text: str | None, voice: str, model: str | None, options: SynthesisOptionsDict
-    ) -> tuple[str, SpeechOptions]:
-        """Every check made before any call: text, options, model-follows-voice."""
+    def _job(
+        self,
+        text: str | None,
+        *,
+        voice: str,
+        model: str | None = None,
+        protocol: SynthesisProtocol = "websocket",
+        **options: Unpack[SynthesisOptionsDict],
+    ) -> _Job:
+        """Every check made before any call: text, options, model-follows-voice. ``text`` None: a duplex
+        synthesis (pieces as they come, over the WebSocket), which cannot carry SSML."""
         if text is not None and not text.strip():
             raise InvalidRequestError([Problem("text", text, "is empty: give something to say")])
         resolved = resolve_model(voice, model, self._model_lookup)
         opts = build_options(**options)
         check_model_support(opts, resolved)
+        if text is None and opts.enable_ssml:
+            raise InvalidRequestError([Problem("enable_ssml", True, "SSML needs the whole text: use stream()")])
         if text is not None and opts.enable_ssml and billed_characters(text) > MAX_CHARS_PER_MESSAGE:
             raise InvalidRequestError(
                 [Problem("text", f"{len(text)} characters", f"SSML must fit one message ({MAX_CHARS_PER_MESSAGE})")]
             )
-        return resolved, opts
-
-    def _prepare_duplex(
-        self, voice: str, model: str | None, options: SynthesisOptionsDict
-    ) -> tuple[str, SpeechOptions]:
-        resolved, opts = self._prepare(None, voice, model, options)
-        if opts.enable_ssml:
-            raise InvalidRequestError([Problem("enable_ssml", True, "SSML needs the whole text: use stream()")])
-        return resolved, opts
-
-    @staticmethod
-    def _parameters(opts: SpeechOptions, voice: str) -> SynthesisParameters:
-        return wire_parameters(opts, voice, wire_format="pcm" if opts.format == "wav" else opts.format)
+        wire = wire_parameters(opts, voice, wire_format="pcm" if opts.format == "wav" else opts.format)
+        # Qwen-Audio speaks over HTTP only; a duplex synthesis always over the WebSocket.
+        protocol = "websocket" if text is None else speech_protocol(resolved, protocol)
+        return _Job(voice=voice, model=resolved, opts=opts, protocol=protocol, parameters=wire)
 
 
 class Speech(_SpeechBase):
@@ -165,104 +192,79 @@ class Speech(_SpeechBase):
     def close(self) -> None:
         self._ws.close()
 
-    def _raw(
-        self, text: str, voice: str, model: str, opts: SpeechOptions, protocol: SynthesisProtocol
-    ) -> Generator[SpeechChunk, None, None]:
+    def _raw(self, text: str, job: _Job) -> Generator[SpeechChunk, None, None]:
         """The service's chunks for ``text`` (for ``wav``: raw PCM, framed by the caller), retried before audio."""
-        parameters = self._parameters(opts, voice)
-        policy, ssml = self.retry_policy, bool(opts.enable_ssml)
-        protocol = speech_protocol(model, protocol)  # Qwen-Audio speaks over HTTP only
-        if protocol == "websocket":
+        policy, refusals = self.retry_policy, functools.partial(self._refusals.watch, voice=job.voice, model=job.model)
+        if job.protocol == "websocket":
             # The driver cuts the text into sentences, messages and tasks itself.
-            run = functools.partial(self._ws.run, text, model=model, parameters=parameters, single_message=ssml)
-            yield from self._refusals.watch(retrying(policy, run), voice=voice, model=model)
-            return
-        for piece in _http_pieces(text, opts):
-            request = functools.partial(
-                synthesize_http, self._http(), self._http_base_url, model=model, text=piece, parameters=parameters
+            single = bool(job.opts.enable_ssml)
+            run = functools.partial(
+                self._ws.run, text, model=job.model, parameters=job.parameters, single_message=single
             )
-            attempts = retrying(policy, functools.partial(request, sse=protocol == "sse"))
-            yield from self._refusals.watch(attempts, voice=voice, model=model)
+            yield from refusals(retrying(policy, run))
+            return
+        for piece in _http_pieces(text, job.opts):
+            request = functools.partial(
+                synthesize_http,
+                self._http(),
+                self._http_base_url,
+                model=job.model,
+                text=piece,
+                parameters=job.parameters,
+            )
+            yield from refusals(retrying(policy, functools.partial(request, sse=job.protocol == "sse")))
 
-    def _raw_text(
-        self, chunks: Iterable[str], voice: str, model: str, opts: SpeechOptions
-    ) -> Generator[SpeechChunk, None, None]:
-        parameters = self._parameters(opts, voice)
+    def _raw_text(self, chunks: Iterable[str], job: _Job) -> Generator[SpeechChunk, None, None]:
         feed = TextFeed(iter(chunks))
-        run = functools.partial(self._ws.run, feed, model=model, parameters=parameters)
-        yield from self._refusals.watch(retrying(self.retry_policy, run, feed.restart), voice=voice, model=model)
+        run = functools.partial(self._ws.run, feed, model=job.model, parameters=job.parameters)
+        attempts = retrying(self.retry_policy, run, feed.restart)
+        yield from self._refusals.watch(attempts, voice=job.voice, model=job.model)
 
-    def stream(
-        self,
-        text: str,
-        *,
-        voice: str,
-        model: str | None = None,
-        protocol: SynthesisProtocol = "websocket",
-        **options: Unpack[SynthesisOptionsDict],
-    ) -> Iterator[SpeechChunk]:
+    def stream(self, text: str, **request: Unpack[SpeechRequest]) -> Iterator[SpeechChunk]:
         """Yield audio chunks and sentence events as they arrive.
 
-        ``options``: the synthesis parameters declared in :class:`cosyclone.schema.synthesis_params.SynthesisOptions`
-        (format, sample_rate, volume, rate, pitch, bit_rate, instruction, language_hints, seed, enable_ssml,
-        word_timestamps), ``None`` meaning the default. For ``wav`` the first chunk is a streaming
-        WAV header and the rest raw PCM.
+        Keywords (:class:`SpeechRequest`): ``voice`` (required), ``model`` (default: the voice's own),
+        ``protocol`` (``websocket``, the default; ``http``; ``sse``) and the synthesis parameters declared in
+        :class:`cosyclone.schema.synthesis_params.SynthesisOptions` (format, sample_rate, volume, rate, pitch,
+        bit_rate, instruction, language_hints, seed, enable_ssml, word_timestamps), ``None`` meaning the default.
+        For ``wav`` the first chunk is a streaming WAV header and the rest raw PCM.
 
         Raises:
             InvalidRequestError: before any call, for an empty text, a bad option or a model/voice mismatch.
             APIStatusError subclasses: a refused or failed task (ModelMismatchError, …), with its request_id.
             APIConnectionError: the connection failed or closed mid-stream.
         """
-        resolved, opts = self._prepare(text, voice, model, options)
-        return _with_wav_header(opts, self._raw(text, voice, resolved, opts, protocol))
+        job = self._job(text, **request)
+        return _with_wav_header(job.opts, self._raw(text, job))
 
-    def stream_text(
-        self, chunks: Iterable[str], *, voice: str, model: str | None = None, **options: Unpack[SynthesisOptionsDict]
-    ) -> Iterator[SpeechChunk]:
+    def stream_text(self, chunks: Iterable[str], **request: Unpack[DuplexRequest]) -> Iterator[SpeechChunk]:
         """Duplex: speak text as it arrives from ``chunks`` (e.g. an LLM's output), over the WebSocket.
 
         Complete sentences are sent at once; a quiet source never trips the service's 23 s idle limit.
+        Keywords: as :meth:`stream`, without ``protocol``.
         """
-        resolved, opts = self._prepare_duplex(voice, model, options)
-        return _with_wav_header(opts, self._raw_text(chunks, voice, resolved, opts))
+        job = self._job(None, **request)
+        return _with_wav_header(job.opts, self._raw_text(chunks, job))
 
-    def synthesize(
-        self,
-        text: str,
-        *,
-        voice: str,
-        model: str | None = None,
-        protocol: SynthesisProtocol = "websocket",
-        **options: Unpack[SynthesisOptionsDict],
-    ) -> SpeechResult:
-        """Synthesize ``text`` and return the whole audio with request ids, billed characters and sentences."""
-        resolved, opts = self._prepare(text, voice, model, options)
-        collector = Collector(opts, resolved, voice, keep_audio=True)
-        for chunk in self._raw(text, voice, resolved, opts, protocol):
+    def synthesize(self, text: str, **request: Unpack[SpeechRequest]) -> SpeechResult:
+        """Synthesize ``text`` and return the whole audio with request ids, billed characters and sentences.
+        Keywords: as :meth:`stream`."""
+        job = self._job(text, **request)
+        collector = Collector(job.opts, job.model, job.voice, keep_audio=True)
+        for chunk in self._raw(text, job):
             collector.add(chunk)
         return collector.finish()
 
     def to_file(
-        self,
-        text: str | Iterable[str],
-        path: str | os.PathLike[str],
-        *,
-        voice: str,
-        model: str | None = None,
-        protocol: SynthesisProtocol = "websocket",
-        **options: Unpack[SynthesisOptionsDict],
+        self, text: str | Iterable[str], path: str | os.PathLike[str], **request: Unpack[SpeechRequest]
     ) -> SpeechResult:
         """Synthesize into ``path``, written as ``path.part`` and renamed when complete (nothing under ``path`` if
-        it fails). ``text`` may be an iterable of pieces (duplex). Memory stays flat for any length — unless the
-        file cannot be written (disk full): the synthesis then runs to its end and ResultNotWrittenError carries
-        what was billed and the audio (kept in memory from then on)."""
-        if isinstance(text, str):
-            resolved, opts = self._prepare(text, voice, model, options)
-            chunks = self._raw(text, voice, resolved, opts, protocol)
-        else:
-            resolved, opts = self._prepare_duplex(voice, model, options)
-            chunks = self._raw_text(text, voice, resolved, opts)
-        with ResultFile(path, opts, resolved, voice) as out:
+        it fails). ``text`` may be an iterable of pieces (duplex). Keywords: as :meth:`stream`. Memory stays flat
+        for any length — unless the file cannot be written (disk full): the synthesis then runs to its end and
+        ResultNotWrittenError carries what was billed and the audio (kept in memory from then on)."""
+        job = self._job(text if isinstance(text, str) else None, **request)
+        chunks = self._raw(text, job) if isinstance(text, str) else self._raw_text(text, job)
+        with ResultFile(path, job.opts, job.model, job.voice) as out:
             with contextlib.closing(chunks):
                 for chunk in chunks:
                     out.add(chunk)
@@ -320,44 +322,41 @@ class AsyncSpeech(_SpeechBase):
         """Close the pooled connections (streams still running close theirs when they end)."""
         await self._ws.aclose()
 
-    async def _raw(
-        self, text: str, voice: str, model: str, opts: SpeechOptions, protocol: SynthesisProtocol
-    ) -> AsyncGenerator[SpeechChunk, None]:
-        parameters = self._parameters(opts, voice)
-        policy, ssml = self.retry_policy, bool(opts.enable_ssml)
-        protocol = speech_protocol(model, protocol)  # Qwen-Audio speaks over HTTP only
-        if protocol == "websocket":
-            run = functools.partial(self._ws.run, text, model=model, parameters=parameters, single_message=ssml)
-            attempts = self._refusals.awatch(retrying_async(policy, run), voice=voice, model=model)
-            async with contextlib.aclosing(attempts):
+    async def _raw(self, text: str, job: _Job) -> AsyncGenerator[SpeechChunk, None]:
+        policy, refusals = self.retry_policy, functools.partial(self._refusals.awatch, voice=job.voice, model=job.model)
+        if job.protocol == "websocket":
+            single = bool(job.opts.enable_ssml)
+            run = functools.partial(
+                self._ws.run, text, model=job.model, parameters=job.parameters, single_message=single
+            )
+            async with contextlib.aclosing(refusals(retrying_async(policy, run))) as attempts:
                 async for chunk in attempts:
                     yield chunk
             return
-        for piece in _http_pieces(text, opts):
+        for piece in _http_pieces(text, job.opts):
             request = functools.partial(
                 synthesize_http_async,
                 self._http(),
                 self._http_base_url,
-                model=model,
+                model=job.model,
                 text=piece,
-                parameters=parameters,
+                parameters=job.parameters,
             )
-            attempts = self._refusals.awatch(
-                retrying_async(policy, functools.partial(request, sse=protocol == "sse")), voice=voice, model=model
-            )
-            async with contextlib.aclosing(attempts):
+            sse = job.protocol == "sse"
+            async with contextlib.aclosing(
+                refusals(retrying_async(policy, functools.partial(request, sse=sse)))
+            ) as attempts:
                 async for chunk in attempts:
                     yield chunk
 
     async def _raw_text(
-        self, chunks: AsyncIterable[str] | Iterable[str], voice: str, model: str, opts: SpeechOptions
+        self, chunks: AsyncIterable[str] | Iterable[str], job: _Job
     ) -> AsyncGenerator[SpeechChunk, None]:
-        parameters = self._parameters(opts, voice)
         pieces = chunks.__aiter__() if isinstance(chunks, AsyncIterable) else _async_pieces(chunks)
         source = AsyncTextSource(pieces)
-        run = functools.partial(self._ws.run, source, model=model, parameters=parameters)
+        run = functools.partial(self._ws.run, source, model=job.model, parameters=job.parameters)
         attempts = self._refusals.awatch(
-            retrying_async(self.retry_policy, run, source.restart), voice=voice, model=model
+            retrying_async(self.retry_policy, run, source.restart), voice=job.voice, model=job.model
         )
         try:
             async with contextlib.aclosing(attempts):
@@ -366,47 +365,24 @@ class AsyncSpeech(_SpeechBase):
         finally:
             await source.aclose()
 
-    def stream(
-        self,
-        text: str,
-        *,
-        voice: str,
-        model: str | None = None,
-        protocol: SynthesisProtocol = "websocket",
-        **options: Unpack[SynthesisOptionsDict],
-    ) -> SpeechStream:
+    def stream(self, text: str, **request: Unpack[SpeechRequest]) -> SpeechStream:
         """Async twin of :meth:`Speech.stream` (checks made now, before any call): ``async for chunk in …``."""
-        resolved, opts = self._prepare(text, voice, model, options)
-        return SpeechStream(_async_with_wav_header(opts, self._raw(text, voice, resolved, opts, protocol)))
+        job = self._job(text, **request)
+        return SpeechStream(_async_with_wav_header(job.opts, self._raw(text, job)))
 
-    def stream_text(
-        self,
-        chunks: AsyncIterable[str] | Iterable[str],
-        *,
-        voice: str,
-        model: str | None = None,
-        **options: Unpack[SynthesisOptionsDict],
-    ) -> SpeechStream:
+    def stream_text(self, chunks: AsyncIterable[str] | Iterable[str], **request: Unpack[DuplexRequest]) -> SpeechStream:
         """Duplex: speak text as it arrives from ``chunks`` (e.g. an LLM's tokens from an async generator); audio
         is yielded as it arrives. Cancelling the consuming task (or leaving ``async with``) ends the task and
-        closes its connection, leaving no socket or asyncio task behind."""
-        resolved, opts = self._prepare_duplex(voice, model, options)
-        return SpeechStream(_async_with_wav_header(opts, self._raw_text(chunks, voice, resolved, opts)))
+        closes its connection, leaving no socket or asyncio task behind. Keywords: as :meth:`Speech.stream`,
+        without ``protocol``."""
+        job = self._job(None, **request)
+        return SpeechStream(_async_with_wav_header(job.opts, self._raw_text(chunks, job)))
 
-    async def synthesize(
-        self,
-        text: str,
-        *,
-        voice: str,
-        model: str | None = None,
-        protocol: SynthesisProtocol = "websocket",
-        **options: Unpack[SynthesisOptionsDict],
-    ) -> SpeechResult:
+    async def synthesize(self, text: str, **request: Unpack[SpeechRequest]) -> SpeechResult:
         """Async twin of :meth:`Speech.synthesize`."""
-        resolved, opts = self._prepare(text, voice, model, options)
-        collector = Collector(opts, resolved, voice, keep_audio=True)
-        chunks = self._raw(text, voice, resolved, opts, protocol)
-        async with contextlib.aclosing(chunks):
+        job = self._job(text, **request)
+        collector = Collector(job.opts, job.model, job.voice, keep_audio=True)
+        async with contextlib.aclosing(self._raw(text, job)) as chunks:
             async for chunk in chunks:
                 collector.add(chunk)
         return collector.finish()
@@ -415,20 +391,12 @@ class AsyncSpeech(_SpeechBase):
         self,
         text: str | AsyncIterable[str] | Iterable[str],
         path: str | os.PathLike[str],
-        *,
-        voice: str,
-        model: str | None = None,
-        protocol: SynthesisProtocol = "websocket",
-        **options: Unpack[SynthesisOptionsDict],
+        **request: Unpack[SpeechRequest],
     ) -> SpeechResult:
         """Async twin of :meth:`Speech.to_file` (``text`` may also be an async iterable of pieces)."""
-        if isinstance(text, str):
-            resolved, opts = self._prepare(text, voice, model, options)
-            chunks = self._raw(text, voice, resolved, opts, protocol)
-        else:
-            resolved, opts = self._prepare_duplex(voice, model, options)
-            chunks = self._raw_text(text, voice, resolved, opts)
-        with ResultFile(path, opts, resolved, voice) as out:
+        job = self._job(text if isinstance(text, str) else None, **request)
+        chunks = self._raw(text, job) if isinstance(text, str) else self._raw_text(text, job)
+        with ResultFile(path, job.opts, job.model, job.voice) as out:
             async with contextlib.aclosing(chunks):
                 async for chunk in chunks:
                     out.add(chunk)
