@@ -153,27 +153,6 @@ class VoiceScore:
         return self.band if self.engine.judgeable else "not judged"
 
     @property
-    def word_error_rate(self) -> float | None:
-        return self.intelligibility.word_error_rate
-
-    @property
-    def character_error_rate(self) -> float | None:
-        """For Chinese probes (then ``word_error_rate`` is None)."""
-        return self.intelligibility.character_error_rate
-
-    @property
-    def wer_skipped(self) -> str | None:
-        return self.intelligibility.skipped
-
-    @property
-    def transcript(self) -> str | None:
-        return self.intelligibility.transcript
-
-    @property
-    def recognizer(self) -> str | None:
-        return self.intelligibility.recognizer
-
-    @property
     def error_rate(self) -> float | None:
         """The word error rate, or for Chinese probes the character error rate (None when not measured)."""
         return self.intelligibility.error_rate
@@ -186,9 +165,10 @@ class VoiceScore:
 
     def error_rate_text(self) -> str:
         """``WER 0.05``, ``CER 0.12`` or ``WER skipped``."""
-        if self.character_error_rate is not None:
-            return f"CER {self.character_error_rate:.2f}"
-        return f"WER {self.word_error_rate:.2f}" if self.word_error_rate is not None else "WER skipped"
+        heard = self.intelligibility
+        if heard.character_error_rate is not None:
+            return f"CER {heard.character_error_rate:.2f}"
+        return f"WER {heard.word_error_rate:.2f}" if heard.word_error_rate is not None else "WER skipped"
 
     def summary(self) -> str:
         wer = self.error_rate_text()
