@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 import httpx
+from typing_extensions import Unpack
 
 from cosyclone._config import Endpoints, account_fingerprint, resolve_api_key, resolve_endpoints
 from cosyclone.client._refusal import RefusalJudge
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger("cosyclone.client")
+T = TypeVar("T", SyncTransport, AsyncTransport)
 _logged: list[str] = []
 
 
@@ -33,6 +35,19 @@ def _log_endpoints(endpoints: Endpoints) -> None:
     if log.isEnabledFor(logging.DEBUG) and line not in _logged:
         _logged.append(line)
         log.debug("%s", line)
+
+
+class ClientSettings(TypedDict, total=False):
+    """The settings both clients take, by keyword (their defaults and meaning: :class:`Client`)."""
+
+    api_key: str | None
+    region: str | None
+    base_url: str | None
+    ws_url: str | None
+    workspace: str | None
+    timeout: float
+    max_retries: int
+    registry: VoiceRegistry | None
 
 
 class _ClientBase:
@@ -48,6 +63,8 @@ class _ClientBase:
         timeout: seconds per HTTP request (and per WebSocket read).
         max_retries: retries of idempotent calls (and of create when the service certainly did not act).
         registry: a VoiceRegistry, so that synthesis takes each cloned voice's model from it.
+        http_client: an ``httpx.Client`` (``httpx.AsyncClient`` for AsyncClient) to send every HTTP call through,
+            with its own proxy, TLS settings and hooks; else the client makes and pools its own.
         max_speech_streams: (AsyncClient) how many synthesis streams may run at once, one pooled WebSocket
             connection each (a finished stream's connection is reused by the next); more wait for a free one.
 
@@ -60,19 +77,21 @@ class _ClientBase:
     def __init__(
         self,
         *,
-        api_key: str | None,
-        region: str | None,
-        base_url: str | None,
-        ws_url: str | None,
-        workspace: str | None,
-        timeout: float,
-        registry: VoiceRegistry | None,
+        api_key: str | None = None,
+        region: str | None = None,
+        base_url: str | None = None,
+        ws_url: str | None = None,
+        workspace: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        registry: VoiceRegistry | None = None,
     ) -> None:
         self._key = resolve_api_key(api_key)
         self.endpoints = resolve_endpoints(region=region, base_url=base_url, ws_url=ws_url, workspace=workspace)
         _log_endpoints(self.endpoints)
         self.region = self.endpoints.region
         self.timeout = timeout
+        self.max_retries = max_retries
         self._registry = registry
 
     @property
@@ -84,6 +103,19 @@ class _ClientBase:
     def account(self) -> str:
         """A non-reversible fingerprint of the key's account (for the registry; never the key)."""
         return account_fingerprint(self._key.reveal())
+
+    def _connect(self, kind: Callable[..., T], http_client: httpx.Client | httpx.AsyncClient | None) -> T:
+        """This client's HTTP transport (its one connection pool, the caller's ``http_client`` when given); its
+        retry policy becomes the client's."""
+        transport = kind(
+            key=self._key,
+            endpoints=self.endpoints,
+            timeout_s=self.timeout,
+            max_retries=self.max_retries,
+            http_client=http_client,
+        )
+        self.retry_policy = transport.retry_policy
+        return transport
 
     def _headers(self) -> dict[str, str]:
         return request_headers(self._key, self.endpoints)
@@ -110,36 +142,14 @@ class _ClientBase:
 class Client(_ClientBase):
     __doc__ = "Synchronous CosyVoice client.\n" + (_ClientBase.__doc__ or "").split("\n", 1)[1]
 
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        region: str | None = None,
-        base_url: str | None = None,
-        ws_url: str | None = None,
-        workspace: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT_S,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx.Client | None = None,
-        registry: VoiceRegistry | None = None,
-    ) -> None:
-        super().__init__(
-            api_key=api_key,
-            region=region,
-            base_url=base_url,
-            ws_url=ws_url,
-            workspace=workspace,
-            timeout=timeout,
-            registry=registry,
+    def __init__(self, *, http_client: httpx.Client | None = None, **settings: Unpack[ClientSettings]) -> None:
+        super().__init__(**settings)
+        self._transport = transport = self._connect(SyncTransport, http_client)
+        self.uploads = Uploads(transport)
+        self.voices = Voices(transport, self.uploads, region=self.region)
+        self.speech = Speech(
+            self._speech_wiring(self._refusal_judge(query=self.voices.get)), http=lambda: transport.http
         )
-        self._transport = SyncTransport(
-            key=self._key, endpoints=self.endpoints, timeout_s=timeout, max_retries=max_retries, http_client=http_client
-        )
-        self.retry_policy = self._transport.retry_policy
-        self.uploads = Uploads(self._transport)
-        self.voices = Voices(self._transport, self.uploads, region=self.region)
-        judge = self._refusal_judge(query=self.voices.get)
-        self.speech = Speech(self._speech_wiring(judge), http=lambda: self._transport.http)
 
     def close(self) -> None:
         self.speech.close()
@@ -160,35 +170,17 @@ class AsyncClient(_ClientBase):
     def __init__(
         self,
         *,
-        api_key: str | None = None,
-        region: str | None = None,
-        base_url: str | None = None,
-        ws_url: str | None = None,
-        workspace: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT_S,
-        max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: httpx.AsyncClient | None = None,
-        registry: VoiceRegistry | None = None,
         max_speech_streams: int = DEFAULT_MAX_STREAMS,
+        **settings: Unpack[ClientSettings],
     ) -> None:
-        super().__init__(
-            api_key=api_key,
-            region=region,
-            base_url=base_url,
-            ws_url=ws_url,
-            workspace=workspace,
-            timeout=timeout,
-            registry=registry,
-        )
-        self._transport = AsyncTransport(
-            key=self._key, endpoints=self.endpoints, timeout_s=timeout, max_retries=max_retries, http_client=http_client
-        )
-        self.retry_policy = self._transport.retry_policy
-        self.uploads = AsyncUploads(self._transport)
-        self.voices = AsyncVoices(self._transport, self.uploads, region=self.region)
+        super().__init__(**settings)
+        self._transport = transport = self._connect(AsyncTransport, http_client)
+        self.uploads = AsyncUploads(transport)
+        self.voices = AsyncVoices(transport, self.uploads, region=self.region)
         judge = self._refusal_judge(aquery=self.voices.get)
         self.speech = AsyncSpeech(
-            self._speech_wiring(judge), http=lambda: self._transport.http, max_streams=max_speech_streams
+            self._speech_wiring(judge), http=lambda: transport.http, max_streams=max_speech_streams
         )
 
     async def close(self) -> None:

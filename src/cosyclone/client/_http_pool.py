@@ -14,6 +14,10 @@ The clients are made by httpx as usual — so the proxies of the environment get
 (``trust_env``), and certificates follow ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` — and then the pool of their
 default transport (httpx's ``HTTPTransport._pool``, an httpcore pool) is replaced by one with the same TLS context
 and limits over the backend above; if httpx ever holds it differently, its own pool is kept as it is.
+
+The pool made here is handed back with the client (:class:`OwnPool`), so that the transport can give it a JSON
+call directly (:mod:`cosyclone.client._transport`) for a URL that httpx itself would send through that pool — not
+one the environment's proxy settings route elsewhere (:meth:`OwnPool.serves`).
 Imported by client/_transport.py only.
 """
 
@@ -24,36 +28,73 @@ import contextlib
 import socket
 import ssl
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import httpcore
 import httpx
 
 #: Gathered writes are sent at once beyond this size (a large upload body is not held whole).
 _FLUSH_AT = 65536
+P = TypeVar("P", httpcore.ConnectionPool, httpcore.AsyncConnectionPool)
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
 
 
-def sync_client(*, timeout_s: float, headers: dict[str, str]) -> httpx.Client:
-    """An ``httpx.Client`` whose direct connections gather writes (proxied ones are httpx's own)."""
+class PoolTarget(NamedTuple):
+    """Where a request goes on the pool: the URL as httpcore takes it, and the ``Host`` header (httpx adds it)."""
+
+    url: httpcore.URL
+    host: bytes
+
+
+@dataclass(frozen=True)
+class OwnPool(Generic[P]):
+    """The httpcore pool this module put under a client's default transport (``None``: httpx's was kept)."""
+
+    client: httpx.Client | httpx.AsyncClient
+    pool: P | None
+    _targets: dict[str, PoolTarget | None] = field(default_factory=dict)
+
+    def target(self, url: str) -> PoolTarget | None:
+        """``url`` for :attr:`pool`, if httpx would send it through that pool (no proxy of the environment takes
+        it), else None; decided once per URL."""
+        if url in self._targets:
+            return self._targets[url]
+        parsed = httpx.URL(url)
+        pick = getattr(self.client, "_transport_for_url", None)  # httpx's own choice between mounts and its pool
+        served = self.pool is not None and pick is not None and pick(parsed) is self.client._transport
+        core_url = httpcore.URL(
+            scheme=parsed.raw_scheme, host=parsed.raw_host, port=parsed.port, target=parsed.raw_path
+        )
+        target = PoolTarget(core_url, parsed.netloc) if served else None
+        if len(self._targets) < 64:
+            self._targets[url] = target
+        return target
+
+
+def sync_client(*, timeout_s: float, headers: dict[str, str]) -> tuple[httpx.Client, OwnPool[httpcore.ConnectionPool]]:
+    """An ``httpx.Client`` whose direct connections gather writes (proxied ones are httpx's own), and its pool."""
     client = httpx.Client(timeout=timeout_s, headers=headers, limits=_LIMITS)
     pool = getattr(client._transport, "_pool", None)  # httpx's default transport holds its httpcore pool there
-    if type(pool) is httpcore.ConnectionPool:
-        client._transport._pool = httpcore.ConnectionPool(  # type: ignore[attr-defined]
-            **_pool_settings(pool), network_backend=_GatheringBackend(httpcore.SyncBackend())
-        )
-    return client
+    if type(pool) is not httpcore.ConnectionPool:
+        return client, OwnPool(client, None)
+    own = httpcore.ConnectionPool(**_pool_settings(pool), network_backend=_GatheringBackend(httpcore.SyncBackend()))
+    client._transport._pool = own  # type: ignore[attr-defined]
+    return client, OwnPool(client, own)
 
 
-def async_client(*, timeout_s: float, headers: dict[str, str]) -> httpx.AsyncClient:
-    """An ``httpx.AsyncClient`` whose direct connections run over plain asyncio (proxied ones are httpx's)."""
+def async_client(
+    *, timeout_s: float, headers: dict[str, str]
+) -> tuple[httpx.AsyncClient, OwnPool[httpcore.AsyncConnectionPool]]:
+    """An ``httpx.AsyncClient`` whose direct connections run over plain asyncio (proxied ones are httpx's), and
+    its pool."""
     client = httpx.AsyncClient(timeout=timeout_s, headers=headers, limits=_LIMITS)
     pool = getattr(client._transport, "_pool", None)
-    if type(pool) is httpcore.AsyncConnectionPool:
-        client._transport._pool = httpcore.AsyncConnectionPool(  # type: ignore[attr-defined]
-            **_pool_settings(pool), network_backend=AsyncioBackend()
-        )
-    return client
+    if type(pool) is not httpcore.AsyncConnectionPool:
+        return client, OwnPool(client, None)
+    own = httpcore.AsyncConnectionPool(**_pool_settings(pool), network_backend=AsyncioBackend())
+    client._transport._pool = own  # type: ignore[attr-defined]
+    return client, OwnPool(client, own)
 
 
 def _pool_settings(pool: httpcore.ConnectionPool | httpcore.AsyncConnectionPool) -> dict[str, Any]:
@@ -106,23 +147,17 @@ class _GatheringStream(httpcore.NetworkStream):
 
 
 class _GatheringBackend(httpcore.NetworkBackend):
+    """httpcore's blocking backend with every stream it opens wrapped in a :class:`_GatheringStream` (the
+    connection options are httpcore's, passed through as they come)."""
+
     def __init__(self, inner: httpcore.NetworkBackend) -> None:
         self._inner = inner
 
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        return _GatheringStream(self._inner.connect_tcp(host, port, timeout, local_address, socket_options))
+    def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        return _GatheringStream(self._inner.connect_tcp(host, port, *args, **kwargs))
 
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        return _GatheringStream(self._inner.connect_unix_socket(path, timeout, socket_options))
+    def connect_unix_socket(self, path: str, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        return _GatheringStream(self._inner.connect_unix_socket(path, *args, **kwargs))
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)

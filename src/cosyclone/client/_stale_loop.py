@@ -30,6 +30,8 @@ def discard_httpx_pool(client: Any) -> None:
     pool = getattr(getattr(client, "_transport", None), "_pool", None)
     for connection in list(getattr(pool, "connections", [])):
         stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
-        transport = getattr(getattr(stream, "_stream", None), "_transport", None)  # anyio's asyncio stream
+        transport = getattr(stream, "_transport", None)  # our own asyncio stream (client/_http_pool.py)
+        if not isinstance(transport, asyncio.BaseTransport):
+            transport = getattr(getattr(stream, "_stream", None), "_transport", None)  # anyio's asyncio stream
         if isinstance(transport, asyncio.BaseTransport):
             discard_stale(transport)
