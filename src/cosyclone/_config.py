@@ -76,7 +76,7 @@ SETTING_SOURCES: dict[str, tuple[str, ...]] = {
         "env `DASHSCOPE_HTTP_BASE_URL`",
         f"`base_url` in `{DEFAULT_CONFIG_FILE}`",
         "the workspace's host `https://{workspace}.{region}.maas.aliyuncs.com/api/v1`",
-        "the region's shared host (table below)",
+        "the region's shared host",
     ),
     "WebSocket URL": (
         "`--ws-url`",

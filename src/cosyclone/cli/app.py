@@ -13,8 +13,10 @@ from typing import Any
 import typer
 
 from cosyclone._version import __version__
+from cosyclone.catalog import REGIONS
 from cosyclone.cli import exit_codes
 from cosyclone.cli._lazy import Entry, LazyGroup
+from cosyclone.ops.settings_doc import option_help
 
 #: Every command, in the order ``--help`` lists them: the module whose ``register(app)`` adds it, and its
 #: summary (the first sentence of its help; a test keeps the two equal).
@@ -120,6 +122,13 @@ app = typer.Typer(
 )
 
 
+def _setting_option(setting: str, what: str) -> Any:
+    """The global option of a connection setting, its help saying where the value comes from without it (the
+    README's settings table, :func:`cosyclone.ops.settings_doc.option_help`)."""
+    flag, help_text = option_help(setting, what)
+    return typer.Option(None, flag, help=help_text)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"cosyclone {__version__}")
@@ -129,26 +138,11 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    region: str | None = typer.Option(
-        None,
-        "--region",
-        help="cn-beijing (default), ap-southeast-1, cn-hongkong, us-east-1, eu-central-1 or ap-northeast-1; "
-        "env DASHSCOPE_REGION, or region in ~/.dashscope/config.toml.",
-    ),
-    base_url: str | None = typer.Option(
-        None, "--base-url", help="HTTP base URL (…/api/v1); env DASHSCOPE_BASE_URL or DASHSCOPE_HTTP_BASE_URL."
-    ),
-    ws_url: str | None = typer.Option(
-        None,
-        "--ws-url",
-        help="WebSocket URL for synthesis (…/api-ws/v1/inference); env DASHSCOPE_WEBSOCKET_BASE_URL; else it "
-        "follows the host of --base-url.",
-    ),
-    workspace: str | None = typer.Option(
-        None,
-        "--workspace",
-        help="Model Studio workspace id: talk to https://{workspace}.{region}.maas.aliyuncs.com (recommended); "
-        "env DASHSCOPE_WORKSPACE.",
+    region: str | None = _setting_option("region", f"One of {', '.join(REGIONS)}"),
+    base_url: str | None = _setting_option("HTTP base URL", "HTTP base URL (…/api/v1)"),
+    ws_url: str | None = _setting_option("WebSocket URL", "WebSocket URL for synthesis (…/api-ws/v1/inference)"),
+    workspace: str | None = _setting_option(
+        "workspace", "Model Studio workspace id: talk to https://{workspace}.{region}.maas.aliyuncs.com (recommended)"
     ),
     emulator: bool = typer.Option(
         False, "--emulator", help="Start an in-process emulator and talk to it (no key, no quota)."

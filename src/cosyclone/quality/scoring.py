@@ -95,6 +95,31 @@ def detect_engine(client: Client, *, language: str = "en") -> EngineInfo:
     return EngineInfo("emulator", engine, True)
 
 
+@dataclass(frozen=True)
+class Intelligibility:
+    """What the recogniser heard and the error rate: words for English, characters for Chinese."""
+
+    word_error_rate: float | None = None
+    character_error_rate: float | None = None
+    skipped: str | None = None
+    transcript: str | None = None
+    recognizer: str | None = None
+
+    @property
+    def error_rate(self) -> float | None:
+        """The word error rate, or for Chinese text the character error rate (None when not measured)."""
+        return self.character_error_rate if self.character_error_rate is not None else self.word_error_rate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "word_error_rate": _rounded(self.word_error_rate),
+            "character_error_rate": _rounded(self.character_error_rate),
+            "skipped": self.skipped,
+            "transcript": self.transcript,
+            "recognizer": self.recognizer,
+        }
+
+
 @dataclass
 class VoiceScore:
     """One voice's score. ``to_dict()`` is what ``--json`` prints and the registry stores."""
@@ -105,18 +130,11 @@ class VoiceScore:
     engine: EngineInfo
     reference: dict[str, Any]
     similarity: float
-    band: Band
-    verdict: Band
-    word_error_rate: float | None
-    wer_skipped: str | None
-    transcript: str | None
+    intelligibility: Intelligibility
     sanity: Sanity
     cost: dict[str, float]
     bands: SimilarityBands = DEFAULT_BANDS
     notes: list[str] = field(default_factory=list)
-    #: for Chinese probes (then ``word_error_rate`` is None)
-    character_error_rate: float | None = None
-    recognizer: str | None = None
     language_source: str = "default"
     # for the picture; not serialised
     reference_audio: DecodedAudio | None = None
@@ -125,9 +143,19 @@ class VoiceScore:
     clone_windows: npt.NDArray[np.float32] | None = None
 
     @property
+    def band(self) -> Band:
+        """The similarity's band."""
+        return self.bands.band(self.similarity)
+
+    @property
+    def verdict(self) -> Band:
+        """The band, or ``not judged`` when the engine's speech cannot be judged for resemblance."""
+        return self.band if self.engine.judgeable else "not judged"
+
+    @property
     def error_rate(self) -> float | None:
         """The word error rate, or for Chinese probes the character error rate (None when not measured)."""
-        return self.character_error_rate if self.character_error_rate is not None else self.word_error_rate
+        return self.intelligibility.error_rate
 
     @property
     def ranking_score(self) -> float:
@@ -137,9 +165,10 @@ class VoiceScore:
 
     def error_rate_text(self) -> str:
         """``WER 0.05``, ``CER 0.12`` or ``WER skipped``."""
-        if self.character_error_rate is not None:
-            return f"CER {self.character_error_rate:.2f}"
-        return f"WER {self.word_error_rate:.2f}" if self.word_error_rate is not None else "WER skipped"
+        heard = self.intelligibility
+        if heard.character_error_rate is not None:
+            return f"CER {heard.character_error_rate:.2f}"
+        return f"WER {heard.word_error_rate:.2f}" if heard.word_error_rate is not None else "WER skipped"
 
     def summary(self) -> str:
         wer = self.error_rate_text()
@@ -159,13 +188,7 @@ class VoiceScore:
                 "bands": {"same_min": self.bands.same_min, "different_max": self.bands.different_max},
                 "model": "GE2E (resemblyzer 0.1.4 weights, numpy)",
             },
-            "intelligibility": {
-                "word_error_rate": None if self.word_error_rate is None else round(self.word_error_rate, 4),
-                "character_error_rate": _rounded(self.character_error_rate),
-                "skipped": self.wer_skipped,
-                "transcript": self.transcript,
-                "recognizer": self.recognizer,
-            },
+            "intelligibility": self.intelligibility.to_dict(),
             "sanity": self.sanity.to_dict(),
             "engine": {"kind": self.engine.kind, "engine": self.engine.engine, "judgeable": self.engine.judgeable},
             "probes": {
@@ -271,21 +294,6 @@ def _analyse_reference(
     return analysis
 
 
-@dataclass(frozen=True)
-class Intelligibility:
-    """What the recogniser heard and the error rate: words for English, characters for Chinese."""
-
-    word_error_rate: float | None = None
-    character_error_rate: float | None = None
-    skipped: str | None = None
-    transcript: str | None = None
-    recognizer: str | None = None
-
-    @property
-    def error_rate(self) -> float | None:
-        return self.character_error_rate if self.character_error_rate is not None else self.word_error_rate
-
-
 def _intelligibility(clone: DecodedAudio, probes: ProbeSet) -> Intelligibility:
     from cosyclone.audio.recognize import (
         error_rate,
@@ -367,7 +375,6 @@ def score_voice(
     similarity = speaker.similarity(ref_windows.mean(axis=0), clone_windows.mean(axis=0))
     heard = _intelligibility(clone_audio, probes) if intelligibility else Intelligibility(skipped="not asked")
     sanity = compare_speech(measure_speech(clone_audio.samples, sample_rate_hz=clone_audio.sample_rate), ref_measures)
-    band = bands.band(similarity)
     cost = {
         "synthesis_s": synthesis_s,
         "local_cpu_s": time.process_time() - cpu_started,
@@ -381,16 +388,10 @@ def score_voice(
         engine=engine,
         reference=reference,
         similarity=similarity,
-        band=band,
-        verdict=band if engine.judgeable else "not judged",
-        word_error_rate=heard.word_error_rate,
-        wer_skipped=heard.skipped,
-        transcript=heard.transcript,
+        intelligibility=heard,
         sanity=sanity,
         cost=cost,
         bands=bands,
-        character_error_rate=heard.character_error_rate,
-        recognizer=heard.recognizer,
         language_source=language_source,
         reference_audio=reference_audio,
         clone_audio=clone_audio,

@@ -38,8 +38,11 @@ MAX_PROMPT_AUDIO_LENGTH_RANGE_S = (3.0, 30.0)
 PREFIX_MAX_LENGTH = 10
 UploadMode = Literal["auto", "data-uri", "oss"]
 UPLOAD_MODES: tuple[str, ...] = ("auto", "data-uri", "oss")
-#: The models that take ``max_prompt_audio_length`` and ``enable_preprocess`` (D-CLONE-HTTP, D-CE; catalog.py).
-_PROMPT_MODELS: list[Any] = [
+#: The models that take ``max_prompt_audio_length`` and ``enable_preprocess`` (§3.3: D-CLONE-HTTP, D-CE; catalog.py)
+#: and, in synthesis, an ``instruction`` (§5.3: v3.5 and v3-flash voices; §10.1, 3P-ABM: Qwen-Audio-TTS voices,
+#: over HTTP). The two rules name the same models today, so both fields' ``x-models`` read this one list
+#: (:mod:`cosyclone.schema.synthesis_params` imports it); split it should the service's rules part.
+PROMPT_AND_INSTRUCTION_MODELS: list[Any] = [
     "cosyvoice-v3.5-plus",
     "cosyvoice-v3.5-flash",
     "cosyvoice-v3-flash",
@@ -66,13 +69,13 @@ class CloneWireOptions(RequestModel):
             "minimum": MAX_PROMPT_AUDIO_LENGTH_RANGE_S[0],
             "maximum": MAX_PROMPT_AUDIO_LENGTH_RANGE_S[1],
             "x-unit": "seconds",
-            "x-models": _PROMPT_MODELS,
+            "x-models": PROMPT_AND_INSTRUCTION_MODELS,
         },
     )
     enable_preprocess: bool | None = Field(
         default=None,
         description="Let the service denoise/normalise the sample (v3.5, v3-flash only).",
-        json_schema_extra={"x-wire": True, "x-models": _PROMPT_MODELS},
+        json_schema_extra={"x-wire": True, "x-models": PROMPT_AND_INSTRUCTION_MODELS},
     )
     #: Contract §10.3; its wire type is UNCERTAIN (bool here; the emulator also reads "true"/"false").
     enable_volume_normalization: bool | None = Field(

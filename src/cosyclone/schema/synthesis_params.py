@@ -15,7 +15,8 @@ Where it goes on the wire is the same for every parameter: the run-task ``parame
 keyword arguments (:class:`SynthesisOptionsDict`, kept equal by a guard test), the emulator's checks, its OpenAPI
 document, the CLI options, batch's columns and the MCP tool schema (:func:`mcp_synthesis_input_schema`).
 
-Imported by ``schema.synthesis``, ``client``, ``emulator``, ``batch`` and the front ends. Imports nothing of ours.
+Imported by ``schema.synthesis``, ``client``, ``emulator``, ``batch`` and the front ends. Imports nothing of ours
+but schema.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model
 from typing_extensions import NotRequired
 
 from cosyclone.schema.base import RequestModel
+from cosyclone.schema.clone_options import PROMPT_AND_INSTRUCTION_MODELS
 
 AudioFormat = Literal["pcm", "wav", "mp3", "opus"]
 AUDIO_FORMATS: tuple[str, ...] = get_args(AudioFormat)
@@ -68,18 +70,7 @@ class SynthesisOptions(RequestModel):
         description=(
             "Style instruction, e.g. 'speak slowly' (cosyvoice-v3.5-*, v3-flash, qwen-audio-*; at most 128 characters)."
         ),
-        json_schema_extra={
-            "x-models": [
-                "cosyvoice-v3.5-plus",
-                "cosyvoice-v3.5-flash",
-                "cosyvoice-v3-flash",
-                # contract §10.1 (3P-ABM): Qwen-Audio-TTS voices take an instruction over HTTP
-                "qwen-audio-3.0-tts-plus",
-                "qwen-audio-3.0-tts-flash",
-                "qwen-audio-3.1-tts-plus",
-                "qwen-audio-3.1-tts-flash",
-            ]
-        },
+        json_schema_extra={"x-models": PROMPT_AND_INSTRUCTION_MODELS},
     )
     language_hints: list[str] | None = Field(
         default=None,

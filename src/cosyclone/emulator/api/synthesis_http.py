@@ -47,13 +47,11 @@ from cosyclone.emulator.api.replies import carry_out, error_response, new_reques
 from cosyclone.emulator.api.stream_encoder import StreamEncoder
 from cosyclone.emulator.api.synthesis_rules import (
     SynthesisSettings,
-    check_text_size,
     encode_file,
     encoder_for,
-    parse_parameters,
     render,
-    resolve_settings,
-    speakable_text,
+    request_settings,
+    spoken_text,
     text_is_null,
     words_of,
 )
@@ -134,13 +132,11 @@ async def _prepare(request: Request, backend: SynthesisBackend, tenant: str, req
     except ValidationError as exc:
         raise invalid_parameter(str(exc.errors()[0]["loc"][0])) from None
     raw_input = raw.get("input")
-    params = parse_parameters(raw_input if isinstance(raw_input, dict) else {}, ServerHttpSynthesisInput)
-    assert isinstance(params, ServerHttpSynthesisInput)
-    settings = resolve_settings(backend, tenant, body.model, params, http=True)
+    given = raw_input if isinstance(raw_input, dict) else {}
+    params, settings = request_settings(backend, tenant, body.model, given, ServerHttpSynthesisInput, http=True)
     if not params.text or not params.text.strip():
         raise text_is_null()
-    text = speakable_text(params.text, ssml=settings.enable_ssml, model=settings.model)
-    check_text_size(text, used=0)
+    text, _ = spoken_text(params.text, settings, used=0)
     return _Job(
         request_id=request_id,
         tenant=tenant,
@@ -241,7 +237,7 @@ async def _sse_events(job: _Job, backend: SynthesisBackend, request: Request) ->
             last = done == len(job.sentences) - 1
             chunk = await asyncio.to_thread(_encode_sentence, encoder, rendered.samples, last=last)
             streamed.append(chunk)
-            words = words_of(rendered, offset_s=audio_s) if job.settings.word_timestamps else []
+            words = words_of(rendered, job.settings, offset_s=audio_s)
             audio_s += rendered.duration_s
             billed += billed_characters(sentence)
             yield frame("sentence-synthesis", done, None, base64.b64encode(chunk).decode("ascii"), words)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -69,6 +69,8 @@ HTTP_MODELS = frozenset(name for name, model in TARGET_MODELS.items() if not mod
 OK_STATUS = "OK"
 #: The service's opus bit rate when none is asked for (contract §5.3).
 OPUS_DEFAULT_KBPS = 32
+#: The parameters of one endpoint: the WebSocket's run-task ``parameters`` or the HTTP ``input``.
+Parameters = TypeVar("Parameters", bound=ServerSynthesisParameters)
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,25 @@ def engine_418(detail: str) -> EmulatorApiError:
     return EmulatorApiError(400, codes.INVALID_PARAMETER, ENGINE_418_MESSAGE, detail=detail)
 
 
-def parse_parameters(raw: dict[str, Any], model_type: type[ServerSynthesisParameters]) -> ServerSynthesisParameters:
+def request_settings(
+    backend: SynthesisBackend,
+    tenant: str,
+    model: str,
+    raw: dict[str, Any],
+    model_type: type[Parameters],
+    *,
+    http: bool,
+) -> tuple[Parameters, SynthesisSettings]:
+    """A request's parameters (``raw`` as ``model_type``) and the settings to synthesize with.
+
+    Raises:
+        EmulatorApiError: 400 ``InvalidParameter`` (:func:`parse_parameters`, :func:`resolve_settings`).
+    """
+    params = parse_parameters(raw, model_type)
+    return params, resolve_settings(backend, tenant, model, params, http=http)
+
+
+def parse_parameters(raw: dict[str, Any], model_type: type[Parameters]) -> Parameters:
     """``raw`` as ``model_type``; a malformed value is 400 ``InvalidParameter`` naming the first bad field.
 
     The declared options stay in ``model_extra``, for :func:`resolve_settings` to check.
@@ -191,6 +211,17 @@ def _resolve_voice(backend: SynthesisBackend, tenant: str, model: str, voice_id:
     return dataclasses.replace(voice_for(voice_id, found.f0_hz), pace=getattr(found, "pace", 1.0))
 
 
+def spoken_text(text: str, settings: SynthesisSettings, *, used: int) -> tuple[str, int]:
+    """One message's text as spoken (:func:`speakable_text`) and its billed characters, checked against the limits
+    with ``used`` characters already in the task (:func:`check_text_size`).
+
+    Raises:
+        EmulatorApiError: 400 ``InvalidParameter`` (malformed or unsupported SSML, too long).
+    """
+    spoken = speakable_text(text, ssml=settings.enable_ssml, model=settings.model)
+    return spoken, check_text_size(spoken, used=used)
+
+
 def speakable_text(text: str, *, ssml: bool, model: str = "") -> str:
     """What is spoken (and billed): with SSML on, tags are dropped (they bill 0, contract §5.2) and breaks become
     silence (:mod:`cosyclone.emulator.api.ssml`); malformed SSML is a 400 ``InvalidParameter``, and so is markup
@@ -269,8 +300,11 @@ def _render_words(settings: SynthesisSettings, sentence: str) -> RenderedSentenc
     )
 
 
-def words_of(rendered: RenderedSentence, *, offset_s: float) -> list[Word]:
-    """Word timestamps in ms from the start of the task's audio (``offset_s`` is where this sentence starts)."""
+def words_of(rendered: RenderedSentence, settings: SynthesisSettings, *, offset_s: float) -> list[Word]:
+    """Word timestamps in ms from the start of the task's audio (``offset_s`` is where this sentence starts); none
+    unless the request asked for them."""
+    if not settings.word_timestamps:
+        return []
     return [
         Word(
             text=w.text,

@@ -53,12 +53,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from cosyclone.emulator.api.stream_encoder import StreamEncoder
 from cosyclone.emulator.api.synthesis_rules import (
     SynthesisSettings,
-    check_text_size,
     encoder_for,
-    parse_parameters,
     render,
-    resolve_settings,
-    speakable_text,
+    request_settings,
+    spoken_text,
     text_is_null,
     words_of,
 )
@@ -274,8 +272,9 @@ class _Session:
             await self._fail_with(invalid_parameter("model"), task_id=task_id)
             return
         try:
-            params = parse_parameters(run.parameters, ServerSynthesisParameters)
-            settings = resolve_settings(self.backend, self.tenant, run.model, params, http=False)
+            _, settings = request_settings(
+                self.backend, self.tenant, run.model, run.parameters, ServerSynthesisParameters, http=False
+            )
         except EmulatorApiError as error:
             await self._fail_with(error, task_id=task_id)
             return
@@ -305,8 +304,8 @@ class _Session:
             return
         if data.text:
             try:
-                text = speakable_text(data.text, ssml=task.settings.enable_ssml, model=task.settings.model)
-                task.received += check_text_size(text, used=task.received)
+                text, billed = spoken_text(data.text, task.settings, used=task.received)
+                task.received += billed
             except EmulatorApiError as error:
                 await self._fail_with(error)
                 return
@@ -355,7 +354,7 @@ class _Session:
             await asyncio.sleep(delay)
         rendered = await asyncio.to_thread(render, task.settings, text)
         chunk = await asyncio.to_thread(task.encoder.chunk, rendered.samples)
-        words = words_of(rendered, offset_s=task.audio_s) if task.settings.word_timestamps else []
+        words = words_of(rendered, task.settings, offset_s=task.audio_s)
         task.audio_s += rendered.duration_s
         task.billed += billed_characters(text)
         task.sentences += 1

@@ -79,17 +79,32 @@ function levelMeter(stream) {
   }
 }
 
+// One recorder of the page's template, filled into the row `${prefix}-recorder`: a recording or a chosen file goes
+// to onRecorded(blob, problem).
 class Recorder {
   constructor(prefix, label, onRecorded, onPartial = null) {
-    this.button = $(`record-${prefix}`);
-    this.box = $(`${prefix}-recording`);
-    this.meter = $(`${prefix}-level`);
-    this.elapsed = $(`${prefix}-elapsed`);
+    const row = $(`${prefix}-recorder`);
+    row.append($("recorder").content.cloneNode(true));
+    const part = (name, id, testid = true) => {
+      const node = row.querySelector(`[data-part="${name}"]`);
+      node.id = id;
+      if (testid) node.dataset.testid = id;
+      return node;
+    };
+    this.button = part("record", `record-${prefix}`);
+    this.box = part("recording", `${prefix}-recording`, false);
+    this.meter = part("level", `${prefix}-level`);
+    this.elapsed = part("elapsed", `${prefix}-elapsed`);
     this.label = label;
     this.onRecorded = onRecorded;
     this.onPartial = onPartial; // called every few seconds with the recording so far
     this.active = null;
+    this.reset();
     this.button.addEventListener("click", () => this.toggle().catch((error) => this.failed(error)));
+    part("file", `${prefix}-file`).addEventListener("change", (event) => {
+      const file = event.target.files[0];
+      if (file) this.onRecorded(file, null);
+    });
   }
 
   async toggle() {
@@ -423,6 +438,8 @@ async function deleteVoice(voiceId) {
 // ----- start ---------------------------------------------------------------------------------------------------
 
 async function start() {
+  new Recorder("sample", "Record sample", (blob, problem) => checkSample(blob, problem), previewSample);
+  new Recorder("consent", "Record consent", (blob, problem) => checkConsent(blob, problem));
   const config = await api("/api/config");
   const languages = $("consent-language");
   const names = { en: "English", zh: "中文 (Mandarin)", own: "your wording" };
@@ -449,16 +466,6 @@ async function start() {
     if (model === config.default_model) option.selected = true;
     select.append(option);
   }
-  new Recorder("sample", "Record sample", (blob, problem) => checkSample(blob, problem), previewSample);
-  new Recorder("consent", "Record consent", (blob, problem) => checkConsent(blob, problem));
-  $("sample-file").addEventListener("change", (event) => {
-    const file = event.target.files[0];
-    if (file) checkSample(file, null);
-  });
-  $("consent-file").addEventListener("change", (event) => {
-    const file = event.target.files[0];
-    if (file) checkConsent(file, null);
-  });
   $("clone").addEventListener("click", () => clone());
   $("speak").addEventListener("click", () =>
     speak(state.voiceId, { text: $("speak-text").value }, $("speech"), $("speak-error")),
