@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from cosyclone import AsyncClient, Client, DesignedVoice, InvalidRequestError
+from cosyclone import AsyncClient, Client, DesignedVoice, DesignOptions, InvalidRequestError
 from cosyclone.audio.io import decode
 from cosyclone.emulator.server import EmulatorServer
 from tests.helpers.emulator_fixtures import EMULATOR_API_KEY
@@ -36,6 +36,15 @@ def test_async_design_is_the_twin(emulator: EmulatorServer) -> None:
     designed = asyncio.run(main())
     assert "-vd-av-" in designed.voice_id and designed.preview_format == "pcm"
     assert designed.preview_audio[:4] != b"RIFF" and len(designed.preview_audio) > 24000
+
+
+def test_design_from_checked_options_is_the_same_design(client: Client) -> None:
+    options = DesignOptions(voice_prompt="a bright young female voice", prefix="from", response_format="wav")
+    by_options = client.voices.design_from(options)
+    by_keywords = client.voices.design("a bright young female voice", prefix="from", preview_format="wav")
+    assert by_options.voice_id != by_keywords.voice_id and "-vd-from-" in by_options.voice_id
+    assert by_options.preview_audio == by_keywords.preview_audio, "the same prompt gives the same preview"
+    assert (by_options.preview_format, by_options.status) == ("wav", "OK")
 
 
 @pytest.mark.parametrize(

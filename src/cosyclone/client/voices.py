@@ -30,6 +30,7 @@ from cosyclone.client.types import CreatedVoice, Voice, VoicePage
 from cosyclone.client.uploads import AsyncUploads, Uploads, read_upload
 from cosyclone.schema.clone import DEFAULT_TARGET_MODEL, URL_SCHEMES, VoiceCloneRequest
 from cosyclone.schema.clone_options import CloneWireOptionsDict
+from cosyclone.schema.design import DesignOptions
 from cosyclone.voice_clone import PreparedClone, prepare_clone, validate_request
 
 DEFAULT_READY_TIMEOUT_S = 300.0
@@ -165,6 +166,16 @@ class _VoicesCore(Generic[T, U]):
             response_format=preview_format,
             sample_rate=preview_sample_rate,
         )
+        return self._design_from(options, wait=wait, timeout=timeout, exclude=exclude)
+
+    def _design_from(
+        self,
+        options: DesignOptions,
+        *,
+        wait: bool = True,
+        timeout: float = DEFAULT_READY_TIMEOUT_S,
+        exclude: Iterable[str] = (),
+    ) -> Flow[DesignedVoice]:
         max_retries = self._transport.max_retries
         return design_flow(options, max_retries=max_retries, wait=wait, timeout_s=timeout, exclude=exclude)
 
@@ -211,6 +222,17 @@ class Voices(_VoicesCore[SyncTransport, Uploads]):
             APIStatusError subclasses, APIConnectionError: as for :meth:`create`.
         """
         return drive_sync(self._design(voice_prompt, **request), self._transport)
+
+    def design_from(
+        self,
+        options: DesignOptions,
+        *,
+        wait: bool = True,
+        timeout: float = DEFAULT_READY_TIMEOUT_S,
+        exclude: Iterable[str] = (),
+    ) -> DesignedVoice:
+        """Design a voice from checked :class:`~cosyclone.schema.design.DesignOptions` (as :meth:`design`)."""
+        return drive_sync(self._design_from(options, wait=wait, timeout=timeout, exclude=exclude), self._transport)
 
     def list(self, *, prefix: str | None = None, page_index: int = 0, page_size: int = 10) -> VoicePage:
         """One page of voices (the service gives no totals), optionally filtered by prefix."""
@@ -259,6 +281,18 @@ class AsyncVoices(_VoicesCore[AsyncTransport, AsyncUploads]):
     async def design(self, voice_prompt: str, **request: Unpack[DesignRequest]) -> DesignedVoice:
         """Async twin of :meth:`Voices.design`."""
         return await drive_async(self._design(voice_prompt, **request), self._transport)
+
+    async def design_from(
+        self,
+        options: DesignOptions,
+        *,
+        wait: bool = True,
+        timeout: float = DEFAULT_READY_TIMEOUT_S,
+        exclude: Iterable[str] = (),
+    ) -> DesignedVoice:
+        """Async twin of :meth:`Voices.design_from`."""
+        flow = self._design_from(options, wait=wait, timeout=timeout, exclude=exclude)
+        return await drive_async(flow, self._transport)
 
     async def list(self, *, prefix: str | None = None, page_index: int = 0, page_size: int = 10) -> VoicePage:
         return await drive_async(list_flow(prefix=prefix, page_index=page_index, page_size=page_size), self._transport)

@@ -150,17 +150,7 @@ def design_with_evidence(
         session.evidence()  # an evidence folder that can never hold files: say so before any work
     for note in region_notes(client.region, options.target_model):
         warnings.warn(note, stacklevel=2)
-    designed = client.voices.design(
-        options.voice_prompt,
-        prefix=options.prefix,
-        target_model=options.target_model,
-        preview_text=options.preview_text,
-        language_hints=options.language_hints,
-        preview_format=options.response_format,
-        preview_sample_rate=options.sample_rate,
-        wait=wait,
-        timeout=wait_timeout_s,
-    )
+    designed = client.voices.design_from(options, wait=wait, timeout=wait_timeout_s)
     preview_file = _save_preview(designed, output, preview_dir or DEFAULT_PREVIEW_DIR)
     record = _record(session, designed, preview_file)
     summary = design_summary(designed, preview_file, region=client.region, endpoint=client.endpoints.describe())
