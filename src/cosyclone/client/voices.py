@@ -86,7 +86,16 @@ class CreateRequest(CloneWireOptionsDict, total=False):
     exclude: Iterable[str]
 
 
-class DesignRequest(TypedDict, total=False):
+class DesignWait(TypedDict, total=False):
+    """How a design waits (both clients): ``wait`` until the voice is OK, within ``timeout`` seconds, and the voice
+    ids known not to be ours (``exclude``); defaults: :meth:`_VoicesCore._design_from`."""
+
+    wait: bool
+    timeout: float
+    exclude: Iterable[str]
+
+
+class DesignRequest(DesignWait, total=False):
     """The keywords of ``voices.design`` after the description (both clients); defaults: :meth:`_VoicesCore._design`."""
 
     prefix: Required[str]
@@ -95,9 +104,6 @@ class DesignRequest(TypedDict, total=False):
     language_hints: Sequence[str] | None
     preview_format: str | None
     preview_sample_rate: int | None
-    wait: bool
-    timeout: float
-    exclude: Iterable[str]
 
 
 class _VoicesCore(Generic[T, U]):
@@ -223,16 +229,10 @@ class Voices(_VoicesCore[SyncTransport, Uploads]):
         """
         return drive_sync(self._design(voice_prompt, **request), self._transport)
 
-    def design_from(
-        self,
-        options: DesignOptions,
-        *,
-        wait: bool = True,
-        timeout: float = DEFAULT_READY_TIMEOUT_S,
-        exclude: Iterable[str] = (),
-    ) -> DesignedVoice:
-        """Design a voice from checked :class:`~cosyclone.schema.design.DesignOptions` (as :meth:`design`)."""
-        return drive_sync(self._design_from(options, wait=wait, timeout=timeout, exclude=exclude), self._transport)
+    def design_from(self, options: DesignOptions, **waiting: Unpack[DesignWait]) -> DesignedVoice:
+        """Design a voice from checked :class:`~cosyclone.schema.design.DesignOptions` (``wait``, ``timeout`` and
+        ``exclude`` as for :meth:`design`)."""
+        return drive_sync(self._design_from(options, **waiting), self._transport)
 
     def list(self, *, prefix: str | None = None, page_index: int = 0, page_size: int = 10) -> VoicePage:
         """One page of voices (the service gives no totals), optionally filtered by prefix."""
@@ -282,17 +282,9 @@ class AsyncVoices(_VoicesCore[AsyncTransport, AsyncUploads]):
         """Async twin of :meth:`Voices.design`."""
         return await drive_async(self._design(voice_prompt, **request), self._transport)
 
-    async def design_from(
-        self,
-        options: DesignOptions,
-        *,
-        wait: bool = True,
-        timeout: float = DEFAULT_READY_TIMEOUT_S,
-        exclude: Iterable[str] = (),
-    ) -> DesignedVoice:
+    async def design_from(self, options: DesignOptions, **waiting: Unpack[DesignWait]) -> DesignedVoice:
         """Async twin of :meth:`Voices.design_from`."""
-        flow = self._design_from(options, wait=wait, timeout=timeout, exclude=exclude)
-        return await drive_async(flow, self._transport)
+        return await drive_async(self._design_from(options, **waiting), self._transport)
 
     async def list(self, *, prefix: str | None = None, page_index: int = 0, page_size: int = 10) -> VoicePage:
         return await drive_async(list_flow(prefix=prefix, page_index=page_index, page_size=page_size), self._transport)
