@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -171,3 +172,11 @@ def test_batch_speaks_with_a_designed_voice(cli: CLI, tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "audio" / "manifest.json").read_text())
     items = manifest["items"] if isinstance(manifest, dict) else manifest
     assert len(items) == 2 and all(not item.get("error") for item in items)
+
+
+def test_the_embedded_emulator_is_named_as_the_endpoints_source(run_cli: Any) -> None:
+    result = run_cli("--emulator", "design", "a calm low voice", "--prefix", "emb", "--json")
+    assert result.returncode == 0, result.stderr
+    endpoint = result.json()["endpoint"]
+    assert endpoint["source"] == endpoint["ws_source"] == "--emulator (the embedded emulator)"
+    assert endpoint["http_base_url"].startswith("http://127.0.0.1:")

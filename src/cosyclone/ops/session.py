@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 #: The key a session uses with its own emulator (the emulator accepts any ``sk-…`` key).
 EMULATOR_KEY = "sk-cosyclone-local-emulator"
+#: Where the endpoints of a session with ``use_emulator`` come from (the ``source`` of its endpoint JSON).
+EMBEDDED_SOURCE = "--emulator (the embedded emulator)"
 
 logger = logging.getLogger("cosyclone.ops.session")
 
@@ -168,7 +170,10 @@ class Session:
         """Another client with the same settings (for worker threads); the caller closes it."""
         from cosyclone.client import Client
 
-        return Client(**self.settings().client_kwargs(), registry=self.registry())
+        client = Client(**self.settings().client_kwargs(), registry=self.registry())
+        if self.use_emulator:  # its URLs were handed over as --base-url / --ws-url: say where they come from
+            client.endpoints = replace(client.endpoints, source=EMBEDDED_SOURCE, ws_source=EMBEDDED_SOURCE)
+        return client
 
     def settings(self) -> ClientSettings:
         """The client settings, resolved once: the key looked up, or the embedded emulator started."""
