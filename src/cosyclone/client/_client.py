@@ -37,7 +37,7 @@ def _log_endpoints(endpoints: Endpoints) -> None:
         log.debug("%s", line)
 
 
-class ClientSettings(TypedDict, total=False):
+class ClientSettingsDict(TypedDict, total=False):
     """The settings both clients take, by keyword (their defaults and meaning: :class:`Client`)."""
 
     api_key: str | None
@@ -142,7 +142,7 @@ class _ClientBase:
 class Client(_ClientBase):
     __doc__ = "Synchronous CosyVoice client.\n" + (_ClientBase.__doc__ or "").split("\n", 1)[1]
 
-    def __init__(self, *, http_client: httpx.Client | None = None, **settings: Unpack[ClientSettings]) -> None:
+    def __init__(self, *, http_client: httpx.Client | None = None, **settings: Unpack[ClientSettingsDict]) -> None:
         super().__init__(**settings)
         self._transport = transport = self._connect(SyncTransport, http_client)
         self.uploads = Uploads(transport)
@@ -172,7 +172,7 @@ class AsyncClient(_ClientBase):
         *,
         http_client: httpx.AsyncClient | None = None,
         max_speech_streams: int = DEFAULT_MAX_STREAMS,
-        **settings: Unpack[ClientSettings],
+        **settings: Unpack[ClientSettingsDict],
     ) -> None:
         super().__init__(**settings)
         self._transport = transport = self._connect(AsyncTransport, http_client)

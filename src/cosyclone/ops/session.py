@@ -24,7 +24,7 @@ from cosyclone._files import OutputPathError
 from cosyclone.ops.evidence import Evidence
 
 if TYPE_CHECKING:
-    from cosyclone.client import Client
+    from cosyclone.client import Client, ClientSettingsDict
     from cosyclone.registry import VoiceRegistry
 
 #: The key a session uses with its own emulator (the emulator accepts any ``sk-…`` key).
@@ -45,7 +45,7 @@ class ClientSettings:
     workspace: str | None = None
     ws_url: str | None = None
 
-    def client_kwargs(self) -> dict[str, Any]:
+    def client_kwargs(self) -> ClientSettingsDict:
         """Keyword arguments for ``Client(...)`` — the only place the key is revealed."""
         return {
             "api_key": self.api_key.reveal(),
@@ -170,7 +170,9 @@ class Session:
         """Another client with the same settings (for worker threads); the caller closes it."""
         from cosyclone.client import Client
 
-        client = Client(**self.settings().client_kwargs(), registry=self.registry())
+        settings = self.settings().client_kwargs()
+        settings["registry"] = self.registry()
+        client = Client(**settings)
         if self.use_emulator:  # its URLs were handed over as --base-url / --ws-url: say where they come from
             client.endpoints = replace(client.endpoints, source=EMBEDDED_SOURCE, ws_source=EMBEDDED_SOURCE)
         return client
