@@ -8,6 +8,7 @@ traceback is shown, that no file that was there before is lost or changed, and t
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -19,6 +20,7 @@ import pytest
 
 from cosyclone.emulator.server import EmulatorServer
 from cosyclone.registry import VoiceRecord, VoiceRegistry
+from cosyclone.registry.migrations import MIGRATIONS
 from tests.conftest import AUDIO_FIXTURES, PLANTED_KEY
 from tests.helpers.emulator_fixtures import OTHER_API_KEY
 
@@ -97,6 +99,18 @@ def _cut_registry(w: World) -> None:
     path.write_bytes(data[: len(data) // 2])
 
 
+def _registry_of_another_build(w: World) -> None:
+    """A registry whose version number says a column is still to come that its tables already have."""
+    w.home.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(w.home / "registry.sqlite3", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")  # as every registry is
+    for script in MIGRATIONS[:5]:
+        db.executescript(script)
+    db.execute("ALTER TABLE voices ADD COLUMN sample_path TEXT")  # another build numbered this one 6
+    db.execute("PRAGMA user_version = 6")
+    db.close()
+
+
 def _speakable(w: World) -> None:
     w.seed("voice", prefix="narrator", f0_hz=120.0)
 
@@ -124,6 +138,12 @@ CASES: dict[str, Case] = {
     ),
     "registry-garbage-clone": Case(["clone", str(GOOD), "--prefix", "awb"], 2, ("damaged",), _damaged(GARBAGE)),
     "registry-garbage-sync": Case(["voices", "sync"], 2, ("damaged", "move it aside"), _damaged(GARBAGE)),
+    "registry-another-build-list": Case(
+        ["voices", "list", "--local"],
+        2,
+        ("damaged", "another build of cosyclone", "duplicate column name: sample_path", "voices sync --adopt"),
+        _registry_of_another_build,
+    ),
     # ---- where the text comes from
     "speak-file-latin1": Case(
         ["speak", "-f", "notes.txt", "--voice", "{voice}", "-o", "a.mp3"],

@@ -113,7 +113,7 @@ def migrate(connection: sqlite3.Connection) -> int:
                 continue
             for statement in script.split(";"):
                 if statement.strip():
-                    connection.execute(statement)
+                    _apply(connection, statement, number)
             connection.execute(f"PRAGMA user_version = {number}")
             connection.execute("COMMIT")
         except BaseException:
@@ -121,3 +121,22 @@ def migrate(connection: sqlite3.Connection) -> int:
             raise
         version = number
     return version
+
+
+#: What SQLite says when a migration's table or column is there already: the file's tables do not match its
+#: ``user_version`` (it was written by another build of cosyclone, whose migrations were numbered otherwise).
+_SCHEMA_CONFLICTS = ("duplicate column name", "already exists")
+
+
+def _apply(connection: sqlite3.Connection, statement: str, number: int) -> None:
+    """One statement of migration ``number``; a schema conflict is reported as damage (a DatabaseError, so that
+    the caller refuses the file untouched with the way back) rather than as a lock or disk problem."""
+    try:
+        connection.execute(statement)
+    except sqlite3.OperationalError as error:
+        if not any(conflict in str(error) for conflict in _SCHEMA_CONFLICTS):
+            raise
+        raise sqlite3.DatabaseError(
+            f"its tables do not match schema version {number - 1} ({error}): it was written by another build of "
+            "cosyclone"
+        ) from None
