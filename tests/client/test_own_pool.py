@@ -18,7 +18,9 @@ import httpx
 import pytest
 
 from cosyclone.client import AsyncClient, Client
+from cosyclone.client._steps import Call
 from cosyclone.emulator.server import EmulatorServer
+from cosyclone.schema.enrollment import CUSTOMIZATION_PATH
 from tests.client.test_async_speech import open_sockets
 from tests.helpers.emulator_fixtures import EMULATOR_API_KEY
 
@@ -29,9 +31,11 @@ class _Gateway(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keeps connections alive, as the service does
     upstream: ClassVar[str] = ""
     seen: ClassVar[list[dict[str, str]]] = []
+    names: ClassVar[list[list[str]]] = []  # each request's header names as sent (a repeated one shows twice)
 
     def do_POST(self) -> None:
         type(self).seen.append({key.lower(): value for key, value in self.headers.items()})
+        type(self).names.append(sorted(key.lower() for key in self.headers))
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "accept-encoding")}
         reply = httpx.post(f"{self.upstream}{self.path}", headers=headers, content=body, trust_env=False)
@@ -50,7 +54,7 @@ class _Gateway(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def gateway(emulator: EmulatorServer) -> Iterator[str]:
     """The gateway's base URL (same API path as the emulator's)."""
-    _Gateway.seen, _Gateway.upstream = [], emulator.http_base_url.split("/api/")[0]
+    _Gateway.seen, _Gateway.names, _Gateway.upstream = [], [], emulator.http_base_url.split("/api/")[0]
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Gateway)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -80,6 +84,21 @@ def test_the_service_sees_the_request_httpx_would_send_and_a_gzip_reply_is_read(
     assert ours.keys() == theirs.keys()
     for name in ("host", "authorization", "content-type", "content-length", "user-agent", "accept"):
         assert ours[name] == theirs[name], name
+
+
+def test_a_calls_own_headers_replace_the_clients_on_both_paths(gateway: str) -> None:
+    body = {"model": "voice-enrollment", "input": {"action": "list_voice", "page_index": 0, "page_size": 10}}
+    call = Call("POST", CUSTOMIZATION_PATH, json=body, headers={"User-Agent": "agent/1", "X-Trace": "t1"})
+    with Client(api_key=EMULATOR_API_KEY, base_url=gateway) as own:
+        own._transport.send_once(call)
+    with (
+        httpx.Client(trust_env=False) as given,
+        Client(api_key=EMULATOR_API_KEY, base_url=gateway, http_client=given) as through_httpx,
+    ):
+        through_httpx._transport.send_once(call)
+    ours, theirs = _Gateway.seen
+    assert ours["user-agent"] == theirs["user-agent"] == "agent/1" and ours["x-trace"] == "t1"
+    assert _Gateway.names[0] == _Gateway.names[1], "the same headers, none sent twice"
 
 
 def test_the_async_client_reads_a_gzip_reply_on_its_own_pool(gateway: str, voice: str) -> None:

@@ -230,12 +230,15 @@ class _TransportBase(Generic[H]):
         if target is None or own.pool is None:
             return None
         body = _body(call) or b""
-        headers = [*self._pool_headers, (b"Host", target.host)]
+        given = dict(call.headers)
         if call.json is not None:
-            headers.append((b"Content-Type", b"application/json"))
+            given["Content-Type"] = "application/json"
+        overridden = {name.lower().encode() for name in given}  # the call's headers replace ours, as in _request
+        headers = [header for header in self._pool_headers if header[0].lower() not in overridden]
+        headers.append((b"Host", target.host))
         if body or call.method == "POST":
             headers.append((b"Content-Length", str(len(body)).encode()))
-        headers += [(name.encode(), value.encode()) for name, value in call.headers.items()]
+        headers += [(name.encode(), value.encode()) for name, value in given.items()]
         return own.pool, {
             "method": call.method,
             "url": target.url,
