@@ -180,21 +180,26 @@ def test_multimodal_generation_answers_model_not_exist_as_json(emulator: Emulato
 # ----- §11.1 designed voices survive a restart --------------------------------------------------------------------
 
 
-def test_a_designed_voice_survives_a_restart_and_keeps_its_sound(tmp_path: Any) -> None:
+def design(emulator: EmulatorServer, prompt: str, *, prefix: str, preview_text: str = "Hi.") -> str:
+    """A designed voice's id (contract §11.1), made over raw HTTP."""
     body = {
         "model": "voice-enrollment",
         "input": {
             "action": "create_voice",
             "target_model": COSY,
-            "prefix": "keep",
-            "voice_prompt": "a deep low male voice, slow",
-            "preview_text": "Hello there.",
+            "prefix": prefix,
+            "voice_prompt": prompt,
+            "preview_text": preview_text,
         },
     }
+    reply = httpx.post(f"{emulator.http_base_url}/services/audio/tts/customization", json=body, headers=AUTH)
+    return str(reply.json()["output"]["voice_id"])
+
+
+def test_a_designed_voice_survives_a_restart_and_keeps_its_sound(tmp_path: Any) -> None:
     text = "The birch canoe slid on the smooth planks."
     with EmulatorServer(data_dir=tmp_path / "state") as emu:
-        created = httpx.post(f"{emu.http_base_url}/services/audio/tts/customization", json=body, headers=AUTH)
-        voice_id = created.json()["output"]["voice_id"]
+        voice_id = design(emu, "a deep low male voice, slow", prefix="keep", preview_text="Hello there.")
         before = audio_of(http(emu, voice_id, text, format="wav", sample_rate=16000))
     with EmulatorServer(data_dir=tmp_path / "state") as emu:
         query = {"model": "voice-enrollment", "input": {"action": "query_voice", "voice_id": voice_id}}
@@ -204,23 +209,13 @@ def test_a_designed_voice_survives_a_restart_and_keeps_its_sound(tmp_path: Any) 
 
 
 def test_pace_words_change_how_long_a_designed_voice_takes(emulator: EmulatorServer) -> None:
-    def design(prompt: str) -> str:
-        body = {
-            "model": "voice-enrollment",
-            "input": {
-                "action": "create_voice",
-                "target_model": COSY,
-                "prefix": "pace",
-                "voice_prompt": prompt,
-                "preview_text": "Hi.",
-            },
-        }
-        reply = httpx.post(f"{emulator.http_base_url}/services/audio/tts/customization", json=body, headers=AUTH)
-        return str(reply.json()["output"]["voice_id"])
-
     text = "The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background."
-    seconds = {
-        prompt: decode(audio_of(http(emulator, design(prompt), text, format="wav"))).info.duration_s
+    voices = {
+        prompt: design(emulator, prompt, prefix="pace")
         for prompt in ("a man who speaks slowly", "a man who speaks fast")
+    }
+    seconds = {
+        prompt: decode(audio_of(http(emulator, voice, text, format="wav"))).info.duration_s
+        for prompt, voice in voices.items()
     }
     assert seconds["a man who speaks slowly"] > 1.15 * seconds["a man who speaks fast"]

@@ -4,6 +4,7 @@ through WebSocket synthesis with the Mandarin engine (Kokoro), its characters ti
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import httpx
 import numpy as np
@@ -38,13 +39,20 @@ def _pcm(audio: bytes) -> np.ndarray:
     return np.frombuffer(audio, dtype="<i2").astype(np.float32) / 32768.0
 
 
-def test_a_zh_voice_speaks_chinese_over_the_websocket_with_its_mandarin_binding(
-    speaking: EmulatorServer, client: Client, sample_server: SampleServer
-) -> None:
+def _bound_zh_voice(speaking: EmulatorServer, sample_server: SampleServer) -> tuple[str, dict[str, Any]]:
+    """A voice cloned from a Mandarin reader with the ``zh`` hint, and its voice print once bound."""
     voice = create_ok(speaking, sample_server.url("zh/thchs30-d4-8s.wav"), target_model=MODEL, language_hints=["zh"])
     assert speaking.backend.wait_for_bindings(timeout_s=300)
     bound = speaking.backend.voice_print(voice)
-    assert bound is not None and bound["zh"]["preset"] in mandarin_engine.BASE_VOICES
+    assert bound is not None
+    return voice, bound
+
+
+def test_a_zh_voice_speaks_chinese_over_the_websocket_with_its_mandarin_binding(
+    speaking: EmulatorServer, client: Client, sample_server: SampleServer
+) -> None:
+    voice, bound = _bound_zh_voice(speaking, sample_server)
+    assert bound["zh"]["preset"] in mandarin_engine.BASE_VOICES
     result = client.speech.synthesize(
         TEXT, voice=voice, model=MODEL, format="pcm", sample_rate=16000, word_timestamps=True, protocol="websocket"
     )
@@ -62,10 +70,7 @@ def test_a_zh_voice_speaks_chinese_over_the_websocket_with_its_mandarin_binding(
 def test_digits_alone_are_read_in_mandarin_by_a_zh_voice_and_in_english_by_others(
     speaking: EmulatorServer, client: Client, sample_server: SampleServer
 ) -> None:
-    zh_voice = create_ok(speaking, sample_server.url("zh/thchs30-d4-8s.wav"), target_model=MODEL, language_hints=["zh"])
-    assert speaking.backend.wait_for_bindings(timeout_s=300)
-    bound = speaking.backend.voice_print(zh_voice)
-    assert bound is not None
+    zh_voice, bound = _bound_zh_voice(speaking, sample_server)
     said = _pcm(client.speech.synthesize("3:30", voice=zh_voice, model=MODEL, format="pcm", sample_rate=16000).audio)
     mandarin = mandarin_engine.render_speech("3:30", voice=SpeechVoice.from_dict(bound["zh"]), sample_rate=16000)
     assert np.abs(said - mandarin.samples[: said.shape[0]]).max() < 2e-4
