@@ -166,7 +166,7 @@ class _SpeechBase:
         synthesis (pieces as they come, over the WebSocket), which cannot carry SSML."""
         if text is not None and not text.strip():
             raise InvalidRequestError([Problem("text", text, "is empty: give something to say")])
-        resolved = resolve_model(voice, model, self._model_lookup)
+        resolved, planned = self.plan(voice, model=model, protocol=protocol)
         opts = build_options(**options)
         check_model_support(opts, resolved)
         if text is None and opts.enable_ssml:
@@ -176,8 +176,7 @@ class _SpeechBase:
                 [Problem("text", f"{len(text)} characters", f"SSML must fit one message ({MAX_CHARS_PER_MESSAGE})")]
             )
         wire = wire_parameters(opts, voice, wire_format="pcm" if opts.format == "wav" else opts.format)
-        # Qwen-Audio speaks over HTTP only; a duplex synthesis always over the WebSocket.
-        protocol = "websocket" if text is None else speech_protocol(resolved, protocol)
+        protocol = "websocket" if text is None else planned  # a duplex synthesis always over the WebSocket
         return _Job(voice=voice, model=resolved, opts=opts, protocol=protocol, parameters=wire)
 
 
