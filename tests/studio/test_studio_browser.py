@@ -138,6 +138,7 @@ def test_a_consent_from_another_speaker_is_refused(page: Any, studio: Studio) ->
     by_testid(page, "sample-file").set_input_files(str(AUDIO_FIXTURES / "good" / "flite-awb.wav"))
     page.wait_for_selector("[data-testid=preflight] > strong", timeout=60_000)
     assert by_testid(page, "preflight").locator("strong").inner_text() == "pass"
+    expect(by_testid(page, "sample-elapsed")).to_have_text("11.7 s")  # the chosen file's length, not 0.0 s
     by_testid(page, "consent-file").set_input_files(str(AUDIO_FIXTURES / "consent" / "flite-slt-consent.wav"))
     page.wait_for_selector("[data-testid=consent] > strong", timeout=60_000)
     text = by_testid(page, "consent").inner_text()

@@ -103,8 +103,27 @@ class Recorder {
     this.button.addEventListener("click", () => this.toggle().catch((error) => this.failed(error)));
     part("file", `${prefix}-file`).addEventListener("change", (event) => {
       const file = event.target.files[0];
-      if (file) this.onRecorded(file, null);
+      if (!file) return;
+      this.showLength(file);
+      this.onRecorded(file, null);
     });
+  }
+
+  showLength(file) {
+    // A chosen file's length where the recording time stands ("—" when the browser cannot read it).
+    const url = URL.createObjectURL(file);
+    const audio = new Audio();
+    const done = (text) => {
+      this.elapsed.textContent = text;
+      URL.revokeObjectURL(url);
+    };
+    this.elapsed.textContent = "…";
+    audio.addEventListener("loadedmetadata", () =>
+      done(Number.isFinite(audio.duration) ? `${audio.duration.toFixed(1)} s` : "—"),
+    );
+    audio.addEventListener("error", () => done("—"));
+    audio.preload = "metadata";
+    audio.src = url;
   }
 
   async toggle() {
